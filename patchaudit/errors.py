@@ -11,6 +11,7 @@ class ExitCode(IntEnum):
     CLEAN = 0  # nothing at or above --fail-on
     FINDINGS = 1  # at least one finding at or above --fail-on
     INPUT_ERROR = 2  # usage error or unusable input; one line on stderr
+    INTERNAL_ERROR = 3  # a bug in patchaudit; one line on stderr (PATCHAUDIT_DEBUG=1 for more)
     NIPA_WARNING = 250  # --exit-style nipa: warnings but no errors
 
 

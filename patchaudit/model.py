@@ -99,3 +99,103 @@ class Finding:
 
     def __lt__(self, other: Finding) -> bool:
         return self.sort_key() < other.sort_key()
+
+
+# ------------------------------------------------------------------ run metadata
+# What formatters receive besides the findings: plain values, never the engine.
+
+
+@dataclass(frozen=True)
+class DiffLine:
+    kind: str  # " ", "+" or "-"
+    text: str
+    old_line: int | None
+    new_line: int | None  # the line in the file after the patch, where it applied
+
+
+@dataclass(frozen=True)
+class DiffHunk:
+    header: str
+    lines: tuple[DiffLine, ...]
+    applied: bool
+    offset: int
+    reason: str
+
+
+@dataclass(frozen=True)
+class DiffFile:
+    path: str
+    old_path: str | None
+    change: str  # "modified", "added", "deleted", "renamed", "copied"
+    binary: bool
+    hunks: tuple[DiffHunk, ...]
+
+
+@dataclass(frozen=True)
+class PatchSummary:
+    index: int
+    subject: str  # title without the [PATCH ...] prefix
+    raw_subject: str
+    author: str
+    date: str
+    message_id: str
+    in_reply_to: str
+    references: tuple[str, ...]
+    body: str
+    trailers: tuple[tuple[str, str], ...]
+    base_commit: str
+    applies: bool
+    files: tuple[DiffFile, ...]
+    version: int = 1
+    total: int | None = None
+
+
+@dataclass(frozen=True)
+class RuleInfo:
+    """A rule's documentation and whether it applied to the analysed tree."""
+
+    id: str
+    slug: str
+    title: str
+    kind: str
+    severity: Severity
+    confidence: Confidence
+    summary: str
+    why: str
+    false_positives: str
+    source: SourceQuote
+    applies: bool
+    applicability: str  # the reason: where its text was found, or why it did not apply
+
+    @property
+    def name(self) -> str:
+        return f"{self.id}-{self.slug}"
+
+
+@dataclass(frozen=True)
+class FileIssue:
+    """A file that could not be analysed (or only partly): not C, not UTF-8, too big, ..."""
+
+    file: str
+    message: str
+
+
+@dataclass(frozen=True)
+class RunReport:
+    tool: str
+    version: str
+    mode: str  # "check" or "scan"
+    tree: str
+    source: str  # the series given to check, or the scanned paths
+    findings: tuple[Finding, ...]
+    rules: tuple[RuleInfo, ...]
+    patches: tuple[PatchSummary, ...] = ()
+    cover: PatchSummary | None = None
+    file_issues: tuple[FileIssue, ...] = ()
+    files_analysed: int = 0
+
+    def rule(self, rule_id: str) -> RuleInfo | None:
+        for info in self.rules:
+            if info.id == rule_id:
+                return info
+        return None

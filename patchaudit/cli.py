@@ -1,0 +1,268 @@
+"""The command line: a stable contract (README "Command line"); errors become one line and status 2."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import NoReturn, TextIO
+
+from patchaudit import __version__
+from patchaudit.errors import ExitCode, InputError
+from patchaudit.model import RunReport, Severity
+from patchaudit.output import encode, write_atomic
+from patchaudit.report import FORMATTERS
+from patchaudit.resources import rules_dir
+from patchaudit.ruleset import RuleSet, load_rules
+
+EPILOG = """\
+exit status:
+  0  nothing at or above --fail-on
+  1  at least one finding at or above --fail-on
+  2  usage error or unusable input (one line on stderr)
+  3  internal error (a bug; set PATCHAUDIT_DEBUG=1 for a traceback)
+
+environment:
+  PATCHAUDIT_CACHE_DIR  where parsed C is cached (default: $XDG_CACHE_HOME/patchaudit)
+"""
+
+FAIL_ON = ("error", "warning", "note", "never")
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        # One line, like every other input error, instead of argparse's usage block.
+        self.exit(ExitCode.INPUT_ERROR, f"patchaudit: {message} (see '{self.prog} --help')\n")
+
+
+def _add_rule_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--rules",
+        action="append",
+        default=[],
+        metavar="DIR",
+        help="also load the rule files (*.toml) of DIR; may be repeated",
+    )
+    parser.add_argument(
+        "--no-default-rules",
+        action="store_true",
+        help="do not load the rules shipped with patchaudit",
+    )
+
+
+def _add_output_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--format", "-f", choices=sorted(FORMATTERS), default="text", help="output format"
+    )
+    parser.add_argument("-o", "--output", metavar="FILE", help="write the output to FILE")
+    parser.add_argument(
+        "--html", metavar="FILE", help="also write the HTML report to FILE"
+    )
+    parser.add_argument(
+        "--fail-on",
+        choices=FAIL_ON,
+        default="warning",
+        help="lowest severity that makes the exit status 1 (default: warning)",
+    )
+    parser.add_argument(
+        "--all-rules",
+        action="store_true",
+        help="apply every rule even where the tree lacks the documentation text it encodes",
+    )
+    _add_cache_options(parser)
+    _add_rule_options(parser)
+
+
+def _add_cache_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--cache-dir", metavar="DIR", help="parse cache directory")
+    parser.add_argument("--no-cache", action="store_true", help="do not use the parse cache")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="patchaudit",
+        description=(
+            "Check Linux kernel patch series and trees against the rules that the "
+            "kernel's own comments state."
+        ),
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"patchaudit {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    check = commands.add_parser(
+        "check",
+        help="apply a patch series in memory and report what each patch adds",
+        description=(
+            "Apply SERIES (a patch or diff file, an mbox with a cover letter, a directory "
+            "of git format-patch files, a quilt series file, or - for stdin) to the tree "
+            "in memory, patch by patch, and report findings on the lines each patch adds. "
+            "The tree is never written to."
+        ),
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    check.add_argument("series", metavar="SERIES")
+    check.add_argument("--tree", default=".", metavar="DIR", help="base kernel tree (default: .)")
+    _add_output_options(check)
+
+    scan = commands.add_parser(
+        "scan",
+        help="report every finding in the C files of a tree",
+        description="Analyse whole files: the .c and .h files under PATHs of the tree DIR.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    scan.add_argument("tree", metavar="DIR")
+    scan.add_argument("paths", metavar="PATH", nargs="*", help="files or directories in DIR")
+    _add_output_options(scan)
+
+    rules = commands.add_parser("rules", help="list the rules or show one")
+    rule_commands = rules.add_subparsers(dest="rules_command", metavar="ACTION", parser_class=_Parser)
+    rules_list = rule_commands.add_parser("list", help="one line per rule")
+    _add_rule_options(rules_list)
+    rules_show = rule_commands.add_parser("show", help="a rule's full documentation")
+    rules_show.add_argument("rule", metavar="ID", help="code (PA1001), slug or both")
+    _add_rule_options(rules_show)
+
+    parse_report = commands.add_parser(
+        "parse-report",
+        help="how well patchaudit parses a tree (JSON)",
+        description=(
+            "Parse the .c and .h files under PATHs of DIR and print JSON: files, bytes, "
+            "functions, functions_with_errors, error_rate, seconds and the constructs "
+            "behind the remaining parse errors."
+        ),
+    )
+    parse_report.add_argument("tree", metavar="DIR")
+    parse_report.add_argument("paths", metavar="PATH", nargs="*")
+    parse_report.add_argument(
+        "-j", "--jobs", type=int, default=os.cpu_count() or 1, help="worker processes"
+    )
+    _add_cache_options(parse_report)
+    return parser
+
+
+def _load_rules(args: argparse.Namespace) -> RuleSet:
+    directories = [] if args.no_default_rules else [rules_dir()]
+    directories.extend(Path(d) for d in args.rules)
+    if not directories:
+        raise InputError("--no-default-rules", "no rules to run: give --rules DIR")
+    return load_rules(directories)
+
+
+def _cache(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    from patchaudit.cfront.cache import ParseCache, default_cache_dir
+
+    if args.no_cache:
+        return None
+    return ParseCache(Path(args.cache_dir) if args.cache_dir else default_cache_dir())
+
+
+def _emit(report: RunReport, args: argparse.Namespace, stdout: TextIO) -> int:
+    text = FORMATTERS[args.format](report)
+    if args.output:
+        write_atomic(Path(args.output), text)
+    else:
+        stdout.buffer.write(encode(text)) if hasattr(stdout, "buffer") else stdout.write(text)
+        stdout.flush()
+    if args.html:
+        write_atomic(Path(args.html), FORMATTERS["html"](report))
+    if args.fail_on == "never":
+        return ExitCode.CLEAN
+    threshold = Severity.parse(args.fail_on)
+    failing = any(f.severity >= threshold and f.suppressed is None for f in report.findings)
+    return ExitCode.FINDINGS if failing else ExitCode.CLEAN
+
+
+def _cmd_check(args: argparse.Namespace, stdout: TextIO) -> int:
+    from patchaudit.engine import Options, check_series
+    from patchaudit.series import load_series
+    from patchaudit.tree.base import BaseTree
+
+    rules = _load_rules(args)
+    base = BaseTree(Path(args.tree))
+    series = load_series(args.series)
+    report = check_series(series, base, rules, Options(args.all_rules, _cache(args)))
+    return _emit(report, args, stdout)
+
+
+def _cmd_scan(args: argparse.Namespace, stdout: TextIO) -> int:
+    from patchaudit.engine import Options, scan_tree
+    from patchaudit.tree.base import BaseTree
+
+    rules = _load_rules(args)
+    base = BaseTree(Path(args.tree))
+    report = scan_tree(base, args.paths, rules, Options(args.all_rules, _cache(args)))
+    return _emit(report, args, stdout)
+
+
+def _cmd_rules(args: argparse.Namespace, stdout: TextIO) -> int:
+    from patchaudit.report.rules_doc import format_rule, format_rule_list
+
+    rules = _load_rules(args)
+    if args.rules_command == "show":
+        rule = rules.find(args.rule)
+        if rule is None:
+            raise InputError(args.rule, "no such rule (see 'patchaudit rules list')")
+        stdout.write(format_rule(rule))
+    else:
+        stdout.write(format_rule_list(rules))
+    return ExitCode.CLEAN
+
+
+def _cmd_parse_report(args: argparse.Namespace, stdout: TextIO) -> int:
+    from patchaudit.cfront.report import parse_report
+
+    if args.jobs < 1:
+        raise InputError("--jobs", "must be at least 1")
+    root = Path(args.tree)
+    if not root.is_dir():
+        raise InputError(args.tree, "not a directory")
+    result = parse_report(root, args.paths, jobs=args.jobs, cache=_cache(args))
+    stdout.write(json.dumps(result, indent=2) + "\n")
+    return ExitCode.CLEAN
+
+
+def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None) -> int:
+    out = stdout if stdout is not None else sys.stdout
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help(out)
+        return ExitCode.INPUT_ERROR
+    if args.command == "rules" and args.rules_command is None:
+        args.rules_command = "list"
+    handlers = {
+        "check": _cmd_check,
+        "scan": _cmd_scan,
+        "rules": _cmd_rules,
+        "parse-report": _cmd_parse_report,
+    }
+    try:
+        return handlers[args.command](args, out)
+    except InputError as exc:
+        sys.stderr.write(f"patchaudit: {_one_line(str(exc))}\n")
+        return ExitCode.INPUT_ERROR
+    except KeyboardInterrupt:
+        sys.stderr.write("patchaudit: interrupted\n")
+        return 130
+    except BrokenPipeError:
+        # The reader went away (patchaudit ... | head): not an error worth a message.
+        return ExitCode.CLEAN
+    except Exception as exc:  # noqa: BLE001 - the last line of defence against tracebacks
+        if os.environ.get("PATCHAUDIT_DEBUG"):
+            raise
+        sys.stderr.write(
+            f"patchaudit: internal error: {type(exc).__name__}: {_one_line(str(exc))} "
+            "(a bug: please report it; PATCHAUDIT_DEBUG=1 shows the traceback)\n"
+        )
+        return ExitCode.INTERNAL_ERROR
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())

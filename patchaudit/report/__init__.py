@@ -1,0 +1,20 @@
+"""Reports stage: one formatter per output format, reached through one mapping."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from patchaudit.model import RunReport
+from patchaudit.report.html import format_html
+from patchaudit.report.json_format import format_json
+from patchaudit.report.text import format_text
+
+Formatter = Callable[[RunReport], str]
+
+FORMATTERS: dict[str, Formatter] = {
+    "text": format_text,
+    "json": format_json,
+    "html": format_html,
+}
+
+__all__ = ["FORMATTERS", "Formatter"]

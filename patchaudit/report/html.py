@@ -1,0 +1,74 @@
+"""``--format html``: one self-contained, autoescaped page rendered from templates/report.html.j2."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+from patchaudit.model import Finding, PatchSummary, RunReport
+from patchaudit.report.text import rule_name, summary_line
+from patchaudit.resources import templates_dir
+
+
+@dataclass(frozen=True)
+class PatchView:
+    patch: PatchSummary
+    # (file, line after the patch) -> findings shown under that diff line
+    at_line: dict[tuple[str, int], list[Finding]]
+    unplaced: list[Finding]  # findings of this patch with no diff line to sit on
+    counts: dict[str, int]
+
+
+def _environment() -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(str(templates_dir())),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    return env
+
+
+def _patch_views(report: RunReport) -> list[PatchView]:
+    views = []
+    for patch in report.patches:
+        mine = [f for f in report.findings if f.patch is not None and f.patch.index == patch.index]
+        shown = {
+            (diff.path, line.new_line)
+            for diff in patch.files
+            for hunk in diff.hunks
+            for line in hunk.lines
+            if line.new_line is not None and line.kind == "+"
+        }
+        at_line: dict[tuple[str, int], list[Finding]] = defaultdict(list)
+        unplaced = []
+        for finding in mine:
+            key = (finding.file, finding.line)
+            if key in shown:
+                at_line[key].append(finding)
+            else:
+                unplaced.append(finding)
+        counts = Counter(f.severity.label for f in mine)
+        views.append(PatchView(patch, dict(at_line), unplaced, dict(counts)))
+    return views
+
+
+def format_html(report: RunReport) -> str:
+    template = _environment().get_template("report.html.j2")
+    by_file: dict[str, list[Finding]] = defaultdict(list)
+    for finding in report.findings:
+        by_file[finding.file].append(finding)
+    series_findings = [f for f in report.findings if not f.file and f.patch is None]
+    return template.render(
+        report=report,
+        patch_views=_patch_views(report),
+        by_file=dict(sorted(by_file.items())),
+        series_findings=series_findings,
+        summary=summary_line(report),
+        rule_name=lambda finding: rule_name(finding, report),
+        rule_info=report.rule,
+    )

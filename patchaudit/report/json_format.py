@@ -1,0 +1,119 @@
+"""``--format json``: the versioned, documented machine format (docs/json-format.md)."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from typing import Any
+
+from patchaudit.model import DiffFile, Finding, PatchSummary, RunReport, SourceQuote
+
+# Bump on any incompatible change; adding fields is compatible.
+SCHEMA_VERSION = 1
+
+
+def _source(source: SourceQuote | None) -> dict[str, Any] | None:
+    if source is None:
+        return None
+    return {
+        "file": source.file,
+        "symbol": source.symbol,
+        "text": source.text,
+        "version": source.version,
+        "line": source.line,
+    }
+
+
+def finding_dict(finding: Finding, report: RunReport) -> dict[str, Any]:
+    info = report.rule(finding.rule_id)
+    return {
+        "rule_id": finding.rule_id,
+        "rule_name": info.name if info is not None else finding.rule_id,
+        "severity": finding.severity.label,
+        "confidence": finding.confidence.label,
+        "file": finding.file,
+        "line": finding.line,
+        "column": finding.column,
+        "function": finding.function,
+        "message": finding.message,
+        "code": finding.code,
+        "patch": (
+            {"index": finding.patch.index, "subject": finding.patch.subject}
+            if finding.patch is not None
+            else None
+        ),
+        "status": finding.status.value,
+        "trace": [
+            {"file": step.file, "line": step.line, "message": step.message}
+            for step in finding.trace
+        ],
+        "source": _source(finding.source),
+    }
+
+
+def _files(files: tuple[DiffFile, ...]) -> list[dict[str, Any]]:
+    return [
+        {
+            "path": diff.path,
+            "old_path": diff.old_path,
+            "change": diff.change,
+            "binary": diff.binary,
+            "hunks": [
+                {"header": h.header, "applied": h.applied, "offset": h.offset, "reason": h.reason}
+                for h in diff.hunks
+            ],
+        }
+        for diff in files
+    ]
+
+
+def patch_dict(patch: PatchSummary) -> dict[str, Any]:
+    return {
+        "index": patch.index,
+        "subject": patch.subject,
+        "raw_subject": patch.raw_subject,
+        "version": patch.version,
+        "total": patch.total,
+        "author": patch.author,
+        "date": patch.date,
+        "message_id": patch.message_id,
+        "base_commit": patch.base_commit,
+        "trailers": [{"key": key, "value": value} for key, value in patch.trailers],
+        "applies": patch.applies,
+        "files": _files(patch.files),
+    }
+
+
+def report_dict(report: RunReport) -> dict[str, Any]:
+    counts = Counter(finding.severity.label for finding in report.findings)
+    return {
+        "version": SCHEMA_VERSION,
+        "tool": {"name": report.tool, "version": report.version},
+        "mode": report.mode,
+        "tree": report.tree,
+        "source": report.source,
+        "patches": [patch_dict(patch) for patch in report.patches],
+        "findings": [finding_dict(finding, report) for finding in report.findings],
+        "rules": [
+            {
+                "id": rule.id,
+                "name": rule.name,
+                "title": rule.title,
+                "severity": rule.severity.label,
+                "applies": rule.applies,
+                "reason": rule.applicability,
+            }
+            for rule in report.rules
+        ],
+        "file_issues": [{"file": i.file, "message": i.message} for i in report.file_issues],
+        "summary": {
+            "errors": counts["error"],
+            "warnings": counts["warning"],
+            "notes": counts["note"],
+            "files_analysed": report.files_analysed,
+        },
+    }
+
+
+def format_json(report: RunReport) -> str:
+    return json.dumps(report_dict(report), indent=2, ensure_ascii=False) + "\n"

@@ -1,0 +1,52 @@
+"""``--format text``: one ``file:line:col: severity: message [rule]`` line a finding, then a summary."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from patchaudit.model import Finding, RunReport, Severity
+
+
+def location(finding: Finding, report: RunReport) -> str:
+    if not finding.file:
+        return report.source or "<series>"
+    return f"{finding.file}:{finding.line}:{finding.column}"
+
+
+def rule_name(finding: Finding, report: RunReport) -> str:
+    info = report.rule(finding.rule_id)
+    return info.name if info is not None else finding.rule_id
+
+
+def summary_line(report: RunReport) -> str:
+    counts = Counter(finding.severity for finding in report.findings)
+    parts = [
+        f"{counts[Severity.ERROR]} error{'s' if counts[Severity.ERROR] != 1 else ''}",
+        f"{counts[Severity.WARNING]} warning{'s' if counts[Severity.WARNING] != 1 else ''}",
+        f"{counts[Severity.NOTE]} note{'s' if counts[Severity.NOTE] != 1 else ''}",
+    ]
+    applied = sum(1 for rule in report.rules if rule.applies)
+    scope = (
+        f"{len(report.patches)} patch{'es' if len(report.patches) != 1 else ''}, "
+        if report.mode == "check"
+        else ""
+    )
+    return (
+        f"total: {', '.join(parts)} ({scope}{report.files_analysed} C files analysed, "
+        f"{applied} of {len(report.rules)} rules applied)"
+    )
+
+
+def format_text(report: RunReport) -> str:
+    lines = []
+    for finding in report.findings:
+        where = location(finding, report)
+        patch = f" (patch {finding.patch.index})" if finding.patch is not None else ""
+        lines.append(
+            f"{where}: {finding.severity.label}: {finding.message}{patch} "
+            f"[{rule_name(finding, report)}]"
+        )
+    for issue in report.file_issues:
+        lines.append(f"{issue.file}: skipped: {issue.message}")
+    lines.append(summary_line(report))
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,45 @@
+"""Rules as typed values: what a rule file in rules/ becomes after validation."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from patchaudit.model import Confidence, Severity, SourceQuote
+
+
+@dataclass(frozen=True)
+class RuleSource:
+    """The documentation a rule encodes, verbatim, and the tree it was written against."""
+
+    file: str
+    symbol: str
+    text: str
+    version: str
+
+    def quote(self, line: int | None = None) -> SourceQuote:
+        return SourceQuote(self.file, self.symbol, self.text, self.version, line)
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str  # stable code, e.g. "PA1001"
+    slug: str  # names the bad pattern, e.g. "removed-pageballoon"
+    title: str
+    kind: str
+    severity: Severity
+    confidence: Confidence
+    summary: str
+    why: str
+    false_positives: str
+    source: RuleSource
+    params: Any  # the kind's own frozen parameter dataclass
+    path: str  # the rule file, for messages
+
+    @property
+    def name(self) -> str:
+        return f"{self.id}-{self.slug}"
+
+    def matches_ref(self, ref: str) -> bool:
+        """Whether ``ref`` (as written by a user: code, slug or both) names this rule."""
+        return ref in (self.id, self.slug, self.name)
