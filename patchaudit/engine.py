@@ -221,8 +221,9 @@ def _series_findings(series: Series, rules: RuleSet) -> Iterator[Finding]:
         if rule is None:
             continue
         ref = None
-        if problem.patch_index is not None:
-            ref = PatchRef(problem.patch_index, subjects.get(problem.patch_index, ""))
+        # A missing patch has no subject to show: the finding is about the series.
+        if problem.patch_index in subjects:
+            ref = PatchRef(problem.patch_index, subjects[problem.patch_index])
         yield Finding(
             rule_id=rule.id,
             severity=rule.severity,
@@ -244,8 +245,9 @@ def _apply_findings(application: PatchApplication, rule: Rule) -> Iterator[Findi
                 continue
             line = 0
             diff = next((d for d in application.patch.files if d.path == result.path), None)
-            if diff is not None and hunk.index < len(diff.hunks):
-                line = diff.hunks[hunk.index].old_start
+            # HunkResult.index counts from 1, as patch(1) numbers hunks.
+            if diff is not None and 0 < hunk.index <= len(diff.hunks):
+                line = diff.hunks[hunk.index - 1].old_start
             yield Finding(
                 rule_id=rule.id,
                 severity=rule.severity,
@@ -254,7 +256,7 @@ def _apply_findings(application: PatchApplication, rule: Rule) -> Iterator[Findi
                 line=line,
                 column=0,
                 message=(
-                    f"hunk #{hunk.index + 1} ({hunk.header}) of patch {application.index} "
+                    f"hunk #{hunk.index} ({hunk.header}) of patch {application.index} "
                     f"does not apply: {hunk.reason}"
                 ),
                 patch=ref,

@@ -1,0 +1,118 @@
+"""Building a Patch from one mail (headers, MIME parts, transfer encodings) or one plain diff."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import re
+from email.message import Message
+from email.utils import parseaddr
+from pathlib import PurePath
+
+from patchaudit.errors import InputError
+from patchaudit.series.headers import decode_bytes, decode_header_value, message_ids
+from patchaudit.series.message import BodyParts, split_body
+from patchaudit.series.model import Patch, Subject
+from patchaudit.series.subject import parse_subject
+
+# Attachments that carry a patch even though their type is not text/*.
+_PATCH_FILENAME = re.compile(r"\.(patch|diff|mbox|mbx|txt)$", re.IGNORECASE)
+
+
+def _headers(msg: Message) -> dict[str, str]:
+    """First value of each header, keyed by lower-case name, raw (not yet decoded)."""
+    found: dict[str, str] = {}
+    for name, value in msg.raw_items():
+        found.setdefault(name.lower(), value)
+    return found
+
+
+def _part_text(part: Message) -> str:
+    payload = part.get_payload(decode=True)
+    if not isinstance(payload, bytes):
+        raw = part.get_payload()
+        return raw if isinstance(raw, str) else ""
+    try:
+        charset = part.get_content_charset()
+    except (ValueError, LookupError):  # a malformed charset parameter
+        charset = None
+    return decode_bytes(payload, charset)
+
+
+def _wanted(part: Message) -> bool:
+    if part.get_content_maintype() == "text":
+        return part.get_content_type() != "text/html"
+    try:
+        filename = part.get_filename() or ""
+    except (ValueError, LookupError):
+        filename = ""
+    return bool(_PATCH_FILENAME.search(filename))
+
+
+def body_text(msg: Message) -> str:
+    """The text of a mail: its text parts in order (inline or attached), decoded."""
+    if not msg.is_multipart():
+        return _part_text(msg)
+    texts: list[str] = []
+    for part in msg.walk():
+        if part.is_multipart() or not _wanted(part):
+            continue
+        text = _part_text(part)
+        texts.append(text if text.endswith("\n") or not text else text + "\n")
+    return "".join(texts)
+
+
+def _author(raw: str) -> str:
+    text = decode_header_value(raw)
+    name, address = parseaddr(text)
+    if not address:
+        return text
+    return f"{name} <{address}>" if name else address
+
+
+def _subject_or_name(raw: str | None, source: str) -> Subject:
+    if raw is None or not raw.strip():
+        name = PurePath(source).name or source  # the file name, without its directories
+        return Subject(raw=name, title=name)
+    return parse_subject(raw)
+
+
+def _to_patch(source: str, subject: Subject, parts: BodyParts, headers: dict[str, str]) -> Patch:
+    in_body = parts.in_body
+    if in_body.subject:
+        subject = parse_subject(in_body.subject)
+    first_id = message_ids(headers.get("in-reply-to", ""))
+    msg_id = message_ids(headers.get("message-id", ""))
+    return Patch(
+        source=source,
+        subject=subject,
+        author=_author(in_body.author or headers.get("from", "")),
+        date=decode_header_value(in_body.date or headers.get("date", "")),
+        message_id=msg_id[0] if msg_id else "",
+        in_reply_to=first_id[0] if first_id else "",
+        references=message_ids(headers.get("references", "")),
+        body=parts.body,
+        trailers=parts.trailers,
+        base_commit=parts.base_commit,
+        diff_text=parts.diff_text,
+        files=parts.files,
+    )
+
+
+def patch_from_mail(data: bytes, source: str) -> Patch:
+    """One RFC 5322 mail (no mbox ``From `` line) as a Patch."""
+    try:
+        msg = email.message_from_bytes(data, policy=email.policy.compat32)
+        text = body_text(msg)
+    except RecursionError:  # MIME parts nested thousands deep
+        raise InputError(source, "the mail's MIME structure is nested too deeply") from None
+    headers = _headers(msg)
+    subject = _subject_or_name(headers.get("subject"), source)
+    # Errors in the diff name the patch by where it is and by its subject.
+    parts = split_body(text, f"{source} ({subject.raw})")
+    return _to_patch(source, subject, parts, headers)
+
+
+def patch_from_text(text: str, source: str) -> Patch:
+    """A plain patch or diff file; a ``Subject:`` line at its top names it, else the file name."""
+    return _to_patch(source, _subject_or_name(None, source), split_body(text, source), {})
