@@ -187,7 +187,7 @@ def _cmd_check(args: argparse.Namespace, stdout: TextIO) -> int:
     rules = _load_rules(args)
     base = BaseTree(Path(args.tree))
     series = load_series(args.series)
-    report = check_series(series, base, rules, Options(args.all_rules, _cache(args)))
+    report = check_series(series, base, rules, Options(args.all_rules, _cache(args), args.tree))
     return _emit(report, args, stdout)
 
 
@@ -197,7 +197,7 @@ def _cmd_scan(args: argparse.Namespace, stdout: TextIO) -> int:
 
     rules = _load_rules(args)
     base = BaseTree(Path(args.tree))
-    report = scan_tree(base, args.paths, rules, Options(args.all_rules, _cache(args)))
+    report = scan_tree(base, args.paths, rules, Options(args.all_rules, _cache(args), args.tree))
     return _emit(report, args, stdout)
 
 

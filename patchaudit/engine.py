@@ -40,6 +40,7 @@ Reader = Callable[[str], "bytes | None"]
 class Options:
     all_rules: bool = False  # apply rules even where their documentation text is absent
     cache: ParseCache | None = None
+    tree_label: str = ""  # how reports name the tree (as the user gave it); default its path
 
 
 @dataclass
@@ -306,7 +307,7 @@ def check_series(series: Series, base: BaseTree, rules: RuleSet, options: Option
         tool="patchaudit",
         version=__version__,
         mode="check",
-        tree=str(base.root),
+        tree=options.tree_label or str(base.root),
         source=series.source,
         findings=tuple(sorted(findings)),
         rules=_rule_infos(rules, statuses),
@@ -354,7 +355,7 @@ def scan_tree(base: BaseTree, paths: Sequence[str], rules: RuleSet, options: Opt
         tool="patchaudit",
         version=__version__,
         mode="scan",
-        tree=str(base.root),
+        tree=options.tree_label or str(base.root),
         source=" ".join(paths) if paths else ".",
         findings=tuple(sorted(findings)),
         rules=_rule_infos(rules, statuses),

@@ -1,0 +1,248 @@
+"""The command line end to end: output, exit status, and one-line errors for bad input."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SAMPLES = REPO / "samples"
+SCHEMA = json.loads((REPO / "docs" / "report.schema.json").read_text())
+
+
+def run(*args: str, stdin: bytes | None = None, cwd: Path = REPO) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "patchaudit", *args],
+        input=stdin.decode() if stdin is not None else None,
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=120,
+    )
+
+
+def planted() -> set[tuple[int, str, int, str]]:
+    """The planted violations table of samples/EXPECTED.md: (patch, file, line, rule)."""
+    text = (SAMPLES / "EXPECTED.md").read_text()
+    table = text.split("<!-- planted-violations: the test reads this table -->", 1)[1]
+    rows = set()
+    for line in table.splitlines()[3:]:
+        if not line.startswith("|"):
+            break
+        cells = [cell.strip() for cell in line.strip("|").split("|")]
+        rows.add((int(cells[0]), cells[1], int(cells[2]), cells[4]))
+    return rows
+
+
+def assert_one_line_error(result: subprocess.CompletedProcess[str], *words: str) -> None:
+    assert result.returncode == 2, result.stderr
+    assert result.stdout == ""
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("patchaudit: ")
+    assert "Traceback" not in result.stderr
+    for word in words:
+        assert word in lines[0], lines[0]
+
+
+# ------------------------------------------------------------------ the sample series
+
+
+def test_check_sample_series_reports_each_planted_violation_and_nothing_else(tmp_path: Path) -> None:
+    out = tmp_path / "report.json"
+    result = run("check", "samples/series.mbox", "--tree", "samples/tree", "-f", "json", "-o", str(out))
+    assert result.returncode == 1, result.stderr
+    assert result.stdout == ""
+    report = json.loads(out.read_text())
+    jsonschema.validate(report, SCHEMA)
+    found = {(f["patch"]["index"], f["file"], f["line"], f["rule_id"]) for f in report["findings"]}
+    assert found == planted()
+    assert [p["index"] for p in report["patches"]] == [1, 2, 3, 4, 5, 6]
+    assert all(p["applies"] for p in report["patches"])
+    assert all(f["status"] == "new" for f in report["findings"])
+    for finding in report["findings"]:
+        assert finding["source"]["file"] == "include/linux/page-flags.h"
+        assert "PageOffline() indicates" in finding["source"]["text"]
+        assert finding["source"]["line"] is not None
+
+
+def test_check_text_format_lines(tmp_path: Path) -> None:
+    html = tmp_path / "report.html"
+    result = run("check", "samples/series.mbox", "--tree", "samples/tree", "--html", str(html))
+    assert result.returncode == 1
+    lines = result.stdout.splitlines()
+    assert lines[-1].startswith("total: 5 errors, 0 warnings, 0 notes (6 patches,")
+    assert (
+        "kernel/power/snapshot_lite.c:57:6: error: 'PageBalloon' was removed in Linux 5.1; "
+        "use 'PageOffline' (patch 6) [PA1001-removed-pageballoon]"
+    ) in lines
+    pattern = re.compile(r"^[\w/.-]+:\d+:\d+: (error|warning|note): .+ \[PA\d{4}-[a-z0-9-]+\]$")
+    assert all(pattern.match(line) for line in lines[:-1])
+    assert html.read_text().startswith("<!DOCTYPE html>")
+
+
+def test_raw_list_mail_parses_and_applies_like_the_format_patch_mbox(tmp_path: Path) -> None:
+    result = run("check", "samples/series-raw.mbox", "--tree", "samples/tree", "-f", "json")
+    assert result.returncode == 1, result.stderr
+    report = json.loads(result.stdout)
+    assert [p["index"] for p in report["patches"]] == [1, 2, 3, 4, 5, 6]
+    assert all(p["applies"] for p in report["patches"])
+    assert {p["total"] for p in report["patches"]} == {6}
+    found = {(f["patch"]["index"], f["file"], f["line"], f["rule_id"]) for f in report["findings"]}
+    assert found == planted()
+    assert report["patches"][1]["subject"] == "mm: convert PG_balloon to PG_offline"
+    keys = [t["key"] for t in report["patches"][1]["trailers"]]
+    assert "Signed-off-by" in keys
+
+
+def test_stdin_series() -> None:
+    data = (SAMPLES / "series.mbox").read_bytes()
+    result = run("check", "-", "--tree", "samples/tree", "--fail-on", "never", stdin=data)
+    assert result.returncode == 0
+    assert result.stdout.splitlines()[-1].startswith("total: 5 errors")
+
+
+@pytest.mark.parametrize(
+    ("fail_on", "status"), [("error", 1), ("warning", 1), ("note", 1), ("never", 0)]
+)
+def test_fail_on_thresholds(fail_on: str, status: int) -> None:
+    result = run("check", "samples/series.mbox", "--tree", "samples/tree", "--fail-on", fail_on)
+    assert result.returncode == status
+
+
+def test_clean_series_exits_zero(tmp_path: Path) -> None:
+    patch = tmp_path / "clean.patch"
+    patch.write_text(
+        "--- a/kernel/crash_info.c\n+++ b/kernel/crash_info.c\n"
+        "@@ -1,3 +1,4 @@\n" + "".join(
+            f" {line}\n" for line in (SAMPLES / "tree/kernel/crash_info.c").read_text().splitlines()[:1]
+        ) + "+/* A comment may say PageBalloon: only code counts. */\n"
+        + "".join(f" {line}\n" for line in (SAMPLES / "tree/kernel/crash_info.c").read_text().splitlines()[1:3])
+    )
+    result = run("check", str(patch), "--tree", "samples/tree")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.startswith("total: 0 errors")
+
+
+# ------------------------------------------------------------------ scan and rules
+
+
+def test_scan_reports_every_use_when_rules_are_forced() -> None:
+    result = run("scan", "samples/tree", "--all-rules", "-f", "json")
+    assert result.returncode == 1
+    report = json.loads(result.stdout)
+    jsonschema.validate(report, SCHEMA)
+    names = {f["rule_id"] for f in report["findings"]}
+    assert names == {"PA1001", "PA1002", "PA1003", "PA1004", "PA1005"}
+    assert all(f["patch"] is None for f in report["findings"])
+
+
+def test_scan_of_pre_5_1_tree_reports_rules_as_not_applicable() -> None:
+    result = run("scan", "samples/tree", "-f", "json")
+    assert result.returncode == 0
+    report = json.loads(result.stdout)
+    assert report["findings"] == []
+    by_id = {rule["id"]: rule for rule in report["rules"]}
+    assert by_id["PA1001"]["applies"] is False
+    assert "no longer contains the rule text" in by_id["PA1001"]["reason"] or "not in" in by_id[
+        "PA1001"
+    ]["reason"]
+
+
+def test_rules_list_and_show() -> None:
+    listing = run("rules", "list")
+    assert listing.returncode == 0
+    ids = [line.split()[0] for line in listing.stdout.splitlines()]
+    assert "PA1001-removed-pageballoon" in ids
+    assert "PA0010-patch-does-not-apply" in ids
+    shown = run("rules", "show", "PA1001")
+    assert shown.returncode == 0
+    assert "PageOffline() indicates that the page is logically offline" in shown.stdout
+    assert "include/linux/page-flags.h" in shown.stdout
+    assert run("rules", "show", "removed-pageballoon").stdout == shown.stdout
+
+
+# ------------------------------------------------------------------ bad input
+
+
+def test_seed_with_lost_line_breaks_is_rejected(tmp_path: Path) -> None:
+    seed = tmp_path / "seed.txt"
+    seed.write_text(
+        "From 4d34 Mon Sep 17 00:00:00 2001 From: A Dev <a@example.org> Date: Tue, 5 Mar 2019 "
+        "Subject: [PATCH] mm: fix --- a/mm/x.c +++ b/mm/x.c @@ -1,2 +1,2 @@ -old +new" * 3
+    )
+    assert_one_line_error(run("check", str(seed), "--tree", "samples/tree"), "line breaks")
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (("check", "no-such.mbox", "--tree", "samples/tree"), ("no-such.mbox",)),
+        (("check", "samples/series.mbox", "--tree", "no-such-dir"), ("no-such-dir",)),
+        (("scan", "no-such-dir"), ("no-such-dir",)),
+        (("rules", "show", "PA9999"), ("PA9999", "no such rule")),
+        (("check",), ("SERIES",)),
+        (("check", "samples/series.mbox", "--format", "xml"), ("xml",)),
+        (("check", "samples/series.mbox", "--tree", "samples/tree", "-o", "/no/such/dir/x"), ("/no/such/dir/x",)),
+    ],
+)
+def test_bad_input_gets_one_line_and_status_2(args: tuple[str, ...], words: tuple[str, ...]) -> None:
+    assert_one_line_error(run(*args), *words)
+
+
+def test_empty_and_binary_series(tmp_path: Path) -> None:
+    empty = tmp_path / "empty.patch"
+    empty.write_bytes(b"")
+    assert_one_line_error(run("check", str(empty), "--tree", "samples/tree"), str(empty))
+    binary = tmp_path / "garbage.patch"
+    binary.write_bytes(bytes(range(256)) * 64)
+    assert_one_line_error(run("check", str(binary), "--tree", "samples/tree"), str(binary))
+
+
+@pytest.mark.parametrize("path", ["../escape.c", "/etc/passwd", "a/../../escape.c"])
+def test_patch_path_escaping_the_tree_is_refused(tmp_path: Path, path: str) -> None:
+    patch = tmp_path / "escape.patch"
+    patch.write_text(
+        f"diff --git a/{path} b/{path}\nnew file mode 100644\n--- /dev/null\n+++ b/{path}\n"
+        "@@ -0,0 +1 @@\n+int x;\n"
+    )
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    result = run("check", str(patch), "--tree", str(tree))
+    assert_one_line_error(result)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["escape.patch", "tree"]
+    assert list(tree.iterdir()) == []
+
+
+def test_broken_rule_file_names_file_and_field(tmp_path: Path) -> None:
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    text = (REPO / "rules" / "PA1001-removed-pageballoon.toml").read_text()
+    (rules / "PA7001-bad.toml").write_text(
+        text.replace('id = "PA1001"', 'id = "PA7001"')
+        .replace('slug = "removed-pageballoon"', 'slug = "bad-one"')
+        .replace('severity = "error"', 'severity = "fatal"')
+    )
+    result = run("rules", "list", "--rules", str(rules))
+    assert_one_line_error(result, "PA7001-bad.toml", "severity")
+    (rules / "PA7001-bad.toml").write_text("id = [unclosed\n")
+    assert_one_line_error(run("rules", "list", "--rules", str(rules)), "PA7001-bad.toml", "TOML")
+
+
+def test_the_tree_is_never_written(tmp_path: Path) -> None:
+    def listing() -> dict[str, bytes]:
+        return {
+            str(p.relative_to(SAMPLES / "tree")): p.read_bytes()
+            for p in sorted((SAMPLES / "tree").rglob("*"))
+            if p.is_file()
+        }
+
+    before = listing()
+    run("check", "samples/series.mbox", "--tree", "samples/tree", "-o", str(tmp_path / "out"))
+    assert listing() == before
