@@ -1,0 +1,481 @@
+"""Kernel-aware masking: one pass over a file, driven by the macro table, keeping every byte offset."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from patchaudit.cfront.data import MacroTable, Treatment, kernel_table, lookup, pattern_regex
+
+# ---------------------------------------------------------------- scanning helpers
+
+# Comments and literals are skipped whole so parentheses and names inside them
+# never count. A block comment may be unterminated (a truncated patch); a
+# literal stops at an unescaped newline so a stray quote (prose in `#if 0`,
+# `#error don't`) cannot swallow the rest of the file.
+_SKIPPED = rb"""/\*.*?(?:\*/|\Z)|//(?:\\\r?\n|[^\n])*|"(?:\\.|[^"\\\n])*"|'(?:\\.|[^'\\\n])*'"""
+
+_CODE_TOKEN = re.compile(rb"(?P<skip>" + _SKIPPED + rb")|(?P<word>[A-Za-z_]\w*)", re.S)
+_PAREN_TOKEN = re.compile(rb"(?:" + _SKIPPED + rb")|[()]", re.S)
+_ARG_TOKEN = re.compile(rb"(?:" + _SKIPPED + rb")|[()\[\]{},]", re.S)
+# Comments between a macro name and its "(" are bounded so that an
+# unterminated one costs a bounded look-ahead, not a scan to end of file.
+_SPACE = re.compile(rb"(?:\s|/\*.{0,4096}?\*/|//[^\n]*)*", re.S)
+_IDENT = re.compile(rb"[A-Za-z_]\w*")
+_WORD_CHARS = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
+_WORD_END = re.compile(rb"\w*", re.ASCII)
+
+# An argument list longer than this is not a macro's: stop looking (bounds
+# the work a stray "(" can cause).
+_MAX_ARGS = 1 << 16
+
+
+def _skip_space(data: bytes, pos: int) -> int:
+    m = _SPACE.match(data, pos)
+    return m.end() if m else pos
+
+
+def _close_paren(data: bytes, open_pos: int) -> int | None:
+    """Offset just past the ")" matching the "(" at ``open_pos``, or None."""
+    depth = 0
+    for m in _PAREN_TOKEN.finditer(data, open_pos, min(len(data), open_pos + _MAX_ARGS)):
+        c = m.group()
+        if c == b"(":
+            depth += 1
+        elif c == b")":
+            depth -= 1
+            if depth == 0:
+                return m.end()
+    return None
+
+
+def _top_level_commas(data: bytes, open_pos: int, close: int) -> list[int]:
+    """Offsets of the commas that separate the arguments of ``(...)`` at ``open_pos``."""
+    commas, depth = [], 0
+    for m in _ARG_TOKEN.finditer(data, open_pos, close):
+        c = m.group()
+        if c in b"([{" and len(c) == 1:
+            depth += 1
+        elif c in b")]}" and len(c) == 1:
+            depth -= 1
+        elif c == b"," and depth == 1:
+            commas.append(m.start())
+    return commas
+
+
+# ---------------------------------------------------------------- queries for the lowering
+
+
+def macro_family(name: str) -> str | None:
+    """The family ("iterator", "scope", "lock_annotation", ...) of a kernel macro name."""
+    family = kernel_table().family_of(name)
+    return family.name if family else None
+
+
+def iterator_macro_at(original: bytes, start_byte: int) -> str | None:
+    """The loop-treated macro (family iterator or scope) whose name starts at ``start_byte``.
+
+    Masking rewrote such a name as ``while``, so the tree's while_statement
+    starts here; a real ``while`` gives None.
+    """
+    m = _IDENT.match(original, start_byte)
+    if m is None:
+        return None
+    name = m.group().decode("ascii")
+    family = kernel_table().family_of(name)
+    return name if family is not None and family.treatment is Treatment.LOOP else None
+
+
+def annotations_in(original: bytes, start: int, end: int) -> tuple[str, ...]:
+    """Recorded annotations written in ``original[start:end]``: ``("__must_hold(&l->lock)",)``.
+
+    Families with ``record = true`` in the table count; whitespace inside an
+    annotation is collapsed to single spaces.
+    """
+    table = kernel_table()
+    found: list[str] = []
+    for m in _CODE_TOKEN.finditer(original, start, end):
+        if m.lastgroup != "word":
+            continue
+        family = table.family_of(m.group().decode("ascii"))
+        if family is None or not family.record:
+            continue
+        stop = m.end()
+        after = _skip_space(original, stop)
+        if original[after : after + 1] == b"(":
+            close = _close_paren(original, after)
+            if close is not None and close <= end:
+                stop = close
+        text = original[m.start() : stop].decode("utf-8", "surrogateescape")
+        found.append(" ".join(text.split()))
+    return tuple(found)
+
+
+# ---------------------------------------------------------------- the code scan
+
+# Every byte but a line break becomes a space: offsets and line numbers survive.
+_BLANK = bytes(c if c in b"\r\n" else 0x20 for c in range(256))
+
+# Operators and keywords whose parenthesised operand is a type, not call
+# arguments: their types must stay as tree-sitter knows them.
+_TYPE_OPERATORS = frozenset(
+    b"""sizeof typeof __typeof__ __typeof typeof_unqual __typeof_unqual__ alignof _Alignof
+    __alignof__ offsetof __builtin_offsetof if while for switch return case _Generic""".split()
+)
+
+_PRIM = rb"(?:unsigned|signed|long|short|int|char|float|double)\b"
+_QUALS = rb"(?:\s+(?:const|volatile|__\w+)\b)*+"
+# A whole macro argument that is a type tree-sitter cannot take as an
+# expression: a tagged type, two or more primitive words, or a pointer type.
+# Single words (`u32`, even `int`) already parse as identifiers. It follows
+# "(" or ","; _join_type() rejects the "(" of a cast or of sizeof and friends.
+# Possessive quantifiers: a failed attempt must not backtrack through words.
+_TYPE_ARG = (
+    rb"[(,]\s*+(?:const\s+|volatile\s+)*+"
+    rb"(?:(?:struct|union|enum)\s+\w++" + _QUALS + rb"\s*\**"
+    rb"|" + _PRIM + rb"(?:\s+" + _PRIM + rb")++" + _QUALS + rb"\s*\**"
+    rb"|\w++" + _QUALS + rb"\s*\*++)"
+    rb"(?=\s*[,)])"
+)
+
+# Comments and literals (skipped), directives (one logical line with its
+# backslash continuations and comments), type arguments. The lookahead lets
+# the regex engine jump straight to the few bytes that can start one.
+_SCAN = re.compile(
+    rb"(?=[/\"'#(,])(?:(?P<skip>" + _SKIPPED + rb")"
+    rb"|(?P<pp>\#[ \t]*+(?P<dir>\w*+)(?:/\*.{0,4096}?\*/|\\.|[^\n\\])*+)"
+    rb"|(?P<typearg>" + _TYPE_ARG + rb"))",
+    re.S | re.ASCII,
+)
+
+# offsetof's member designator: `a.b.c`, `name[1]` (no expressions in the index).
+_MEMBER_PATH = re.compile(rb"[ \t]*\w+(?:[ \t]*(?:\.[ \t]*\w+|\[[ \t]*\w+[ \t]*\]))*[ \t]*")
+_PATH_GLUE = re.compile(rb"[.\[\]]")
+_WORD_BEFORE = re.compile(rb"(\w+) ?$")
+_TYPE_GLUE = re.compile(rb"[ \t*]")
+# GNU named variadic macro parameters (`fmt...`), which tree-sitter-c rejects.
+_NAMED_VARIADIC = re.compile(rb"\#\s*define\s+\w+\([^)]*?\w(\.\.\.)\s*\)")
+# `#if 0` marks dead code, often not even C: blank that branch, keep #else.
+_IF_ZERO = re.compile(rb"\#[ \t]*if[ \t]+0\b")
+
+
+def _trie(words: list[str]) -> str:
+    """An alternation of ``words`` as a prefix tree: one branch per first letter, fast in `re`."""
+    tree: dict[str, dict[str, object]] = {}
+    for word in words:
+        node: dict[str, object] = tree
+        for ch in word + "\0":
+            node = node.setdefault(ch, {})  # type: ignore[assignment]
+
+    def build(node: dict[str, object]) -> str:
+        alts = [re.escape(ch) + build(sub) for ch, sub in sorted(node.items()) if ch != "\0"]  # type: ignore[arg-type]
+        if not alts:
+            return ""
+        body = "(?:" + "|".join(alts) + ")"
+        return body + "?" if "\0" in node else body
+
+    return build(tree)
+
+
+_NAME_REGEXES: dict[MacroTable, tuple[re.Pattern[bytes], re.Pattern[bytes] | None]] = {}
+
+
+def _names(table: MacroTable) -> tuple[re.Pattern[bytes], re.Pattern[bytes] | None]:
+    """Macro-name candidates: exact names as a trie, patterns by their longest literal part.
+
+    Two regexes because each runs at memory speed in `re` (a literal prefix
+    search); the caller checks the word boundary before a match and looks
+    the whole identifier up, which is faster than a leading \\b.
+    """
+    if table not in _NAME_REGEXES:
+        exact = sorted({n for f in table.families for n in f.names if "*" not in n})
+        needles = {max(n.split("*"), key=len) for f in table.families for n in f.names if "*" in n}
+        exact_rx = re.compile(f"(?:{_trie(exact)})\\b".encode("ascii") if exact else b"(?!)")
+        needle_rx = None
+        if needles:
+            needle_rx = re.compile("|".join(map(re.escape, sorted(needles))).encode("ascii"))
+        _NAME_REGEXES[table] = (exact_rx, needle_rx)
+    return _NAME_REGEXES[table]
+
+
+def _join_type(data: bytes, out: bytearray, m: re.Match[bytes]) -> bool:
+    """Make a type argument one identifier: `struct foo *` -> `struct_foo__`.
+
+    False when the match is not a call's argument after all (a cast).
+    """
+    text = m.group()[1:]
+    body = text.strip()
+    if b"\n" in body or b"\r" in body:
+        return False  # cannot join over a line break without moving lines
+    opener = m.start()
+    if data[opener] == 0x28:  # "(": a call's, not a cast's nor sizeof's
+        word = _WORD_BEFORE.search(data, max(0, opener - 64), opener)
+        if word is None:
+            if data[opener - 1 : opener] != b")":
+                return False
+        elif word.group(1) in _TYPE_OPERATORS:
+            return False
+    start = opener + 1 + len(text) - len(text.lstrip())
+    out[start : start + len(body)] = _TYPE_GLUE.sub(b"_", body)
+    return True
+
+
+# ---------------------------------------------------------------- masking
+
+
+@dataclass(frozen=True)
+class Masked:
+    """Masked bytes (same length and line breaks as the input) and what was blanked whole."""
+
+    data: bytes
+    hidden: tuple[tuple[int, int], ...]  # byte ranges: #if branches not kept, opaque macros
+
+
+class _Cond:
+    """One open #if group while masking."""
+
+    __slots__ = ("depth", "inner", "kept", "skip_from", "nested")
+
+    def __init__(self, depth: int, inner: bool, nested: bool = False) -> None:
+        self.depth = depth  # brace depth at the #if
+        self.inner = inner  # inside braces: directive lines are blanked too
+        self.kept = False  # some branch of the group is kept
+        self.skip_from = -1  # start of the branch being blanked, or -1
+        self.nested = nested  # opened inside a blanked branch: nothing to do
+
+
+def _start(m: re.Match[bytes]) -> int:
+    return m.start()
+
+
+class _Masker:
+    """One pass over a file: code-scan events merged in order with macro-name candidates."""
+
+    def __init__(self, data: bytes, table: MacroTable) -> None:
+        self.data = data
+        self.table = table
+        self.family_of = lookup(table)
+        self.out = bytearray(data)
+        self.hidden: list[tuple[int, int]] = []
+        self.conds: list[_Cond] = []
+        self.depth = 0  # brace depth at self.pos, outside blanked branches
+        self.pos = 0  # the scan is done up to here (braces before it are counted)
+        self.skipping = False  # inside a blanked #if branch
+        self.no_join_until = 0  # type arguments before this offset stay as written
+        # Bytes the argument-list scans may look at in all: bounds the work on
+        # pathological input (thousands of names followed by an unclosed "(").
+        self.budget = 4 * len(data) + (1 << 20)
+
+    # ------------------------------------------------------------ helpers
+
+    def blank(self, start: int, end: int) -> None:
+        self.out[start:end] = self.data[start:end].translate(_BLANK)
+
+    def hide(self, start: int, end: int) -> None:
+        if end > start:
+            self.blank(start, end)
+            self.hidden.append((start, end))
+
+    def count_to(self, end: int) -> None:
+        """Advance the brace depth over code up to ``end``."""
+        if end > self.pos:
+            if not self.skipping:
+                data, pos = self.data, self.pos
+                opened = data.count(b"{", pos, end) - data.count(b"}", pos, end)
+                self.depth = max(0, self.depth + opened)
+            self.pos = end
+
+    def args(self, name_end: int) -> tuple[int, int] | None:
+        """The "(" and the end of the ")" of the argument list right after a macro name."""
+        open_pos = _skip_space(self.data, name_end)
+        if self.data[open_pos : open_pos + 1] != b"(" or self.budget <= 0:
+            return None
+        close = _close_paren(self.data, open_pos)
+        self.budget -= (close or open_pos + _MAX_ARGS) - open_pos
+        return None if close is None else (open_pos, close)
+
+    def next_char(self, pos: int) -> bytes:
+        at = _skip_space(self.data, pos)
+        return self.data[at : at + 1]
+
+    # ------------------------------------------------------------ the pass
+
+    def run(self) -> Masked:
+        data = self.data
+        exact_rx, needle_rx = _names(self.table)
+        names = list(exact_rx.finditer(data))
+        if needle_rx is not None:
+            names.extend(needle_rx.finditer(data))
+            names.sort(key=_start)
+        n = 0  # next name candidate
+        for m in _SCAN.finditer(data):
+            start = m.start()
+            while n < len(names) and names[n].start() < start:
+                self.name(names[n])
+                n += 1
+            if start < self.pos:
+                continue  # inside text a macro treatment already handled
+            self.count_to(start)
+            kind = m.lastgroup
+            if kind == "pp":
+                self.directive(m)
+            elif kind == "typearg" and (
+                self.skipping or start < self.no_join_until or not _join_type(data, self.out, m)
+            ):
+                # Not a type argument (a cast such as `(void __iomem *)`):
+                # the annotations inside are still to be blanked.
+                self.pos = start + 1
+                continue
+            self.pos = m.end()
+            while n < len(names) and names[n].start() < self.pos:
+                n += 1  # inside a comment, literal, directive or type argument
+        for name in names[n:]:
+            self.name(name)
+        if self.skipping:
+            skip_from = next(c.skip_from for c in self.conds if c.skip_from >= 0)
+            self.hide(skip_from, len(data))
+        return Masked(bytes(self.out), tuple(self.hidden))
+
+    def name(self, m: re.Match[bytes]) -> None:
+        """Apply the table to a macro-name candidate."""
+        data = self.data
+        start, end = m.start(), m.end()
+        if start < self.pos or self.skipping:
+            return
+        while start and data[start - 1] in _WORD_CHARS:
+            start -= 1  # a pattern's literal part, or an exact name inside a longer word
+        end = _WORD_END.match(data, end).end()  # type: ignore[union-attr]
+        word = data[start:end]
+        family = self.family_of(word.decode("ascii"))
+        if family is None:
+            return
+        self.count_to(start)
+        treatment = family.treatment
+        if treatment is Treatment.ATTRIBUTE:
+            args = self.args(end)
+            stop = args[1] if args else end
+            self.blank(start, stop)
+            self.pos = stop
+        elif treatment is Treatment.KEYWORD:
+            keyword = family.keyword.encode("ascii")
+            self.out[start:end] = keyword.ljust(len(word)) if len(keyword) <= len(word) else b" " * len(word)
+        elif treatment is Treatment.LOOP:
+            # Loop headers only inside a body: at file scope NAME(...) { is
+            # the definition of a function whose name happens to match.
+            args = self.args(end) if self.depth > 0 and len(word) >= 5 else None
+            if args is not None and _starts_statement(self.next_char(args[1])):
+                self.out[start:end] = b"while".ljust(len(word))
+        else:
+            args = self.args(end)
+            if args is not None:
+                self.macro_call(treatment, start, end, *args)
+
+    def macro_call(self, treatment: Treatment, start: int, end: int, open_pos: int, close: int) -> None:
+        """The treatments that rewrite a whole invocation NAME(...)."""
+        data, out = self.data, self.out
+        after = self.next_char(close)
+        if treatment is Treatment.OPAQUE:
+            at = _skip_space(data, close)
+            stop = at + 1 if data[at : at + 1] == b";" else close
+            self.hide(start, stop)
+            self.pos = stop
+        elif treatment is Treatment.MEMBER_PATH:
+            commas = _top_level_commas(data, open_pos, close)
+            path = data[commas[-1] + 1 : close - 1] if commas else b""
+            if _MEMBER_PATH.fullmatch(path) and _PATH_GLUE.search(path):
+                out[commas[-1] + 1 : close - 1] = _PATH_GLUE.sub(b"_", path)
+        elif treatment is Treatment.DEFINITION:
+            if self.depth != 0 or after != b"{":
+                return
+            commas = _top_level_commas(data, open_pos, close)
+            out[open_pos] = 0x20
+            if commas:
+                out[commas[0]] = 0x28  # "(": the function's own parameter list starts
+                for comma in commas[1::2]:
+                    out[comma] = 0x20  # between a parameter's type and its name
+            else:
+                out[close - 1] = 0x20
+            self.no_join_until = close
+        elif after in (b";", b"=") and _declaration_starts(data, start):
+            commas = _top_level_commas(data, open_pos, close)
+            if treatment is Treatment.DECLARATION:
+                out[open_pos] = 0x20
+                self.blank(commas[0] if commas else close - 1, close)
+                self.pos = close
+            elif commas:  # TYPED_DECLARATION
+                self.blank(start, end)
+                for at in (open_pos, commas[-1], close - 1):
+                    out[at] = 0x20
+                self.no_join_until = close
+
+    def directive(self, m: re.Match[bytes]) -> None:
+        """Track #if groups: inside braces keep one branch and blank the directive lines.
+
+        tree-sitter-c accepts directives between statements and declarations
+        but not inside expressions or initializers, and an #else branch that
+        repeats an opening line (`if (a) {` / `if (b) {`) unbalances the
+        braces. Inside braces the first branch is kept (the #else one after
+        `#if 0`) and every directive line is blanked; at file scope every
+        branch is kept unless the first one leaves the braces unbalanced.
+        """
+        name = m.group("dir")
+        start, end = m.start(), m.end()
+        conds = self.conds
+        if name in (b"if", b"ifdef", b"ifndef"):
+            if self.skipping:
+                conds.append(_Cond(self.depth, False, nested=True))
+                return
+            cond = _Cond(self.depth, self.depth > 0)
+            conds.append(cond)
+            if _IF_ZERO.match(m.group()):
+                cond.skip_from = end
+            else:
+                cond.kept = True
+        elif name in (b"elif", b"else", b"endif") and conds:
+            cond = conds[-1]
+            if cond.nested:
+                if name == b"endif":
+                    conds.pop()
+                return
+            if cond.skip_from >= 0:
+                self.hide(cond.skip_from, start)
+                cond.skip_from = -1
+                if name != b"endif" and cond.kept:
+                    cond.skip_from = end
+                cond.kept = True
+            elif name != b"endif" and (cond.inner or self.depth != cond.depth):
+                cond.skip_from = end
+            if name == b"endif":
+                conds.pop()
+        else:
+            if not self.skipping:
+                if self.depth > 0:
+                    self.blank(start, end)
+                elif name == b"define":
+                    variadic = _NAMED_VARIADIC.match(m.group())
+                    if variadic:
+                        self.blank(start + variadic.start(1), start + variadic.end(1))
+            return
+        self.skipping = bool(conds) and (conds[-1].skip_from >= 0 or conds[-1].nested)
+        if cond.inner:
+            self.blank(start, end)
+
+
+# What may come right before a declaration: the end of the previous one, a
+# brace, a comment, or a word such as `static` -- but not `x = NAME(...)` nor
+# `return NAME(...)`, where a DEFINE_ macro is an expression (DEFINE_RES_MEM).
+_DECL_BEFORE = re.compile(rb"(?:^|[;{}/]|\b(?!return\b|case\b)[A-Za-z_]\w*)\s*$")
+
+
+def _declaration_starts(data: bytes, start: int) -> bool:
+    return _DECL_BEFORE.search(data, max(0, start - 64), start) is not None
+
+
+def _starts_statement(nxt: bytes) -> bool:
+    """After NAME(args): a block, a statement starting with a word, or a directive."""
+    return nxt == b"{" or nxt == b"#" or nxt.isalpha() or nxt == b"_"
+
+
+def mask(data: bytes, table: MacroTable | None = None) -> Masked:
+    """Rewrite kernel idioms so tree-sitter-c parses them; see cfront/data/macros.toml."""
+    return _Masker(data, table or kernel_table()).run()
