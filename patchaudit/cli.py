@@ -15,6 +15,7 @@ from patchaudit.errors import ExitCode, InputError
 from patchaudit.model import RunReport, Severity
 from patchaudit.output import encode, write_atomic
 from patchaudit.report import FORMATTERS
+from patchaudit.report.text import counts_against
 from patchaudit.resources import rules_dir
 from patchaudit.ruleset import RuleSet, load_rules
 
@@ -175,7 +176,7 @@ def _emit(report: RunReport, args: argparse.Namespace, stdout: TextIO) -> int:
     if args.fail_on == "never":
         return ExitCode.CLEAN
     threshold = Severity.parse(args.fail_on)
-    failing = any(f.severity >= threshold and f.suppressed is None for f in report.findings)
+    failing = any(f.severity >= threshold and counts_against(f) for f in report.findings)
     return ExitCode.FINDINGS if failing else ExitCode.CLEAN
 
 

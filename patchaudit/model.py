@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from enum import Enum, IntEnum
 
@@ -92,6 +93,16 @@ class Finding:
     code: str = ""  # the offending source line, stripped
     function: str = ""  # enclosing function, if any
     suppressed: str | None = field(default=None)  # reason, when an inline suppression applies
+
+    def fingerprint(self, file: str | None = None) -> str:
+        """Identity that survives moves: rule, file, function and the offending code, not lines.
+
+        ``file`` overrides the path (a finding of a renamed file is compared
+        under its new name).
+        """
+        code = " ".join(self.code.split())
+        key = "\0".join((self.rule_id, file or self.file, self.function, code))
+        return hashlib.blake2b(key.encode("utf-8", "surrogateescape"), digest_size=12).hexdigest()
 
     def sort_key(self) -> tuple[int, str, int, int, str, str]:
         patch_index = self.patch.index if self.patch is not None else -1

@@ -71,7 +71,8 @@ def test_sample_report_shows_findings_with_their_documentation(chromium: str, tm
     found = {
         (attrs.get("data-rule"), attrs.get("data-file"), attrs.get("data-line"))
         for tag, attrs in parse(dom).elements
-        if tag == "div" and "finding" in (attrs.get("class") or "")
+        if tag == "div" and "finding" in (attrs.get("class") or "").split()
+        and attrs.get("data-status") == "new" and attrs.get("data-rule", "").startswith("PA1")
     }
     assert found == {
         ("PA1004", "fs/proc/pagetypes.c", "33"),

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from patchaudit.model import Finding, PatchSummary, RunReport
+from patchaudit.model import Finding, PatchSummary, RunReport, Status
 from patchaudit.report.text import rule_name, summary_line
 from patchaudit.resources import templates_dir
 
@@ -16,7 +16,7 @@ from patchaudit.resources import templates_dir
 class PatchView:
     patch: PatchSummary
     # (file, line after the patch) -> findings shown under that diff line
-    at_line: dict[tuple[str, int], list[Finding]]
+    at_line: dict[tuple[str, str, int | None], list[Finding]]
     unplaced: list[Finding]  # findings of this patch with no diff line to sit on
     counts: dict[str, int]
 
@@ -37,22 +37,26 @@ def _patch_views(report: RunReport) -> list[PatchView]:
     views = []
     for patch in report.patches:
         mine = [f for f in report.findings if f.patch is not None and f.patch.index == patch.index]
+        # New and moved findings sit under the added line, fixed ones under the
+        # removed line of the before-state they were found at.
         shown = {
-            (diff.path, line.new_line)
+            (line.kind, diff.path, line.new_line if line.kind == "+" else line.old_line)
             for diff in patch.files
             for hunk in diff.hunks
             for line in hunk.lines
-            if line.new_line is not None and line.kind == "+"
+            if line.kind in "+-"
         }
-        at_line: dict[tuple[str, int], list[Finding]] = defaultdict(list)
+        at_line: dict[tuple[str, str, int | None], list[Finding]] = defaultdict(list)
         unplaced = []
         for finding in mine:
-            key = (finding.file, finding.line)
+            kind = "-" if finding.status is Status.FIXED else "+"
+            key = (kind, finding.file, finding.line)
             if key in shown:
                 at_line[key].append(finding)
             else:
                 unplaced.append(finding)
-        counts = Counter(f.severity.label for f in mine)
+        counts = Counter(f.severity.label for f in mine if f.status is Status.NEW)
+        counts.update(f.status.value for f in mine if f.status is not Status.NEW)
         views.append(PatchView(patch, dict(at_line), unplaced, dict(counts)))
     return views
 

@@ -6,6 +6,7 @@ import json
 from collections import Counter
 from typing import Any
 
+from patchaudit.report.text import counts_against
 from patchaudit.model import DiffFile, Finding, PatchSummary, RunReport, SourceQuote
 
 # Bump on any incompatible change; adding fields is compatible.
@@ -85,7 +86,7 @@ def patch_dict(patch: PatchSummary) -> dict[str, Any]:
 
 
 def report_dict(report: RunReport) -> dict[str, Any]:
-    counts = Counter(finding.severity.label for finding in report.findings)
+    counts = Counter(f.severity.label for f in report.findings if counts_against(f))
     return {
         "version": SCHEMA_VERSION,
         "tool": {"name": report.tool, "version": report.version},
@@ -111,6 +112,8 @@ def report_dict(report: RunReport) -> dict[str, Any]:
             "warnings": counts["warning"],
             "notes": counts["note"],
             "files_analysed": report.files_analysed,
+            "fixed": sum(1 for f in report.findings if f.status.value == "fixed"),
+            "preexisting": sum(1 for f in report.findings if f.status.value == "preexisting"),
         },
     }
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from patchaudit.model import Finding, RunReport, Severity
+from patchaudit.model import Finding, RunReport, Severity, Status
 
 
 def location(finding: Finding, report: RunReport) -> str:
@@ -18,8 +18,13 @@ def rule_name(finding: Finding, report: RunReport) -> str:
     return info.name if info is not None else finding.rule_id
 
 
+def counts_against(finding: Finding) -> bool:
+    """Only what the series introduces (or what a scan finds) counts; fixed and moved do not."""
+    return finding.status is Status.NEW and finding.suppressed is None
+
+
 def summary_line(report: RunReport) -> str:
-    counts = Counter(finding.severity for finding in report.findings)
+    counts = Counter(f.severity for f in report.findings if counts_against(f))
     parts = [
         f"{counts[Severity.ERROR]} error{'s' if counts[Severity.ERROR] != 1 else ''}",
         f"{counts[Severity.WARNING]} warning{'s' if counts[Severity.WARNING] != 1 else ''}",
@@ -31,8 +36,10 @@ def summary_line(report: RunReport) -> str:
         if report.mode == "check"
         else ""
     )
+    others = Counter(f.status.value for f in report.findings if f.status is not Status.NEW)
+    extra = "".join(f", {count} {name}" for name, count in sorted(others.items()))
     return (
-        f"total: {', '.join(parts)} ({scope}{report.files_analysed} C files analysed, "
+        f"total: {', '.join(parts)}{extra} ({scope}{report.files_analysed} C files analysed, "
         f"{applied} of {len(report.rules)} rules applied)"
     )
 
@@ -41,7 +48,10 @@ def format_text(report: RunReport) -> str:
     lines = []
     for finding in report.findings:
         where = location(finding, report)
-        patch = f" (patch {finding.patch.index})" if finding.patch is not None else ""
+        patch = ""
+        if finding.patch is not None:
+            status = "" if finding.status is Status.NEW else f", {finding.status.value}"
+            patch = f" (patch {finding.patch.index}{status})"
         lines.append(
             f"{where}: {finding.severity.label}: {finding.message}{patch} "
             f"[{rule_name(finding, report)}]"

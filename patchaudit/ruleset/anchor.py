@@ -50,6 +50,23 @@ def normalise_words(text: str) -> str:
     return normalise(text).text
 
 
+def find_span(text: str, data: bytes) -> tuple[int, int] | None:
+    """First and last line of the first occurrence of ``text`` (normalised) in ``data``."""
+    haystack = normalise(data.decode("utf-8", "surrogateescape"))
+    needle = normalise_words(text)
+    if not needle:
+        return None
+    offset = haystack.text.find(needle)
+    while offset >= 0:
+        end = offset + len(needle)
+        if (offset == 0 or haystack.text[offset - 1] == " ") and (
+            end == len(haystack.text) or haystack.text[end] == " "
+        ):
+            return haystack.line_at(offset), haystack.line_at(end - 1)
+        offset = haystack.text.find(needle, offset + 1)
+    return None
+
+
 @dataclass(frozen=True)
 class RuleStatus:
     """Whether a rule applies to a tree, and why (or why not)."""
@@ -69,20 +86,14 @@ def locate(rule: Rule, read: Reader) -> RuleStatus:
 
 
 def locate_in(rule: Rule, data: bytes) -> RuleStatus:
-    haystack = normalise(data.decode("utf-8", "surrogateescape"))
-    needle = normalise_words(rule.source.text)
-    offset = haystack.text.find(needle)
-    # Require a word boundary at both ends so "the lock" does not match "the locks".
-    while offset >= 0:
-        end = offset + len(needle)
-        if (offset == 0 or haystack.text[offset - 1] == " ") and (
-            end == len(haystack.text) or haystack.text[end] == " "
-        ):
-            line = haystack.line_at(offset)
-            return RuleStatus(
-                rule.id, True, f"rule text found at {rule.source.file}:{line}", rule.source.file, line
-            )
-        offset = haystack.text.find(needle, offset + 1)
+    # find_span requires a word boundary at both ends so "the lock" does not
+    # match "the locks".
+    span = find_span(rule.source.text, data)
+    if span is not None:
+        line = span[0]
+        return RuleStatus(
+            rule.id, True, f"rule text found at {rule.source.file}:{line}", rule.source.file, line
+        )
     return RuleStatus(
         rule.id,
         False,

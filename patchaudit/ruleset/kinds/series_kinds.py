@@ -54,3 +54,22 @@ class PatchApplyKind:
 
     def check(self, rule: Rule, ir: FileIR) -> Iterator[Hit]:
         return iter(())
+
+
+@dataclass(frozen=True)
+class RuleSourceParams:
+    pass
+
+
+class RuleSourceKind:
+    """Reported by the engine when a patch edits documentation text that rules encode."""
+
+    name = "rule-source"
+    scope = Scope.SERIES
+
+    def parse_params(self, raw: Mapping[str, Any], where: str) -> RuleSourceParams:
+        reject_unknown(raw, set(), where)
+        return RuleSourceParams()
+
+    def check(self, rule: Rule, ir: FileIR) -> Iterator[Hit]:
+        return iter(())

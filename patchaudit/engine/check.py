@@ -1,0 +1,234 @@
+"""``check``: apply a series patch by patch and say what each patch introduces, moves or fixes.
+
+Each touched C file is analysed before and after the patch. Findings are
+matched by fingerprint (rule, file, function, normalised offending code), not
+by line, so a finding that only moved is ``preexisting``; one that only the
+after-state has is ``new``; one that only the before-state has is ``fixed``.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+
+from patchaudit import __version__
+from patchaudit.engine.common import (
+    Applicability,
+    Options,
+    file_findings,
+    is_c,
+    parse,
+    rule_infos,
+)
+from patchaudit.engine.summary import summarise_patch
+from patchaudit.model import FileIssue, Finding, PatchRef, RunReport, Status, TraceStep
+from patchaudit.ruleset import Rule, RuleSet
+from patchaudit.ruleset.anchor import RuleStatus, find_span
+from patchaudit.ruleset.kinds import KINDS, Scope
+from patchaudit.series.model import Patch, Series
+from patchaudit.tree.apply import FileResult, PatchApplication, apply_series
+from patchaudit.tree.base import BaseTree
+
+PATCH_APPLY_KIND = "patch-apply"
+SERIES_PROBLEM_KIND = "series-problem"
+RULE_SOURCE_KIND = "rule-source"
+
+
+def _patch_ref(patch: Patch) -> PatchRef:
+    return PatchRef(patch.index, patch.subject.title)
+
+
+def _series_findings(series: Series, rules: RuleSet) -> Iterator[Finding]:
+    by_problem = {rule.params.problem: rule for rule in rules if rule.kind == SERIES_PROBLEM_KIND}
+    subjects = {patch.index: patch.subject.title for patch in series.patches}
+    for problem in series.problems:
+        rule = by_problem.get(problem.kind)
+        if rule is None:
+            continue
+        ref = None
+        # A missing patch has no subject to show: the finding is about the series.
+        if problem.patch_index in subjects:
+            ref = PatchRef(problem.patch_index, subjects[problem.patch_index])
+        yield Finding(
+            rule_id=rule.id,
+            severity=rule.severity,
+            confidence=rule.confidence,
+            file="",
+            line=0,
+            column=0,
+            message=problem.message,
+            patch=ref,
+            source=rule.source.quote(),
+        )
+
+
+def _finding(rule: Rule, file: str, line: int, message: str, patch: PatchRef,
+             trace: tuple[TraceStep, ...] = ()) -> Finding:
+    return Finding(
+        rule_id=rule.id,
+        severity=rule.severity,
+        confidence=rule.confidence,
+        file=file,
+        line=line,
+        column=0,
+        message=message,
+        patch=patch,
+        trace=trace,
+        source=rule.source.quote(),
+    )
+
+
+def _apply_findings(application: PatchApplication, rule: Rule) -> Iterator[Finding]:
+    ref = _patch_ref(application.patch)
+    for result in application.files:
+        diff = next((d for d in application.patch.files if d.path == result.path), None)
+        for hunk in result.hunks:
+            if hunk.applied:
+                continue
+            line = 0
+            # HunkResult.index counts from 1, as patch(1) numbers hunks.
+            if diff is not None and 0 < hunk.index <= len(diff.hunks):
+                line = diff.hunks[hunk.index - 1].old_start
+            message = (
+                f"hunk #{hunk.index} ({hunk.header}) of patch {application.index} "
+                f"does not apply: {hunk.reason}"
+            )
+            yield _finding(rule, result.path, line, message, ref)
+        if not result.hunks and not result.applied:
+            message = f"patch {application.index} does not apply to {result.path}: {result.reason}"
+            yield _finding(rule, result.path, 0, message, ref)
+
+
+def _text_lines(data: bytes, span: tuple[int, int]) -> str:
+    lines = data.decode("utf-8", "surrogateescape").splitlines()
+    return "\n".join(lines[span[0] - 1 : span[1]])
+
+
+def _source_changes(application: PatchApplication, rules: RuleSet, rule: Rule) -> Iterator[Finding]:
+    """One note per edited file whose documentation text some rule quotes."""
+    ref = _patch_ref(application.patch)
+    for result in application.files:
+        touched = [
+            r for r in rules
+            if KINDS[r.kind].scope is Scope.FILE and r.source.file in (result.path, result.old_path)
+        ]
+        if not touched or not (result.added_lines or result.removed_lines):
+            continue
+        affected: list[tuple[Rule, tuple[int, int] | None, tuple[int, int] | None]] = []
+        for candidate in touched:
+            before = find_span(candidate.source.text, result.before) if result.before else None
+            after = find_span(candidate.source.text, result.after) if result.after else None
+            # Text still present after the patch (reflowed, redecorated) is not
+            # an edit of what the rule encodes; only appearing or vanishing is.
+            if (before is None) != (after is None):
+                affected.append((candidate, before, after))
+        if not affected:
+            continue
+        names = ", ".join(f"{r.id}-{r.slug}" for r, _, _ in affected)
+        started = [r.id for r, b, a in affected if b is None and a is not None]
+        stopped = [r.id for r, b, a in affected if b is not None and a is None]
+        parts = []
+        if started:
+            parts.append(f"now apply: {', '.join(started)}")
+        if stopped:
+            parts.append(f"no longer apply: {', '.join(stopped)}")
+        effect = f" ({'; '.join(parts)})" if parts else ""
+        trace: list[TraceStep] = []
+        for candidate, before, after in affected:
+            if before is not None and result.before is not None:
+                trace.append(TraceStep(result.old_path or result.path, before[0],
+                                       f"{candidate.id} text before the patch:\n"
+                                       f"{_text_lines(result.before, before)}"))
+            if after is not None and result.after is not None:
+                trace.append(TraceStep(result.path, after[0],
+                                       f"{candidate.id} text after the patch:\n"
+                                       f"{_text_lines(result.after, after)}"))
+        line = next((a[0] for _, _, a in affected if a is not None), 0) or min(
+            result.added_lines, default=0)
+        message = f"the patch edits documentation that rules encode: {names}{effect}"
+        yield _finding(rule, result.path, line, message, ref, tuple(trace))
+
+
+def _compare(
+    before: list[Finding], after: list[Finding], result: FileResult, ref: PatchRef
+) -> Iterator[Finding]:
+    """Label the after-state findings against the before-state ones (multiset by fingerprint)."""
+    remaining = Counter(f.fingerprint(result.path) for f in before)
+    unmatched_added = []
+    # Findings on lines the patch did not touch are the same findings as before;
+    # consume their fingerprints first so a moved copy is matched correctly.
+    for finding in sorted(after):
+        key = finding.fingerprint()
+        if finding.line not in result.added_lines and remaining[key] > 0:
+            remaining[key] -= 1
+        else:
+            unmatched_added.append(finding)
+    for finding in unmatched_added:
+        key = finding.fingerprint()
+        if remaining[key] > 0:
+            remaining[key] -= 1
+            if finding.line in result.added_lines:
+                yield _with(finding, ref, Status.PREEXISTING)
+        else:
+            yield _with(finding, ref, Status.NEW)
+    for finding in sorted(before):
+        key = finding.fingerprint(result.path)
+        if remaining[key] > 0:
+            remaining[key] -= 1
+            yield _with(finding, ref, Status.FIXED)
+
+
+def _with(finding: Finding, ref: PatchRef, status: Status) -> Finding:
+    from dataclasses import replace
+
+    return replace(finding, patch=ref, status=status)
+
+
+def check_series(series: Series, base: BaseTree, rules: RuleSet, options: Options) -> RunReport:
+    """Apply the series patch by patch and report what each patch introduces, moves or fixes."""
+    applications = apply_series(base, series)
+    applicability = Applicability(options.all_rules)
+    findings: list[Finding] = list(_series_findings(series, rules))
+    issues: list[FileIssue] = []
+    apply_rule = next((r for r in rules if r.kind == PATCH_APPLY_KIND), None)
+    source_rule = next((r for r in rules if r.kind == RULE_SOURCE_KIND), None)
+    analysed = 0
+    statuses: dict[str, RuleStatus] = {}
+    for application in applications:
+        if apply_rule is not None:
+            findings.extend(_apply_findings(application, apply_rule))
+        if source_rule is not None:
+            findings.extend(_source_changes(application, rules, source_rule))
+        before_statuses = {r.id: applicability.status(r, application.before.read) for r in rules}
+        statuses = {r.id: applicability.status(r, application.after.read) for r in rules}
+        ref = _patch_ref(application.patch)
+        for result in application.files:
+            if not is_c(result.path) or not (result.added_lines or result.removed_lines):
+                continue
+            after: list[Finding] = []
+            before: list[Finding] = []
+            if result.after is not None:
+                ir = parse(result.after, result.path, options)
+                analysed += 1
+                issues.extend(FileIssue(result.path, issue.message) for issue in ir.issues)
+                after = list(file_findings(rules, statuses, ir, result.after, ref, None))
+            if result.before is not None:
+                old_path = result.old_path or result.path
+                old_ir = parse(result.before, old_path, options)
+                before = list(file_findings(rules, before_statuses, old_ir, result.before, ref, None))
+            findings.extend(_compare(before, after, result, ref))
+    if not applications:
+        statuses = {rule.id: applicability.status(rule, base.read) for rule in rules}
+    return RunReport(
+        tool="patchaudit",
+        version=__version__,
+        mode="check",
+        tree=options.tree_label or str(base.root),
+        source=series.source,
+        findings=tuple(sorted(findings)),
+        rules=rule_infos(rules, statuses),
+        patches=tuple(summarise_patch(app.patch, app) for app in applications),
+        cover=summarise_patch(series.cover, None) if series.cover is not None else None,
+        file_issues=tuple(dict.fromkeys(issues)),
+        files_analysed=analysed,
+    )
