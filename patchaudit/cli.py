@@ -15,7 +15,7 @@ from patchaudit.errors import ExitCode, InputError
 from patchaudit.model import RunReport, Severity
 from patchaudit.output import encode, write_atomic
 from patchaudit.report import FORMATTERS
-from patchaudit.report.text import counts_against
+from patchaudit.report.text import counts_against, summary_line
 from patchaudit.resources import rules_dir
 from patchaudit.ruleset import RuleSet, load_rules
 
@@ -25,6 +25,7 @@ exit status:
   1  at least one finding at or above --fail-on
   2  usage error or unusable input (one line on stderr)
   3  internal error (a bug; set PATCHAUDIT_DEBUG=1 for a traceback)
+  with --exit-style nipa: 0 clean, 250 warnings only, 1 errors, 2 input error
 
 environment:
   PATCHAUDIT_CACHE_DIR  where parsed C is cached (default: $XDG_CACHE_HOME/patchaudit)
@@ -67,6 +68,13 @@ def _add_output_options(parser: argparse.ArgumentParser) -> None:
         choices=FAIL_ON,
         default="warning",
         help="lowest severity that makes the exit status 1 (default: warning)",
+    )
+    parser.add_argument(
+        "--exit-style",
+        choices=("default", "nipa"),
+        default="default",
+        help="nipa: exit 0 clean, 250 warnings only, 1 errors (NIPA test scripts); "
+        "a one-line summary also goes to the file descriptor in $DESC_FD",
     )
     parser.add_argument(
         "--all-rules",
@@ -173,11 +181,28 @@ def _emit(report: RunReport, args: argparse.Namespace, stdout: TextIO) -> int:
         stdout.flush()
     if args.html:
         write_atomic(Path(args.html), FORMATTERS["html"](report))
+    if args.exit_style == "nipa":
+        return _nipa_status(report)
     if args.fail_on == "never":
         return ExitCode.CLEAN
     threshold = Severity.parse(args.fail_on)
     failing = any(f.severity >= threshold and counts_against(f) for f in report.findings)
     return ExitCode.FINDINGS if failing else ExitCode.CLEAN
+
+
+def _nipa_status(report: RunReport) -> int:
+    counting = [f for f in report.findings if counts_against(f)]
+    worst = max((f.severity for f in counting), default=None)
+    summary = summary_line(report)
+    fd = os.environ.get("DESC_FD", "")
+    if fd.isdigit():
+        try:
+            os.write(int(fd), (summary + "\n").encode())
+        except OSError as exc:
+            raise InputError(f"DESC_FD={fd}", f"cannot write the summary: {exc.strerror}") from None
+    if worst is None or worst < Severity.WARNING:
+        return ExitCode.CLEAN
+    return ExitCode.FINDINGS if worst is Severity.ERROR else ExitCode.NIPA_WARNING
 
 
 def _cmd_check(args: argparse.Namespace, stdout: TextIO) -> int:

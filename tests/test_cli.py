@@ -254,3 +254,36 @@ def test_the_tree_is_never_written(tmp_path: Path) -> None:
     before = listing()
     run("check", "samples/series.mbox", "--tree", "samples/tree", "-o", str(tmp_path / "out"))
     assert listing() == before
+
+
+# ------------------------------------------------------------------ bot formats
+
+
+def test_terse_from_stdin_is_checkpatch_style() -> None:
+    data = (SAMPLES / "series.mbox").read_bytes()
+    result = run("check", "-", "--tree", "samples/tree", "-f", "terse", stdin=data)
+    assert result.returncode == 1
+    lines = result.stdout.splitlines()
+    assert "kernel/crash_info.c:68: ERROR: 'PAGE_BALLOON_MAPCOUNT_VALUE' was removed in Linux 5.1; " \
+        "use 'PAGE_OFFLINE_MAPCOUNT_VALUE' [PA1005-removed-page-balloon-mapcount-value]" in lines
+    assert all(re.match(r"^[\w/.-]+:\d+: (ERROR|WARNING|CHECK): ", line) for line in lines[:-1])
+    assert lines[-1] == "total: 5 errors, 0 warnings, 1 checks"
+    # Fixed findings are not listed: terse is what the input introduces.
+    assert not [line for line in lines if "hyp_balloon.c:81" in line]
+
+
+def test_emacs_format_has_columns() -> None:
+    result = run("check", "samples/series.mbox", "--tree", "samples/tree", "-f", "emacs")
+    assert "kernel/power/snapshot_lite.c:57:6: error: 'PageBalloon' was removed" in result.stdout
+
+
+def test_nipa_exit_style(tmp_path: Path) -> None:
+    errors = run("check", "samples/series.mbox", "--tree", "samples/tree", "--exit-style", "nipa")
+    assert errors.returncode == 1
+    warnings_only = run(
+        "check", "tests/rules/PA0001/input.mbox", "--tree", "tests/rules/PA0001", "--exit-style", "nipa"
+    )
+    assert warnings_only.returncode == 250, warnings_only.stdout + warnings_only.stderr
+    clean = run("check", "tests/rules/PA0020/input.mbox", "--tree", "tests/rules/PA0020/tree",
+                "--exit-style", "nipa")
+    assert clean.returncode == 0  # notes only

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from patchaudit.model import RunReport
+from patchaudit.report.checkpatch_style import format_emacs, format_terse
 from patchaudit.report.html import format_html
 from patchaudit.report.json_format import format_json
 from patchaudit.report.text import format_text
@@ -15,6 +16,8 @@ FORMATTERS: dict[str, Formatter] = {
     "text": format_text,
     "json": format_json,
     "html": format_html,
+    "terse": format_terse,
+    "emacs": format_emacs,
 }
 
 __all__ = ["FORMATTERS", "Formatter"]

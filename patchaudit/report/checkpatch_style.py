@@ -1,0 +1,56 @@
+"""``terse`` and ``emacs``: checkpatch-compatible one-line forms for b4 hooks and editors.
+
+Only what the input introduces is listed (``new`` findings): b4 pipes one
+patch at a time and wants that patch's problems, and an editor's compile
+buffer wants places to jump to.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from patchaudit.model import Finding, RunReport, Severity
+from patchaudit.report.text import counts_against, location, rule_name
+
+# checkpatch's three levels; a note is what checkpatch calls a CHECK.
+LEVELS = {Severity.ERROR: "ERROR", Severity.WARNING: "WARNING", Severity.NOTE: "CHECK"}
+
+
+def _listed(report: RunReport) -> list[Finding]:
+    return [finding for finding in report.findings if counts_against(finding)]
+
+
+def _total(findings: list[Finding]) -> str:
+    counts = Counter(finding.severity for finding in findings)
+    return (
+        f"total: {counts[Severity.ERROR]} errors, {counts[Severity.WARNING]} warnings, "
+        f"{counts[Severity.NOTE]} checks"
+    )
+
+
+def _where(finding: Finding, report: RunReport, column: bool) -> str:
+    if not finding.file:
+        return location(finding, report)
+    return f"{finding.file}:{finding.line}:{finding.column}" if column else f"{finding.file}:{finding.line}"
+
+
+def format_terse(report: RunReport) -> str:
+    """``FILE:LINE: LEVEL: message`` a line, then checkpatch's ``total:`` line."""
+    findings = _listed(report)
+    lines = [
+        f"{_where(f, report, False)}: {LEVELS[f.severity]}: {f.message} [{rule_name(f, report)}]"
+        for f in findings
+    ]
+    lines.append(_total(findings))
+    return "\n".join(lines) + "\n"
+
+
+def format_emacs(report: RunReport) -> str:
+    """``FILE:LINE:COL: level: message``: what compilation-mode and vim's quickfix parse."""
+    findings = _listed(report)
+    lines = [
+        f"{_where(f, report, True)}: {f.severity.label}: {f.message} [{rule_name(f, report)}]"
+        for f in findings
+    ]
+    lines.append(_total(findings))
+    return "\n".join(lines) + "\n"
