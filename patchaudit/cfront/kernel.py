@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from patchaudit.cfront.data import MacroTable, Treatment, kernel_table, lookup, pattern_regex
+from patchaudit.cfront.data import MacroTable, Treatment, kernel_table, lookup
 
 # ---------------------------------------------------------------- scanning helpers
 
@@ -15,12 +15,12 @@ from patchaudit.cfront.data import MacroTable, Treatment, kernel_table, lookup, 
 # `#error don't`) cannot swallow the rest of the file.
 _SKIPPED = rb"""/\*.*?(?:\*/|\Z)|//(?:\\\r?\n|[^\n])*|"(?:\\.|[^"\\\n])*"|'(?:\\.|[^'\\\n])*'"""
 
-_CODE_TOKEN = re.compile(rb"(?P<skip>" + _SKIPPED + rb")|(?P<word>[A-Za-z_]\w*)", re.S)
-_PAREN_TOKEN = re.compile(rb"(?:" + _SKIPPED + rb")|[()]", re.S)
-_ARG_TOKEN = re.compile(rb"(?:" + _SKIPPED + rb")|[()\[\]{},]", re.S)
+_CODE_TOKEN = re.compile(rb"(?P<skip>" + _SKIPPED + rb")|(?P<word>[A-Za-z_]\w*)", re.DOTALL)
+_PAREN_TOKEN = re.compile(rb"(?:" + _SKIPPED + rb")|[()]", re.DOTALL)
+_ARG_TOKEN = re.compile(rb"(?:" + _SKIPPED + rb")|[()\[\]{},]", re.DOTALL)
 # Comments between a macro name and its "(" are bounded so that an
 # unterminated one costs a bounded look-ahead, not a scan to end of file.
-_SPACE = re.compile(rb"(?:\s|/\*.{0,4096}?\*/|//[^\n]*)*", re.S)
+_SPACE = re.compile(rb"(?:\s|/\*.{0,4096}?\*/|//[^\n]*)*", re.DOTALL)
 _IDENT = re.compile(rb"[A-Za-z_]\w*")
 _WORD_CHARS = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
 _WORD_END = re.compile(rb"\w*", re.ASCII)
@@ -113,8 +113,8 @@ def annotations_in(original: bytes, start: int, end: int) -> tuple[str, ...]:
 
 # ---------------------------------------------------------------- the code scan
 
-# Every byte but a line break becomes a space: offsets and line numbers survive.
-_BLANK = bytes(c if c in b"\r\n" else 0x20 for c in range(256))
+# Every byte but white space becomes a space: offsets, line breaks and tabs survive.
+_BLANK = bytes(c if c in b" \t\n\r\v\f" else 0x20 for c in range(256))
 
 # Operators and keywords whose parenthesised operand is a type, not call
 # arguments: their types must stay as tree-sitter knows them.
@@ -139,36 +139,43 @@ _TYPE_ARG = (
 )
 
 # Comments and literals (skipped), directives (one logical line with its
-# backslash continuations and comments), type arguments. The lookahead lets
-# the regex engine jump straight to the few bytes that can start one.
+# backslash continuations and comments), type arguments, and invocations
+# at the start of a line (file-scope macros). The lookahead lets the regex
+# engine jump straight to the few bytes that can start one.
 _SCAN = re.compile(
-    rb"(?=[/\"'#(,])(?:(?P<skip>" + _SKIPPED + rb")"
+    rb"(?=[/\"'#(,\n])(?:(?P<skip>" + _SKIPPED + rb")"
     rb"|(?P<pp>\#[ \t]*+(?P<dir>\w*+)(?:/\*.{0,4096}?\*/|\\.|[^\n\\])*+)"
-    rb"|(?P<typearg>" + _TYPE_ARG + rb"))",
-    re.S | re.ASCII,
+    rb"|(?P<typearg>" + _TYPE_ARG + rb")"
+    rb"|(?P<call>\n[A-Za-z_]\w*+[ \t]*+\())",
+    re.DOTALL | re.ASCII,
 )
 
 # offsetof's member designator: `a.b.c`, `name[1]` (no expressions in the index).
-_MEMBER_PATH = re.compile(rb"[ \t]*\w+(?:[ \t]*(?:\.[ \t]*\w+|\[[ \t]*\w+[ \t]*\]))*[ \t]*")
+# Line breaks only around it: "a\n.b" would become two words.
+_MEMBER_PATH = re.compile(rb"\s*\w+(?:[ \t]*(?:\.[ \t]*\w+|\[[ \t]*\w+[ \t]*\]))*\s*")
 _PATH_GLUE = re.compile(rb"[.\[\]]")
 _WORD_BEFORE = re.compile(rb"(\w+) ?$")
 _TYPE_GLUE = re.compile(rb"[ \t*]")
+_TAG_PREFIX = re.compile(rb"(?:(?:const|volatile)\s+)*(?:struct|union|enum)\s+")
 # GNU named variadic macro parameters (`fmt...`), which tree-sitter-c rejects.
 _NAMED_VARIADIC = re.compile(rb"\#\s*define\s+\w+\([^)]*?\w(\.\.\.)\s*\)")
 # `#if 0` marks dead code, often not even C: blank that branch, keep #else.
 _IF_ZERO = re.compile(rb"\#[ \t]*if[ \t]+0\b")
 
 
+_Trie = dict[str, "_Trie"]
+
+
 def _trie(words: list[str]) -> str:
     """An alternation of ``words`` as a prefix tree: one branch per first letter, fast in `re`."""
-    tree: dict[str, dict[str, object]] = {}
+    tree: _Trie = {}
     for word in words:
-        node: dict[str, object] = tree
+        node = tree
         for ch in word + "\0":
-            node = node.setdefault(ch, {})  # type: ignore[assignment]
+            node = node.setdefault(ch, {})
 
-    def build(node: dict[str, object]) -> str:
-        alts = [re.escape(ch) + build(sub) for ch, sub in sorted(node.items()) if ch != "\0"]  # type: ignore[arg-type]
+    def build(node: _Trie) -> str:
+        alts = [re.escape(ch) + build(sub) for ch, sub in sorted(node.items()) if ch != "\0"]
         if not alts:
             return ""
         body = "(?:" + "|".join(alts) + ")"
@@ -203,10 +210,6 @@ def _join_type(data: bytes, out: bytearray, m: re.Match[bytes]) -> bool:
 
     False when the match is not a call's argument after all (a cast).
     """
-    text = m.group()[1:]
-    body = text.strip()
-    if b"\n" in body or b"\r" in body:
-        return False  # cannot join over a line break without moving lines
     opener = m.start()
     if data[opener] == 0x28:  # "(": a call's, not a cast's nor sizeof's
         word = _WORD_BEFORE.search(data, max(0, opener - 64), opener)
@@ -215,7 +218,17 @@ def _join_type(data: bytes, out: bytearray, m: re.Match[bytes]) -> bool:
                 return False
         elif word.group(1) in _TYPE_OPERATORS:
             return False
+    text = m.group()[1:]
+    body = text.strip()
     start = opener + 1 + len(text) - len(text.lstrip())
+    if b"\n" in body or b"\r" in body:
+        # Lines cannot be joined, but `struct\n\t\tfoo` still becomes the
+        # identifier `foo` once the keyword is blanked.
+        tag = _TAG_PREFIX.match(body)
+        if tag is None or b"\n" in body[tag.end() :] or b"\r" in body[tag.end() :]:
+            return False
+        out[start : start + tag.end()] = body[: tag.end()].translate(_BLANK)
+        start, body = start + tag.end(), body[tag.end() :]
     out[start : start + len(body)] = _TYPE_GLUE.sub(b"_", body)
     return True
 
@@ -234,7 +247,7 @@ class Masked:
 class _Cond:
     """One open #if group while masking."""
 
-    __slots__ = ("depth", "inner", "kept", "skip_from", "nested")
+    __slots__ = ("depth", "inner", "kept", "nested", "skip_from")
 
     def __init__(self, depth: int, inner: bool, nested: bool = False) -> None:
         self.depth = depth  # brace depth at the #if
@@ -319,6 +332,10 @@ class _Masker:
             kind = m.lastgroup
             if kind == "pp":
                 self.directive(m)
+            elif kind == "call":
+                if not self.file_scope_call(start + 1, m.end() - 1):
+                    self.pos = start + 1  # the name may still be a table macro
+                    continue
             elif kind == "typearg" and (
                 self.skipping or start < self.no_join_until or not _join_type(data, self.out, m)
             ):
@@ -358,7 +375,9 @@ class _Masker:
             self.pos = stop
         elif treatment is Treatment.KEYWORD:
             keyword = family.keyword.encode("ascii")
-            self.out[start:end] = keyword.ljust(len(word)) if len(keyword) <= len(word) else b" " * len(word)
+            self.out[start:end] = (
+                keyword.ljust(len(word)) if len(keyword) <= len(word) else b" " * len(word)
+            )
         elif treatment is Treatment.LOOP:
             # Loop headers only inside a body: at file scope NAME(...) { is
             # the definition of a function whose name happens to match.
@@ -370,7 +389,48 @@ class _Masker:
             if args is not None:
                 self.macro_call(treatment, start, end, *args)
 
-    def macro_call(self, treatment: Treatment, start: int, end: int, open_pos: int, close: int) -> None:
+    def file_scope_call(self, start: int, open_pos: int) -> bool:
+        """Blank a file-scope invocation that ends its line with no ";" (True if blanked).
+
+        `module_init(foo_init)`, `__XFS_HAS_FEAT(reflink, REFLINK)`: macros
+        that expand to whole definitions. tree-sitter-c reads them as an
+        expression statement missing its ";" and the error spills into the
+        next definition. Table macros are left to the table, and a
+        function's own declarator (`foo(int a)` then `{`, `;` or an
+        annotation) is not one of these.
+        """
+        data = self.data
+        if self.skipping or self.depth > 0 or not _after_definition(data, start):
+            return False
+        name = data[start : _WORD_END.match(data, start).end()]  # type: ignore[union-attr]
+        family = self.family_of(name.decode("ascii"))
+        if family is not None and family.treatment not in _NEEDS_SEMICOLON:
+            return False
+        args = self.args(open_pos)
+        if args is None:
+            return False
+        close = args[1]
+        line_end = data.find(b"\n", close)
+        line_end = len(data) if line_end < 0 else line_end
+        if data[close:line_end].strip() and not _COMMENT_ONLY.fullmatch(data, close, line_end):
+            return False
+        nxt = _IDENT.match(data, _skip_space(data, close))
+        if nxt is None:
+            at = _skip_space(data, close)
+            if at < len(data) and data[at] not in b"#}":
+                return False
+        else:
+            following = self.family_of(nxt.group().decode("ascii"))
+            if following is not None and following.treatment is Treatment.ATTRIBUTE:
+                return False  # an annotation of the function being declared
+        self.count_to(start)
+        self.hide(start, close)
+        self.pos = close
+        return True
+
+    def macro_call(
+        self, treatment: Treatment, start: int, end: int, open_pos: int, close: int
+    ) -> None:
         """The treatments that rewrite a whole invocation NAME(...)."""
         data, out = self.data, self.out
         after = self.next_char(close)
@@ -399,6 +459,9 @@ class _Masker:
         elif after in (b";", b"=") and _declaration_starts(data, start):
             commas = _top_level_commas(data, open_pos, close)
             if treatment is Treatment.DECLARATION:
+                first = data[open_pos + 1 : commas[0] if commas else close - 1]
+                if not _IDENT.fullmatch(first.strip()):
+                    return  # DEFINE_MAX_SEQ(walk->lruvec): not a declaration after all
                 out[open_pos] = 0x20
                 self.blank(commas[0] if commas else close - 1, close)
                 self.pos = close
@@ -469,6 +532,21 @@ _DECL_BEFORE = re.compile(rb"(?:^|[;{}/]|\b(?!return\b|case\b)[A-Za-z_]\w*)\s*$"
 
 def _declaration_starts(data: bytes, start: int) -> bool:
     return _DECL_BEFORE.search(data, max(0, start - 64), start) is not None
+
+
+# Table treatments that apply only to an invocation followed by ";" or "=":
+# without one, the generic file-scope rule applies.
+_NEEDS_SEMICOLON = frozenset({Treatment.DECLARATION, Treatment.TYPED_DECLARATION})
+_COMMENT_ONLY = re.compile(rb"\s*(?:/\*.*?\*/\s*|//.*)*", re.DOTALL)
+
+
+def _after_definition(data: bytes, start: int) -> bool:
+    """Whether the line at ``start`` follows a finished declaration, a comment or a directive."""
+    before = data[max(0, start - 512) : start].rstrip()
+    if not before or before[-1:] in (b";", b"}", b")", b"/"):
+        return True
+    last_line = before[before.rfind(b"\n") + 1 :]
+    return last_line.lstrip().startswith(b"#")
 
 
 def _starts_statement(nxt: bytes) -> bool:

@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import gc
-import importlib
 import re
-from bisect import bisect_right
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import cast
 
 from tree_sitter import Node
 
 from patchaudit.cfront.ir import Pos
+from patchaudit.cfront.kernel import iterator_macro_at, macro_family
 
 # Deeper IR nesting than this is lowered as Opaque/Unknown. Python's own
 # recursion limit (1000 frames) bounds both this lowering and pickle, which
@@ -41,16 +39,6 @@ def paused_gc() -> Iterator[None]:
             gc.enable()
 
 
-def _kernel_hook(name: str) -> Callable[..., object] | None:
-    """A helper from cfront.kernel (masking owner) if that module provides it."""
-    try:
-        module = importlib.import_module("patchaudit.cfront.kernel")
-    except ImportError:
-        return None
-    hook = getattr(module, name, None)
-    return cast("Callable[..., object]", hook) if callable(hook) else None
-
-
 class Ctx:
     """Per-file lowering state; nodes index the masked bytes, text comes from the original."""
 
@@ -65,8 +53,6 @@ class Ctx:
         self.too_deep_lines: list[int] = []
         self._positions: dict[tuple[int, int], Pos] = {}
         self._strings: dict[str, str] = {}
-        self._iterator_hook = _kernel_hook("iterator_macro_at")
-        self.annotations_hook = _kernel_hook("annotations_in")
 
     # ------------------------------------------------------------ positions
 
@@ -108,11 +94,6 @@ class Ctx:
             )
         return self._shared(row + 1, self._column(row, col) - 1)
 
-    def line_of_byte(self, offset: int) -> int:
-        if self.line_starts:
-            return bisect_right(self.line_starts, offset)
-        return self.original.count(b"\n", 0, offset) + 1
-
     # ------------------------------------------------------------ text
 
     def text(self, node: Node) -> str:
@@ -135,13 +116,22 @@ class Ctx:
         return self.masked[start:end].decode("utf-8", "surrogateescape")
 
     def keyword_at(self, node: Node) -> str:
-        """The word a statement starts with in the original: ``while`` or an iterator macro's name."""
-        if self._iterator_hook is not None:
-            found = self._iterator_hook(self.original, node.start_byte)
-            if isinstance(found, str):
-                return found
+        """The word a statement starts with in the original: ``while`` or the macro masked as it."""
+        masked_macro = iterator_macro_at(self.original, node.start_byte)
+        if masked_macro is not None:
+            return masked_macro
         m = _IDENT.match(self.original, node.start_byte)
         return m.group().decode("ascii") if m else ""
+
+    def is_scope_macro(self, name: str) -> bool:
+        """A statement-taking macro that holds something for its body (scoped_guard), not a loop."""
+        family = macro_family(name)
+        if family is not None:
+            return family == "scope"
+        # A macro the table does not know (raw trees): cleanup.h names every
+        # scope macro scoped_*; anything else taking a statement is an
+        # iterator, zero or more runs of its body.
+        return name.startswith("scoped_")
 
     def note_too_deep(self, node: Node) -> None:
         self.too_deep_lines.append(node.start_point[0] + 1)

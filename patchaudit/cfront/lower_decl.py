@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import re
-
 from tree_sitter import Node
 
 from patchaudit.cfront.ir import Function, GlobalVar, Param, StructDef, StructField
+from patchaudit.cfront.kernel import annotations_in
 from patchaudit.cfront.lower_ctx import Ctx
 from patchaudit.cfront.lower_expr import ExprLowerer
 from patchaudit.cfront.lower_stmt import StmtLowerer
@@ -18,11 +17,6 @@ from patchaudit.cfront.lower_types import (
     normalise_type,
 )
 
-# Kernel annotations on a definition (__must_hold(&x->lock), __acquires(x),
-# __init, __always_inline, __attribute__((...))) are all spelled with a
-# leading double underscore; one level of nested parentheses covers them.
-_ANNOTATION = re.compile(rb"\b__\w+\b(?:\s*\((?:[^()]|\([^()]*\))*\))?")
-_COMMENT = re.compile(rb"/\*.*?\*/|//[^\n]*", re.DOTALL)
 _AGGREGATES = frozenset({"struct_specifier", "union_specifier"})
 _FIELD_CONTAINERS = frozenset(
     {"preproc_if", "preproc_ifdef", "preproc_elif", "preproc_elifdef", "preproc_else"}
@@ -78,7 +72,7 @@ class DeclLowerer:
             body=self.stmts.block(body, 0),
             static=is_static(ctx, node),
             has_error=node.has_error,
-            annotations=self._annotations(node, parameters, body),
+            annotations=self._annotations(node, body),
         )
 
     def params(self, parameters: Node) -> tuple[Param, ...]:
@@ -95,27 +89,9 @@ class DeclLowerer:
                 params.append(Param(self.ctx.text(name) if name is not None else "", type_text))
         return tuple(params)
 
-    def _annotations(self, node: Node, parameters: Node | None, body: Node) -> tuple[str, ...]:
-        """``__must_hold(&l)`` and friends between the start of the definition and its body, as written."""
-        original = self.ctx.original
-        hook = self.ctx.annotations_hook
-        if hook is not None:
-            found = hook(original, node.start_byte, body.start_byte)
-            if isinstance(found, tuple):
-                return tuple(str(a) for a in found)
-        # Without the macro table: every double-underscore word, minus the
-        # parameter list (where __user and friends qualify types).
-        if parameters is not None:
-            header = (
-                original[node.start_byte : parameters.start_byte]
-                + b" "
-                + original[parameters.end_byte : body.start_byte]
-            )
-        else:
-            header = original[node.start_byte : body.start_byte]
-        header = _COMMENT.sub(b" ", header)
-        words = (m.group().decode("utf-8", "surrogateescape") for m in _ANNOTATION.finditer(header))
-        return tuple(" ".join(a.split()) for a in words)
+    def _annotations(self, node: Node, body: Node) -> tuple[str, ...]:
+        """``__must_hold(&l)`` and friends between the start of the definition and its body."""
+        return annotations_in(self.ctx.original, node.start_byte, body.start_byte)
 
     # ------------------------------------------------------------ structs
 

@@ -37,9 +37,10 @@ _STATEMENTS = frozenset(
         "ERROR",
     }
 )  # fmt: skip
-# Preprocessor conditionals in a body: both branches are lowered, in source
-# order, as if all were compiled. The analyses then see every lock call of
-# every configuration; a rule that needs one configuration must say so.
+# Preprocessor conditionals that reach a body's tree: every branch is lowered,
+# in source order, as if all were compiled, so no call of any configuration is
+# lost. (Inside braces the kernel masking already keeps one branch and blanks
+# the directives; this is for what it leaves, and for unmasked trees.)
 _PREPROC_CONDITIONALS = frozenset(
     {"preproc_if", "preproc_ifdef", "preproc_elif", "preproc_elifdef", "preproc_else"}
 )
@@ -303,9 +304,7 @@ class StmtLowerer:
         self, first: Node, last: Node, name: str, args: tuple[Expr, ...], body: Stmt
     ) -> Stmt:
         pos, end = self.ctx.pos(first), self.ctx.end(last)
-        # cleanup.h names every scope-bound macro scoped_*; all other
-        # statement-taking macros are iterators (zero or more iterations).
-        if name.startswith("scoped_"):
+        if self.ctx.is_scope_macro(name):
             return Scoped(pos, end, name, args, body)
         return Loop(pos, end, LoopKind.ITERATOR, None, body, macro=name, args=args)
 

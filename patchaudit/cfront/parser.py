@@ -85,7 +85,8 @@ def parse_tree(data: bytes, *, source: str = "<input>", seconds: float | None = 
 # Tokens as far as describing an error needs: words, numbers, literals,
 # directives, punctuators.
 _TOKEN = re.compile(
-    rb"[A-Za-z_]\w*|\.?\d[\w.]*|\"(?:\\.|[^\"\\\n])*\"?|'(?:\\.|[^'\\\n])*'?|\#\s*\w*|->|\.\.\.|\S"
+    rb"[A-Za-z_]\w*|\.?\d[\w.]*|\"(?:\\.|[^\"\\\n])*\"?|'(?:\\.|[^'\\\n])*'?|\#\s*\w*"
+    rb"|\.\.\.|<<=|>>=|->|\+\+|--|<<|>>|[-+*/%&|^!=<>]=|&&|\|\||\S"
 )
 _TOKEN_BEFORE = re.compile(rb"(?:([A-Za-z_]\w*)\s*\(|([A-Za-z_]\w*)|(\S))\s*\Z")
 
@@ -106,10 +107,11 @@ def _token_text(tok: bytes) -> str:
 
 
 def _before(original: bytes, start: int) -> str:
-    """The token before ``start``: ``NAME(`` when it opens a macro's arguments.
+    """The token before ``start``, naming the macro it belongs to where there is one.
 
-    A ")" right before is named by its call, ``NAME(…)``: a missing ";"
-    after a macro invocation then says which macro.
+    ``NAME(`` when it opens a macro's arguments, ``NAME(…,`` for a comma
+    between them, ``NAME(…)`` for the ")" that closes them (a missing ";"
+    after a macro invocation then says which macro).
     """
     m = _TOKEN_BEFORE.search(original, max(0, start - 256), start)
     if m is None:
@@ -117,19 +119,23 @@ def _before(original: bytes, start: int) -> str:
     if m.group(1):
         return m.group(1).decode("ascii") + "("
     tok = m.group(2) or m.group(3)
-    if tok == b")":
-        opener = _open_paren_before(original, m.start(3))
+    if tok in (b")", b","):
+        opener = _unmatched_paren(original, m.start(3), b")" if tok == b")" else b"")
         if opener is not None:
             call = _TOKEN_BEFORE.search(original, max(0, opener - 256), opener)
             if call is not None and call.group(2):
-                return call.group(2).decode("ascii") + "(…)"
+                return call.group(2).decode("ascii") + ("(…)" if tok == b")" else "(…,")
     return tok.decode("utf-8", "replace")
 
 
-def _open_paren_before(original: bytes, close: int) -> int | None:
-    """Offset of the "(" matching the ")" at ``close``, looking back at most 4 KB."""
-    depth = 0
-    for i in range(close, max(-1, close - 4096), -1):
+def _unmatched_paren(original: bytes, pos: int, closing: bytes) -> int | None:
+    """Offset of the "(" that the ")" at ``pos`` closes (``closing``) or that ``pos`` is inside.
+
+    Looks back at most 4 KB and ignores literals, which is good enough for
+    naming a construct.
+    """
+    depth = 0 if closing else 1
+    for i in range(pos, max(-1, pos - 4096), -1):
         c = original[i]
         if c == 0x29:
             depth += 1
@@ -151,10 +157,11 @@ def _describe(original: bytes, node: Node) -> str:
 def describe_errors(parsed: ParsedTree, limit: int = MAX_DESCRIPTIONS) -> tuple[str, ...]:
     """One short description per outermost ERROR and per MISSING node, in file order.
 
-    A description is the token before the error (``NAME(`` when it opens a
-    macro's arguments), a caret, then the first two tokens of the erroneous
-    text (literals normalised) or ``missing X``: ``STATIC ‸uint xfs_foo``,
-    ``TP_PROTO( ‸struct bch_fs``, ``) ‸missing ;``.
+    A description is the token before the error, naming its macro where
+    there is one (see _before), a caret, then the first two tokens of the
+    erroneous text (literals normalised) or ``missing X``:
+    ``STATIC ‸uint xfs_foo``, ``TP_PROTO( ‸struct bch_fs``,
+    ``ASSERTCMP(…, ‸== ,``, ``module_init(…) ‸missing ;``.
     """
     found: list[str] = []
     stack = [parsed.tree.root_node]

@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 from patchaudit.ruleset.kinds.base import Hit, RuleKind, Scope
+from patchaudit.ruleset.kinds.caller_contract import CallerContractKind
+from patchaudit.ruleset.kinds.companion_call import CompanionCallKind
+from patchaudit.ruleset.kinds.lock_order import LockOrderKind
+from patchaudit.ruleset.kinds.must_hold import MustHoldKind
+from patchaudit.ruleset.kinds.paired_state import PairedStateKind
 from patchaudit.ruleset.kinds.removed_api import RemovedApiKind
 from patchaudit.ruleset.kinds.series_kinds import (
     PatchApplyKind,
@@ -16,6 +21,11 @@ KINDS: dict[str, RuleKind] = {
         SeriesProblemKind(),
         PatchApplyKind(),
         RuleSourceKind(),
+        MustHoldKind(),
+        LockOrderKind(),
+        CallerContractKind(),
+        PairedStateKind(),
+        CompanionCallKind(),
     )
 }
 

@@ -1,0 +1,206 @@
+"""Lock analysis of a whole file: entry contexts, helper summaries and per-function flows."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+
+from patchaudit.analyses.cfg import Cfg, build_cfg
+from patchaudit.analyses.entry import (
+    address_taken,
+    base_entry,
+    caller_entry,
+    installed_callbacks,
+    merge,
+)
+from patchaudit.analyses.flow import FlowResult, Summary, run_flow
+from patchaudit.analyses.lockclass import Resolver
+from patchaudit.analyses.state import Event, EventKind, Holding, LockRef, LockState
+from patchaudit.analyses.types import TypeEnv, env_for, file_types, function_exprs, walk_stmts
+from patchaudit.cfront.ir import Call, Expr, FileIR, Function, Opaque
+
+# Entry contexts flow from callers to static helpers and summaries from
+# helpers to callers; a few rounds settle every call chain seen in practice.
+# A function still changing after the last round is treated as unknown.
+_ROUNDS = 4
+
+
+@dataclass(frozen=True)
+class FunctionLocks:
+    """The lock flow of one function and how far it can be trusted."""
+
+    function: Function
+    env: TypeEnv
+    resolver: Resolver
+    reliable: bool  # parsed cleanly and the fixpoint converged
+    entry_known: bool  # its callers are known (not a static function whose address escapes)
+    entry: LockState
+    flow: FlowResult
+
+    @property
+    def trusted_for_absence(self) -> bool:
+        """Whether 'not held' here can be reported (a missing lock is a finding)."""
+        return self.reliable and self.entry_known
+
+
+@dataclass(frozen=True)
+class FileLocks:
+    path: str
+    functions: tuple[FunctionLocks, ...]
+
+
+@dataclass
+class _Fn:
+    fn: Function
+    env: TypeEnv
+    resolver: Resolver
+    cfg: Cfg
+    clean: bool
+    base: LockState
+    static_helper: bool  # static, called only directly: entry comes from its callers
+
+
+def _clean(fn: Function) -> bool:
+    return not fn.has_error and not any(isinstance(s, Opaque) for s in walk_stmts(fn.body))
+
+
+def _summary(item: _Fn, entry: LockState, flow: FlowResult) -> Summary:
+    params = tuple(param.name for param in item.fn.params)
+    exit_state = flow.exit_state
+    if not item.clean or not flow.converged:
+        mentioned = {site.take.lock for site in flow.acquires}
+        if exit_state is not None:
+            mentioned |= exit_state.locks()
+        return Summary(params, unsure=tuple(sorted(mentioned)))
+    takes = tuple(dict.fromkeys(site.take for site in flow.acquires))
+    if exit_state is None:
+        return Summary(params, takes=takes)
+    acquires: list[Event] = []
+    releases: list[LockRef] = []
+    unsure: list[LockRef] = []
+    for lock in sorted(exit_state.locks()):
+        before, after = entry.holding(lock), exit_state.holding(lock)
+        if before == after:
+            continue
+        if after is Holding.HELD:
+            acquires.append(exit_state.events(lock)[-1])
+        elif after is Holding.NOT_HELD and before is not Holding.NOT_HELD:
+            releases.append(lock)
+        else:
+            unsure.append(lock)
+    return Summary(params, tuple(acquires), tuple(releases), tuple(unsure), takes)
+
+
+def _fixups(flow: FlowResult, fn: Function) -> LockState:
+    """A lock released where it was not taken was taken by someone we cannot see: unknown."""
+    state = LockState()
+    for lock in flow.unheld_releases:
+        text = "released here without being taken first: held by the caller or a helper"
+        state = state.set(lock, Event(fn.pos.line, EventKind.UNKNOWN, lock, text))
+    return state
+
+
+def analyse_file(ir: FileIR) -> FileLocks:
+    types = file_types(ir)
+    envs = {fn.name: env_for(types, fn) for fn in ir.functions}
+    installed = installed_callbacks(ir, envs, types)
+    escaped = address_taken(ir)
+    names = Counter(fn.name for fn in ir.functions)
+    items: list[_Fn] = []
+    for fn in ir.functions:
+        env = env_for(types, fn) if names[fn.name] > 1 else envs[fn.name]
+        resolver = Resolver(env)
+        mine = [inst for inst in installed if inst.function == fn.name]
+        helper = fn.static and fn.name not in escaped and not mine and not fn.annotations
+        items.append(
+            _Fn(fn, env, resolver, build_cfg(fn), _clean(fn), base_entry(fn, resolver, mine), helper)
+        )
+    # Which functions of this file each one calls: a flow is re-run only when
+    # its entry state or the summary of one of its callees changed.
+    deps = [
+        frozenset(e.callee for e in function_exprs(item.fn) if isinstance(e, Call) and e.callee in names)
+        for item in items
+    ]
+    summaries: dict[str, Summary] = {}
+    from_callers: dict[int, LockState] = {}
+    fixups: dict[int, LockState] = {}
+    flows: dict[int, FlowResult] = {}
+    inputs: dict[int, tuple[LockState, dict[str, Summary | None]]] = {}
+    unsettled: set[int] = set()
+
+    def inputs_of(index: int) -> tuple[LockState, dict[str, Summary | None]]:
+        entry = merge(items[index].base, from_callers.get(index, LockState()),
+                      fixups.get(index, LockState()))
+        return entry, {callee: summaries.get(callee) for callee in deps[index]}
+
+    for _ in range(_ROUNDS):
+        for index, item in enumerate(items):
+            wanted = inputs_of(index)
+            if inputs.get(index) != wanted:
+                inputs[index] = wanted
+                flows[index] = run_flow(item.cfg, wanted[0], item.resolver, summaries, item.fn.name)
+        summaries = {
+            item.fn.name: _summary(item, inputs[index][0], flows[index])
+            for index, item in enumerate(items)
+            if names[item.fn.name] == 1
+        }
+        fixups = _grow(fixups, {index: _fixups(flows[index], item.fn) for index, item in enumerate(items)})
+        from_callers = _from_callers(items, flows)
+        unsettled = {index for index in range(len(items)) if inputs_of(index) != inputs[index]}
+        if not unsettled:
+            break
+    result = []
+    header = ir.path.endswith(".h")
+    for index, item in enumerate(items):
+        flow = flows[index]
+        documented = bool(item.fn.annotations) or any(
+            inst.function == item.fn.name for inst in installed
+        )
+        if header:
+            # A header's functions are called by every file that includes it,
+            # with whatever those callers hold: only a stated context counts.
+            known = documented
+        else:
+            known = documented or not item.fn.static or item.fn.name not in escaped
+        result.append(
+            FunctionLocks(
+                function=item.fn,
+                env=item.env,
+                resolver=item.resolver,
+                reliable=item.clean and flow.converged and index not in unsettled,
+                entry_known=known,
+                entry=inputs[index][0],
+                flow=flow,
+            )
+        )
+    return FileLocks(ir.path, tuple(result))
+
+
+def _grow(old: dict[int, LockState], new: dict[int, LockState]) -> dict[int, LockState]:
+    """Fixups only ever add unknown locks, so the rounds cannot oscillate."""
+    merged = dict(old)
+    for index, state in new.items():
+        merged[index] = LockState(old.get(index, LockState()).facts | state.facts)
+    return merged
+
+
+def _from_callers(items: list[_Fn], flows: dict[int, FlowResult]) -> dict[int, LockState]:
+    by_name: dict[str, list[int]] = {}
+    for index, item in enumerate(items):
+        by_name.setdefault(item.fn.name, []).append(index)
+    sites: dict[str, list[tuple[str, int, LockState, tuple[Expr, ...], Resolver]]] = {}
+    for index, item in enumerate(items):
+        for site in flows[index].calls:
+            callee = site.call.callee
+            if callee in by_name and callee != item.fn.name:
+                sites.setdefault(callee, []).append(
+                    (item.fn.name, site.call.pos.line, site.state, site.call.args, item.resolver)
+                )
+    found: dict[int, LockState] = {}
+    for name, indexes in by_name.items():
+        for index in indexes:
+            item = items[index]
+            if item.static_helper and name in sites:
+                found[index] = caller_entry(item.fn, sites[name])
+    return found
+

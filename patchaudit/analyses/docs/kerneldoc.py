@@ -1,0 +1,148 @@
+"""kernel-doc conformance: the four function warning classes of scripts/kernel-doc, also for plain comments."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from enum import Enum
+
+from patchaudit.analyses.docs.blocks import CommentStyle, DocBlock, DocKind, doc_blocks
+from patchaudit.analyses.docs.decls import Declaration, declaration_after
+from patchaudit.cfront.ir import FileIR
+
+
+class DocProblemKind(Enum):
+    EXCESS_PARAM = "excess-param"  # "Excess function parameter 'x' description in 'f'"
+    UNDESCRIBED_PARAM = "undescribed-param"  # "Function parameter ... 'x' not described in 'f'"
+    NAME_MISMATCH = "name-mismatch"  # "expecting prototype for f(). Prototype was for g() instead"
+    MISSING_RETURN = "missing-return"  # "No description found for return value of 'f'"
+
+
+@dataclass(frozen=True)
+class DocProblem:
+    kind: DocProblemKind
+    style: CommentStyle
+    line: int  # where to look: the @param line, the doc's name line or the declaration
+    column: int
+    message: str
+    subject: str  # the parameter, or the documented name for NAME_MISMATCH / MISSING_RETURN
+    declaration: str  # the name of the declaration that follows the comment
+    related_lines: tuple[int, ...]  # the doc block and the declaration: what a patch may touch
+
+
+def _inside_code(ir: FileIR, block: DocBlock, text_lines: Sequence[str] | None) -> bool:
+    """Whether the comment sits inside a body, where scripts/kernel-doc never looks.
+
+    kernel-doc only opens a block at a "/**" in column 1; with the text that
+    is checked directly, without it bodies of functions and structs stand in.
+    """
+    if text_lines is not None and 0 < block.start_line <= len(text_lines):
+        opening = text_lines[block.start_line - 1]
+        return not opening.startswith("/*")
+    for fn in ir.functions:
+        if fn.start_line < block.start_line <= fn.end_line:
+            return True
+    for struct in ir.structs:
+        last = max((f.line for f in struct.fields), default=struct.line)
+        if struct.line < block.start_line <= last:
+            return True
+    return False
+
+
+def _related(block: DocBlock, decl: Declaration) -> tuple[int, ...]:
+    lines = set(range(block.start_line, block.end_line + 1))
+    lines.update(range(decl.first_line, decl.last_line + 1))
+    lines.add(decl.line)
+    return tuple(sorted(lines))
+
+
+def _plain_note(block: DocBlock) -> str:
+    if block.style is CommentStyle.PLAIN:
+        return " (a plain /* comment in kernel-doc form, which scripts/kernel-doc does not check)"
+    return ""
+
+
+def check_block(block: DocBlock, decl: Declaration) -> Iterator[DocProblem]:
+    """The warnings scripts/kernel-doc gives for one function doc block, in its order."""
+    related = _related(block, decl)
+    note = _plain_note(block)
+    documented = {param.name for param in block.params}
+    # Undescribed parameters come first and do not depend on the name
+    # matching: kernel-doc collects them while reading the prototype.
+    for param in decl.params:
+        if param.variadic or param.name in documented:
+            continue
+        yield DocProblem(
+            DocProblemKind.UNDESCRIBED_PARAM,
+            block.style,
+            decl.line,
+            1,
+            f"Function parameter '{param.name}' not described in '{decl.name}'{note}",
+            param.name,
+            decl.name,
+            related,
+        )
+    if block.name != decl.name:
+        yield DocProblem(
+            DocProblemKind.NAME_MISMATCH,
+            block.style,
+            block.name_line,
+            1,
+            f"expecting prototype for {block.name}(). Prototype was for {decl.name}() "
+            f"instead{note}",
+            block.name,
+            decl.name,
+            related,
+        )
+        return  # kernel-doc stops here: the rest of the doc is about another function
+    actual = {param.name for param in decl.params}
+    # "@args" documents GNU "args..." and "@..." documents "...".
+    actual.update(param.name for param in decl.params if param.variadic)
+    for param in block.params:
+        if param.name in actual:
+            continue
+        yield DocProblem(
+            DocProblemKind.EXCESS_PARAM,
+            block.style,
+            param.line,
+            param.column,
+            f"Excess function parameter '{param.name}' description in '{decl.name}'{note}",
+            param.name,
+            decl.name,
+            related,
+        )
+    if decl.returns_value and not block.has_return:
+        yield DocProblem(
+            DocProblemKind.MISSING_RETURN,
+            block.style,
+            decl.line,
+            1,
+            f"No description found for return value of '{decl.name}'{note}",
+            decl.name,
+            decl.name,
+            related,
+        )
+
+
+def kernel_doc_problems(ir: FileIR, text: str | None = None) -> list[DocProblem]:
+    """Every function doc problem of a file; ``text`` (the file's source) adds prototypes.
+
+    Struct, union, enum, typedef and DOC: blocks are skipped: their members
+    are not in the IR in the shape kernel-doc checks (nested anonymous
+    structs, struct_group(), ...), and a wrong member warning would be noise.
+    """
+    text_lines = text.split("\n") if text is not None else None
+    problems: list[DocProblem] = []
+    for block in doc_blocks(ir.comments):
+        if block.kind is not DocKind.FUNCTION or _inside_code(ir, block, text_lines):
+            continue
+        decl = declaration_after(block, ir, text_lines)
+        if decl is None:
+            continue
+        # A plain comment documents the declaration only when that starts on
+        # the very next line; kernel-doc's reach over blank and #ifdef lines
+        # is for "/**" blocks, whose intent is explicit.
+        if block.style is CommentStyle.PLAIN and decl.first_line != block.end_line + 1:
+            continue
+        problems.extend(check_block(block, decl))
+    return problems

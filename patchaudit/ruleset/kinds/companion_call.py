@@ -1,0 +1,74 @@
+"""Kind ``companion-call``: a file that calls M(A) must also call M(B) (exports that go together)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from patchaudit.analyses.types import function_exprs
+from patchaudit.cfront.ir import Call, FileIR, Name
+from patchaudit.model import TraceStep
+from patchaudit.ruleset.kinds.base import Hit, Scope, param_str, param_str_list, reject_unknown
+from patchaudit.ruleset.kinds.lock_params import optional_strs
+from patchaudit.ruleset.model import Rule
+
+_WORD_RE = re.compile(r"[A-Za-z_]\w*")
+
+
+@dataclass(frozen=True)
+class CompanionCallParams:
+    callee: str  # VMCOREINFO_NUMBER
+    present: str  # the argument that shows this is the right place: PAGE_BUDDY_MAPCOUNT_VALUE
+    requires: str  # the argument that must be there too: PAGE_OFFLINE_MAPCOUNT_VALUE
+    accepted: tuple[str, ...]  # arguments that count instead (a removed name another rule reports)
+    only_if_named: tuple[str, ...]  # the file must name one of these (code or comment) to apply
+
+
+class CompanionCallKind:
+    name = "companion-call"
+    scope = Scope.FILE
+
+    def parse_params(self, raw: Mapping[str, Any], where: str) -> CompanionCallParams:
+        reject_unknown(raw, {"callee", "present", "requires", "accepted", "only_if_named"}, where)
+        return CompanionCallParams(
+            callee=param_str(raw, "callee", where),
+            present=param_str(raw, "present", where),
+            requires=param_str(raw, "requires", where),
+            accepted=optional_strs(raw, "accepted", where),
+            only_if_named=param_str_list(raw, "only_if_named", where) if "only_if_named" in raw else (),
+        )
+
+    def check(self, rule: Rule, ir: FileIR) -> Iterator[Hit]:
+        params: CompanionCallParams = rule.params
+        if not any(ident.name == params.callee for ident in ir.identifiers):
+            return
+        if params.only_if_named and not _names_any(ir, params.only_if_named):
+            return
+        exported: dict[str, list[Call]] = {}
+        for fn in ir.functions:
+            for expr in function_exprs(fn):
+                if isinstance(expr, Call) and expr.callee == params.callee and expr.args:
+                    arg = expr.args[0]
+                    if isinstance(arg, Name):
+                        exported.setdefault(arg.name, []).append(expr)
+        if any(name in exported for name in (params.requires, *params.accepted)):
+            return
+        for call in exported.get(params.present, []):
+            yield Hit(
+                call.pos.line,
+                call.pos.column,
+                f"{params.callee}({params.present}) is exported but "
+                f"{params.callee}({params.requires}) is not",
+                (TraceStep(ir.path, call.pos.line,
+                           f"the companion export {params.callee}({params.requires}) belongs next to this one"),),
+            )
+
+
+def _names_any(ir: FileIR, names: tuple[str, ...]) -> bool:
+    wanted = set(names)
+    if any(ident.name in wanted for ident in ir.identifiers):
+        return True
+    # Comments count: a file whose comments speak of PageOffline() knows the type.
+    return any(wanted.intersection(_WORD_RE.findall(comment.text)) for comment in ir.comments)

@@ -1,0 +1,124 @@
+"""Kind ``must-hold``: an operation (list removal, call, field write) requires a lock class held."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from enum import Enum
+from typing import Any
+
+from patchaudit.analyses import FunctionLocks, lock_analysis
+from patchaudit.analyses.explain import class_holding, lock_trace, missing_text
+from patchaudit.analyses.lists import entry_var, list_of, memberships
+from patchaudit.analyses.state import Holding, LockState
+from patchaudit.analyses.tables import tables
+from patchaudit.analyses.types import struct_name
+from patchaudit.cfront.ir import FileIR, Pos
+from patchaudit.errors import InputError
+from patchaudit.model import TraceStep
+from patchaudit.ruleset.kinds.base import Hit, Scope, param_str, reject_unknown
+from patchaudit.ruleset.kinds.lock_params import lock_class
+from patchaudit.ruleset.model import Rule
+
+
+class Operation(Enum):
+    LIST_REMOVE = "list-remove"  # target: the list head class, struct.member
+    CALL = "call"  # target: the function
+    FIELD_WRITE = "field-write"  # target: struct.member
+
+
+@dataclass(frozen=True)
+class MustHoldParams:
+    lock: str
+    operation: Operation
+    target: str
+
+
+@dataclass(frozen=True)
+class _Op:
+    pos: Pos
+    state: LockState
+    what: str  # the operation, for the message
+    why: tuple[TraceStep, ...] = ()  # how we know it is the target (list membership)
+
+
+class MustHoldKind:
+    name = "must-hold"
+    scope = Scope.FILE
+
+    def parse_params(self, raw: Mapping[str, Any], where: str) -> MustHoldParams:
+        reject_unknown(raw, {"lock", "operation", "target"}, where)
+        try:
+            operation = Operation(param_str(raw, "operation", where))
+        except ValueError:
+            choices = ", ".join(op.value for op in Operation)
+            raise InputError(where, f"field 'params.operation': must be one of {choices}") from None
+        target = param_str(raw, "target", where)
+        if operation is not Operation.CALL and "." not in target:
+            raise InputError(where, "field 'params.target': must be struct.member")
+        return MustHoldParams(lock_class(raw, "lock", where), operation, target)
+
+    def check(self, rule: Rule, ir: FileIR) -> Iterator[Hit]:
+        params: MustHoldParams = rule.params
+        # Cheap filter: the file must name the target's struct or function.
+        word = params.target.split(".")[0]
+        owners = set(tables().lists.owners) if params.operation is Operation.LIST_REMOVE else set()
+        if not any(ident.name == word or ident.name in owners for ident in ir.identifiers):
+            return
+        for fl in lock_analysis(ir).functions:
+            if not fl.trusted_for_absence:
+                continue
+            for op in _operations(fl, params, ir.path):
+                holding, locks = class_holding(op.state, params.lock)
+                if holding not in (Holding.NOT_HELD, Holding.PARTIAL):
+                    continue
+                trace = list(op.why) + lock_trace(ir.path, op.state, locks, fl.function.pos.line)
+                if not locks:
+                    trace.append(TraceStep(ir.path, fl.function.pos.line,
+                                           f"{params.lock} is not taken on any path to here"))
+                trace.append(TraceStep(ir.path, op.pos.line, f"{op.what} here"))
+                yield Hit(
+                    op.pos.line,
+                    op.pos.column,
+                    f"{op.what}, but {params.lock} {missing_text(holding)}",
+                    tuple(sorted(set(trace))),
+                )
+
+
+def _operations(fl: FunctionLocks, params: MustHoldParams, path: str) -> Iterator[_Op]:
+    if params.operation is Operation.CALL:
+        for site in fl.flow.calls:
+            if site.call.callee == params.target:
+                yield _Op(site.call.pos, site.state, f"calling {params.target}()")
+    elif params.operation is Operation.FIELD_WRITE:
+        struct, member = params.target.split(".", 1)
+        for target, state in fl.flow.writes:
+            if target.member == member and struct_name(fl.env.of(target.base)) == struct:
+                yield _Op(target.pos, state, f"writing {params.target}")
+    else:
+        yield from _removals(fl, params, path)
+
+
+def _removals(fl: FunctionLocks, params: MustHoldParams, path: str) -> Iterator[_Op]:
+    ops = tables().lists
+    entries = None
+    for site in fl.flow.calls:
+        call = site.call
+        if call.callee in ops.remove_all:
+            index = ops.remove_all[call.callee]
+            if index < len(call.args) and fl.resolver.object_class(call.args[index]) == params.target:
+                yield _Op(call.pos, site.state, f"{call.callee}() empties {params.target}")
+            continue
+        index = ops.remove_entry.get(call.callee, -1)
+        if not 0 <= index < len(call.args):
+            continue
+        found = entry_var(call.args[index])
+        if found is None:
+            continue
+        if entries is None:
+            entries = memberships(fl.function, fl.resolver)
+        member = list_of(entries, found[0], call.pos.line)
+        if member is None or member.list_class != params.target:
+            continue
+        why = (TraceStep(path, member.line, member.reason),)
+        yield _Op(call.pos, site.state, f"{call.callee}() takes '{found[0]}' off {params.target}", why)

@@ -1,0 +1,190 @@
+"""Real Linux 6.12 balloon code: no locking or PG_offline finding, and each planted bug found with its trace."""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from patchaudit.engine import Options, scan_tree
+from patchaudit.model import Finding
+from patchaudit.resources import rules_dir
+from patchaudit.ruleset import load_rules
+from patchaudit.tree.base import BaseTree
+
+pytestmark = pytest.mark.kernel
+
+BALLOON_CODE = (
+    "include/linux/balloon_compaction.h",
+    "mm/balloon_compaction.c",
+    "drivers/virtio/virtio_balloon.c",
+    "drivers/misc/vmw_balloon.c",
+    "drivers/hv/hv_balloon.c",
+    "drivers/xen/balloon.c",
+    "arch/powerpc/platforms/pseries/cmm.c",
+    "kernel/vmcore_info.c",
+)
+# Where the rules' documentation text lives: the rules apply only where it is found.
+RULE_TEXTS = ("include/linux/page-flags.h", "Documentation/admin-guide/kdump/vmcoreinfo.rst")
+PACK = ("PA1", "PA2")  # removed PG_balloon API, balloon locking and PG_offline rules
+RULES = load_rules([rules_dir()])
+
+
+def pack_findings(findings: tuple[Finding, ...]) -> list[Finding]:
+    return [f for f in findings if f.rule_id.startswith(PACK)]
+
+
+def test_real_balloon_code_has_no_finding(kernel_tree: Path) -> None:
+    report = scan_tree(BaseTree(kernel_tree), list(BALLOON_CODE), RULES, Options())
+    assert report.files_analysed == len(BALLOON_CODE)
+    assert pack_findings(report.findings) == []
+    applies = {rule.id: rule.applies for rule in report.rules if rule.id.startswith("PA2")}
+    # Every balloon rule runs on 6.12 except the 5.x balloon_page_delete() contract.
+    assert applies == {
+        "PA2001": True, "PA2002": True, "PA2003": True, "PA2004": False,
+        "PA2005": True, "PA2006": True, "PA2007": True,
+    }
+
+
+@dataclass(frozen=True)
+class Plant:
+    file: str
+    old: str
+    new: str
+    rule: str
+    at: str  # text of the line the finding must be on, in the edited file
+    trace: tuple[tuple[str, str], ...]  # lines the trace must point at: (unique context, line text)
+    more_at: tuple[str, ...] = ()  # further lines reported by the same bug
+
+
+PLANTS = {
+    "list_del-moved-out-of-pages_lock": Plant(
+        "mm/balloon_compaction.c",
+        "\tspin_lock_irqsave(&b_dev_info->pages_lock, flags);\n\tlist_del(&page->lru);\n",
+        "\tlist_del(&page->lru);\n\tspin_lock_irqsave(&b_dev_info->pages_lock, flags);\n",
+        "PA2002",
+        "\tlist_del(&page->lru);\n\tspin_lock_irqsave",
+        (("balloon_page_isolate(", "balloon_page_device(page);"),),
+    ),
+    "page-lock-waited-for-under-pages_lock": Plant(
+        "mm/balloon_compaction.c",
+        "\t\tif (!trylock_page(page))\n\t\t\tcontinue;\n",
+        "\t\tlock_page(page);\n",
+        "PA2001",
+        "\t\tlock_page(page);",
+        (("balloon_page_list_dequeue(struct", "spin_lock_irqsave(&b_dev_info->pages_lock, flags);"),),
+    ),
+    "helper-waits-for-page-lock-its-callers-hold-pages_lock": Plant(
+        "mm/balloon_compaction.c",
+        "\tBUG_ON(!trylock_page(page));\n",
+        "\tlock_page(page);\n",
+        "PA2001",
+        "\tlock_page(page);",
+        (),
+    ),
+    "xen-deflate-without-ClearPageOffline": Plant(
+        "drivers/xen/balloon.c",
+        "\t__ClearPageOffline(page);\n\treturn page;\n",
+        "\treturn page;\n",
+        "PA2006",
+        "\t\t__SetPageOffline(page);",
+        (("\t\tfree_reserved_page(page);", "free_reserved_page(page);"),),
+    ),
+    "hv-deflate-without-ClearPageOffline": Plant(
+        "drivers/hv/hv_balloon.c",
+        "\t\t__ClearPageOffline(pg);\n",
+        "",
+        "PA2006",
+        "\t\t\t__SetPageOffline(pg + j);",
+        (("\t\t__free_page(pg);", "__free_page(pg);"),),
+        ("\t\t\t__SetPageOffline(pg);",),
+    ),
+    "virtio-insert-without-pages_lock": Plant(
+        "drivers/virtio/virtio_balloon.c",
+        "\tspin_lock_irqsave(&vb_dev_info->pages_lock, flags);\n"
+        "\tballoon_page_insert(vb_dev_info, newpage);\n"
+        "\tvb_dev_info->isolated_pages--;\n"
+        "\t__count_vm_event(BALLOON_MIGRATE);\n"
+        "\tspin_unlock_irqrestore(&vb_dev_info->pages_lock, flags);\n",
+        "\tballoon_page_insert(vb_dev_info, newpage);\n"
+        "\tvb_dev_info->isolated_pages--;\n"
+        "\t__count_vm_event(BALLOON_MIGRATE);\n",
+        "PA2003",
+        "\tballoon_page_insert(vb_dev_info, newpage);",
+        # The page lock of newpage comes from the callback context: cited at the function.
+        (("static int virtballoon_migratepage(", "virtballoon_migratepage"),),
+    ),
+    "vmcoreinfo-without-page-offline": Plant(
+        "kernel/vmcore_info.c",
+        "\tVMCOREINFO_NUMBER(PAGE_OFFLINE_MAPCOUNT_VALUE);\n",
+        "",
+        "PA2007",
+        "\tVMCOREINFO_NUMBER(PAGE_BUDDY_MAPCOUNT_VALUE);",
+        (),
+    ),
+}
+
+
+def line_in(text: str, context: str, needle: str) -> int:
+    """1-based line of the first ``needle`` at or after the unique ``context``."""
+    start = line_of(text, context)
+    lines = text.splitlines()
+    return next(n for n in range(start, len(lines) + 1) if needle in lines[n - 1])
+
+
+def line_of(text: str, snippet: str) -> int:
+    """1-based line where ``snippet`` (which may span lines) starts; it must occur once."""
+    assert text.count(snippet) == 1, f"{snippet!r} occurs {text.count(snippet)} times"
+    return text[: text.index(snippet)].count("\n") + 1
+
+
+@pytest.mark.parametrize("name", sorted(PLANTS))
+def test_planted_bug_is_found_at_its_line_with_a_trace(
+    kernel_tree: Path, tmp_path: Path, name: str
+) -> None:
+    plant = PLANTS[name]
+    for path in (*BALLOON_CODE, *RULE_TEXTS):
+        (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(kernel_tree / path, tmp_path / path)
+    target = tmp_path / plant.file
+    original = target.read_text()
+    assert original.count(plant.old) == 1
+    edited = original.replace(plant.old, plant.new)
+    target.write_text(edited)
+
+    report = scan_tree(BaseTree(tmp_path), list(BALLOON_CODE), RULES, Options())
+
+    found = {(f.file, f.line, f.rule_id) for f in pack_findings(report.findings)}
+    lines = [line_of(edited, plant.at)] + [line_of(edited, more) for more in plant.more_at]
+    assert found == {(plant.file, line, plant.rule) for line in lines}
+    finding = next(f for f in report.findings if f.line == lines[0] and f.rule_id == plant.rule)
+    assert finding.trace, "a finding must explain itself"
+    traced = {step.line for step in finding.trace}
+    for context, needle in plant.trace:
+        assert line_in(edited, context, needle) in traced, (needle, finding.trace)
+    assert finding.source is not None and finding.source.line is not None
+    assert all(step.file == plant.file for step in finding.trace)
+
+
+def test_lock_order_trace_names_where_pages_lock_was_taken(kernel_tree: Path, tmp_path: Path) -> None:
+    plant = PLANTS["helper-waits-for-page-lock-its-callers-hold-pages_lock"]
+    for path in (*BALLOON_CODE, *RULE_TEXTS):
+        (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(kernel_tree / path, tmp_path / path)
+    target = tmp_path / plant.file
+    edited = target.read_text().replace(plant.old, plant.new)
+    target.write_text(edited)
+
+    report = scan_tree(BaseTree(tmp_path), [plant.file], RULES, Options())
+
+    [finding] = pack_findings(report.findings)
+    assert finding.function == "balloon_page_enqueue_one"
+    taken = [step for step in finding.trace if "pages_lock taken" in step.message]
+    # Both callers take pages_lock before calling the helper: both are named.
+    assert {step.message.split("(in ")[1].split("()")[0] for step in taken} == {
+        "balloon_page_list_enqueue",
+        "balloon_page_enqueue",
+    }
+    assert "spin_lock_irqsave(&b_dev_info->pages_lock, flags)" in taken[0].message
