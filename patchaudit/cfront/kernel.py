@@ -17,7 +17,7 @@ _SKIPPED = rb"""/\*.*?(?:\*/|\Z)|//(?:\\\r?\n|[^\n])*|"(?:\\.|[^"\\\n])*"|'(?:\\
 
 _CODE_TOKEN = re.compile(rb"(?P<skip>" + _SKIPPED + rb")|(?P<word>[A-Za-z_]\w*)", re.DOTALL)
 _PAREN_TOKEN = re.compile(rb"(?:" + _SKIPPED + rb")|[()]", re.DOTALL)
-_ARG_TOKEN = re.compile(rb"(?:" + _SKIPPED + rb")|[()\[\]{},]", re.DOTALL)
+_ARG_TOKEN = re.compile(rb"(?:" + _SKIPPED + rb")|(?P<punct>[()\[\]{},])", re.DOTALL)
 # Comments between a macro name and its "(" are bounded so that an
 # unterminated one costs a bounded look-ahead, not a scan to end of file.
 _SPACE = re.compile(rb"(?:\s|/\*.{0,4096}?\*/|//[^\n]*)*", re.DOTALL)
@@ -53,12 +53,14 @@ def _top_level_commas(data: bytes, open_pos: int, close: int) -> list[int]:
     """Offsets of the commas that separate the arguments of ``(...)`` at ``open_pos``."""
     commas, depth = [], 0
     for m in _ARG_TOKEN.finditer(data, open_pos, close):
+        if m.lastgroup != "punct":
+            continue  # a comment or a literal
         c = m.group()
-        if c in b"([{" and len(c) == 1:
+        if c in b"([{":
             depth += 1
-        elif c in b")]}" and len(c) == 1:
+        elif c in b")]}":
             depth -= 1
-        elif c == b"," and depth == 1:
+        elif depth == 1:
             commas.append(m.start())
     return commas
 
@@ -138,17 +140,21 @@ _TYPE_ARG = (
     rb"(?=\s*[,)])"
 )
 
-# Comments and literals (skipped), directives (one logical line with its
-# backslash continuations and comments), type arguments, and invocations
-# at the start of a line (file-scope macros). The lookahead lets the regex
-# engine jump straight to the few bytes that can start one.
+# The code scan, one flat alternation: comments and literals (skipped),
+# directives (one logical line with its backslash continuations and
+# comments), type arguments, and invocations at the start of a line
+# (file-scope macros). Every branch starts with its own literal byte, which
+# lets `re` skip straight to candidate bytes; the handler dispatches on that
+# byte (named groups or a leading lookahead would defeat the skipping and
+# halve the speed). Possessive loops: no backtracking inside a literal.
 _SCAN = re.compile(
-    rb"(?=[/\"'#(,\n])(?:(?P<skip>" + _SKIPPED + rb")"
-    rb"|(?P<pp>\#[ \t]*+(?P<dir>\w*+)(?:/\*.{0,4096}?\*/|\\.|[^\n\\])*+)"
-    rb"|(?P<typearg>" + _TYPE_ARG + rb")"
-    rb"|(?P<call>\n[A-Za-z_]\w*+[ \t]*+\())",
+    rb"/\*.*?\*/|/\*.*|//(?:[^\n\\]++|\\.)*+"
+    rb"|\"(?:[^\"\\\n]++|\\.)*+\"|'(?:[^'\\\n]++|\\.)*+'"
+    rb"|\#[ \t]*+\w*+(?:/\*.{0,4096}?\*/|\\.|[^\n\\])*+"
+    rb"|" + _TYPE_ARG + rb"|\n[A-Za-z_]\w*+[ \t]*+\(",
     re.DOTALL | re.ASCII,
 )
+_DIRECTIVE_NAME = re.compile(rb"\#[ \t]*(\w*)")
 
 # offsetof's member designator: `a.b.c`, `name[1]` (no expressions in the index).
 # Line breaks only around it: "a\n.b" would become two words.
@@ -198,9 +204,7 @@ def _names(table: MacroTable) -> tuple[re.Pattern[bytes], re.Pattern[bytes] | No
         exact = sorted({n for f in table.families for n in f.names if "*" not in n})
         needles = {max(n.split("*"), key=len) for f in table.families for n in f.names if "*" in n}
         exact_rx = re.compile(f"(?:{_trie(exact)})\\b".encode("ascii") if exact else b"(?!)")
-        needle_rx = None
-        if needles:
-            needle_rx = re.compile("|".join(map(re.escape, sorted(needles))).encode("ascii"))
+        needle_rx = re.compile(_trie(sorted(needles)).encode("ascii")) if needles else None
         _NAME_REGEXES[table] = (exact_rx, needle_rx)
     return _NAME_REGEXES[table]
 
@@ -255,6 +259,9 @@ class _Cond:
         self.kept = False  # some branch of the group is kept
         self.skip_from = -1  # start of the branch being blanked, or -1
         self.nested = nested  # opened inside a blanked branch: nothing to do
+
+
+_SKIP_BYTES = frozenset(b"/\"'")  # what comments and literals start with
 
 
 def _start(m: re.Match[bytes]) -> int:
@@ -320,32 +327,46 @@ class _Masker:
         if needle_rx is not None:
             names.extend(needle_rx.finditer(data))
             names.sort(key=_start)
+        starts = [m.start() for m in names]
+        starts.append(len(data) + 1)  # sentinel: no bounds checks below
         n = 0  # next name candidate
+        count = data.count
         for m in _SCAN.finditer(data):
             start = m.start()
-            while n < len(names) and names[n].start() < start:
-                self.name(names[n])
-                n += 1
+            if starts[n] < start:
+                while starts[n] < start:
+                    self.name(names[n])
+                    n += 1
             if start < self.pos:
                 continue  # inside text a macro treatment already handled
+            kind = data[start]
+            if kind in _SKIP_BYTES:
+                # The most frequent event (comments, literals): count_to() inline.
+                if not self.skipping:
+                    pos = self.pos
+                    depth = self.depth + count(b"{", pos, start) - count(b"}", pos, start)
+                    self.depth = depth if depth > 0 else 0
+                self.pos = end = m.end()
+                while starts[n] < end:
+                    n += 1  # inside the comment or literal
+                continue
             self.count_to(start)
-            kind = m.lastgroup
-            if kind == "pp":
+            if kind == 0x23:  # "#"
                 self.directive(m)
-            elif kind == "call":
+            elif kind == 0x0A:  # "\n"
                 if not self.file_scope_call(start + 1, m.end() - 1):
                     self.pos = start + 1  # the name may still be a table macro
                     continue
-            elif kind == "typearg" and (
+            elif (
                 self.skipping or start < self.no_join_until or not _join_type(data, self.out, m)
             ):
                 # Not a type argument (a cast such as `(void __iomem *)`):
                 # the annotations inside are still to be blanked.
                 self.pos = start + 1
                 continue
-            self.pos = m.end()
-            while n < len(names) and names[n].start() < self.pos:
-                n += 1  # inside a comment, literal, directive or type argument
+            self.pos = end = m.end()
+            while starts[n] < end:
+                n += 1  # inside a directive or type argument
         for name in names[n:]:
             self.name(name)
         if self.skipping:
@@ -481,7 +502,7 @@ class _Masker:
         `#if 0`) and every directive line is blanked; at file scope every
         branch is kept unless the first one leaves the braces unbalanced.
         """
-        name = m.group("dir")
+        name = _DIRECTIVE_NAME.match(m.group()).group(1)  # type: ignore[union-attr]
         start, end = m.start(), m.end()
         conds = self.conds
         if name in (b"if", b"ifdef", b"ifndef"):

@@ -211,11 +211,13 @@ def check_series(series: Series, base: BaseTree, rules: RuleSet, options: Option
                 ir = parse(result.after, result.path, options)
                 analysed += 1
                 issues.extend(FileIssue(result.path, issue.message) for issue in ir.issues)
-                after = list(file_findings(rules, statuses, ir, result.after, ref, None))
+                after = list(file_findings(rules, statuses, ir, result.after, ref, None,
+                                           application.after.read, options))
             if result.before is not None:
                 old_path = result.old_path or result.path
                 old_ir = parse(result.before, old_path, options)
-                before = list(file_findings(rules, before_statuses, old_ir, result.before, ref, None))
+                before = list(file_findings(rules, before_statuses, old_ir, result.before, ref,
+                                            None, application.before.read, options))
             findings.extend(_compare(before, after, result, ref))
     if not applications:
         statuses = {rule.id: applicability.status(rule, base.read) for rule in rules}

@@ -14,6 +14,7 @@ from patchaudit.model import Finding, PatchRef, RuleInfo
 from patchaudit.ruleset import Rule, RuleSet
 from patchaudit.ruleset.anchor import RuleStatus, assumed, locate_in
 from patchaudit.ruleset.kinds import KINDS, Scope
+from patchaudit.ruleset.kinds.base import CheckContext, run_check
 
 C_SUFFIXES = (".c", ".h")
 PATCH_APPLY_KIND = "patch-apply"
@@ -75,12 +76,22 @@ def file_findings(
     data: bytes,
     patch: PatchRef | None,
     wanted_lines: frozenset[int] | None,
+    read: Reader | None = None,
+    options: Options | None = None,
 ) -> Iterator[Finding]:
-    """Findings of the file-scope rules in one file; ``wanted_lines`` limits them to a patch's lines."""
+    """Findings of the file-scope rules in one file; ``wanted_lines`` limits them to a patch's lines.
+
+    ``read`` is the tree state the file belongs to: kinds that judge a file
+    against others (doc-stale-reference) read them through it.
+    """
+    # Kinds that use more than the IR get the file's bytes and the tree.
+    context = CheckContext(
+        data, read, (lambda d, p: parse(d, p, options)) if options is not None else None
+    )
     for rule in rules:
         if KINDS[rule.kind].scope is not Scope.FILE or not statuses[rule.id].applies:
             continue
-        for hit in KINDS[rule.kind].check(rule, ir):
+        for hit in run_check(KINDS[rule.kind], rule, ir, context):
             if wanted_lines is not None and hit.line not in wanted_lines:
                 continue
             function = ir.function_at(hit.line)

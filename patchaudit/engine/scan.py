@@ -43,7 +43,7 @@ def scan_files(
         ir = parse(data, path, options)
         analysed += 1
         issues.extend(FileIssue(path, issue.message) for issue in ir.issues)
-        findings.extend(file_findings(file_rules, statuses, ir, data, None, None))
+        findings.extend(file_findings(file_rules, statuses, ir, data, None, None, base.read, options))
     return findings, issues, analysed, statuses
 
 

@@ -60,15 +60,16 @@ def _is_field_of(expr: Expr, claim: FieldClaim, scope: TypeScope) -> bool:
 
 
 def _value_problem(value: Expr, claim: FieldClaim, scope: TypeScope) -> str | None:
+    """What a writer stores that the claim does not allow, described; None if allowed or unknown."""
     if is_null(value):
-        return None if claim.allow_null else f"clears it with '{value.text}'"
+        return None if claim.allow_null else f"'{value.text}'"
     stored = scope.type_of(strip_casts(value))
     if stored is None:
         return None  # cannot tell: never reported
     allowed = {normalise(t) for t in claim.value_types}
     if stored in allowed:
         return None
-    return f"stores '{strip_casts(value).text}' of type '{stored}'"
+    return f"'{strip_casts(value).text}' of type '{stored}'"
 
 
 def _expected(claim: FieldClaim) -> str:
@@ -122,6 +123,6 @@ def claim_violations(ir: FileIR, claim: FieldClaim) -> Iterator[ClaimViolation]:
                     expr.pos.line,
                     expr.pos.column,
                     fn.name,
-                    f"{expr.callee}() {problem} in {target}; the comment says it holds "
+                    f"{expr.callee}() stores {problem} in {target}; the comment says it holds "
                     f"{_expected(claim)}",
                 )

@@ -16,9 +16,9 @@ from patchaudit.cfront.ir import FileIR, Function, MacroDef
 # ";" or a #define; a runaway span means the comment documents nothing.
 _MAX_SPAN = 40
 _DEFINE_RE = re.compile(r"^\s*#\s*define\b")
-_COMMENT_RE = re.compile(r"/\*.*?(?:\*/|\Z)|//[^\n]*", re.S)
+_COMMENT_RE = re.compile(r"/\*.*?(?:\*/|\Z)|//[^\n]*", re.DOTALL)
 # Only blank lines and plain comments before the next "/**" block.
-_NEXT_DOC_RE = re.compile(r"^(?:\s|/\*(?!\*\s*\n).*?\*/)*/\*\*\s*\n", re.S)
+_NEXT_DOC_RE = re.compile(r"^(?:\s|/\*(?!\*\s*\n).*?\*/)*/\*\*\s*\n", re.DOTALL)
 
 
 class DeclKind(Enum):
@@ -41,6 +41,7 @@ class Declaration:
     params: tuple[DeclParam, ...]  # named parameters only, in order
     returns_value: bool  # kernel-doc's test: a return type that is not void (never for macros)
     line: int  # the line of the name
+    column: int  # the column of the name
     first_line: int
     last_line: int
 
@@ -63,6 +64,7 @@ def _from_function(fn: Function) -> Declaration:
         params,
         returns_value(fn.return_type),
         fn.pos.line,
+        fn.pos.column,
         fn.start_line,
         fn.pos.line,
     )
@@ -71,7 +73,7 @@ def _from_function(fn: Function) -> Declaration:
 def _from_macro(macro: MacroDef) -> Declaration:
     if macro.params is None:
         return Declaration(
-            DeclKind.OBJECT_MACRO, macro.name, (), False, macro.line, macro.line, macro.line
+            DeclKind.OBJECT_MACRO, macro.name, (), False, macro.line, 1, macro.line, macro.line
         )
     params = []
     for raw in macro.params:
@@ -82,7 +84,7 @@ def _from_macro(macro: MacroDef) -> Declaration:
         elif name:
             params.append(DeclParam(name))
     return Declaration(
-        DeclKind.MACRO, macro.name, tuple(params), False, macro.line, macro.line, macro.line
+        DeclKind.MACRO, macro.name, tuple(params), False, macro.line, 1, macro.line, macro.line
     )
 
 
@@ -162,10 +164,11 @@ def declaration_after(
     prototype = read_prototype("\n".join(text_lines[first - 1 : last]))
     if prototype is None:
         return None
-    name_line = first
+    name_line, name_column = first, 1
     for number in range(first, last + 1):
-        if re.search(rf"\b{re.escape(prototype.name)}\s*\(", text_lines[number - 1]):
-            name_line = number
+        found = re.search(rf"\b{re.escape(prototype.name)}\s*\(", text_lines[number - 1])
+        if found:
+            name_line, name_column = number, found.start() + 1
             break
     params = tuple(DeclParam(name, name == "...") for name in prototype.params)
     return Declaration(
@@ -174,6 +177,7 @@ def declaration_after(
         params,
         returns_value(prototype.return_type),
         name_line,
+        name_column,
         first,
         last,
     )

@@ -39,7 +39,7 @@ def includes(data: bytes, header: str) -> bool:
     if public is not None:
         wanted.append(re.escape(public))
     pattern = rf'^\s*#\s*include\s*[<"](?:{"|".join(wanted)})[>"]'
-    return re.search(pattern, text, re.M) is not None
+    return re.search(pattern, text, re.MULTILINE) is not None
 
 
 def _header_candidates(header: str) -> list[str]:

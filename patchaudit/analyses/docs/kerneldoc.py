@@ -20,14 +20,18 @@ class DocProblemKind(Enum):
 
 @dataclass(frozen=True)
 class DocProblem:
+    """One warning. Like scripts/kernel-doc it is placed at the declaration, so a patch that
+    changes the function's signature or its comment is the patch that gets it; ``doc_line``
+    is the comment line it is about."""
+
     kind: DocProblemKind
     style: CommentStyle
-    line: int  # where to look: the @param line, the doc's name line or the declaration
+    line: int  # the declaration's name
     column: int
+    doc_line: int  # the @param line, the comment's name line, or its first line
     message: str
-    subject: str  # the parameter, or the documented name for NAME_MISMATCH / MISSING_RETURN
+    subject: str  # the parameter, or the documented name
     declaration: str  # the name of the declaration that follows the comment
-    related_lines: tuple[int, ...]  # the doc block and the declaration: what a patch may touch
 
 
 def _inside_code(ir: FileIR, block: DocBlock, text_lines: Sequence[str] | None) -> bool:
@@ -49,13 +53,6 @@ def _inside_code(ir: FileIR, block: DocBlock, text_lines: Sequence[str] | None) 
     return False
 
 
-def _related(block: DocBlock, decl: Declaration) -> tuple[int, ...]:
-    lines = set(range(block.start_line, block.end_line + 1))
-    lines.update(range(decl.first_line, decl.last_line + 1))
-    lines.add(decl.line)
-    return tuple(sorted(lines))
-
-
 def _plain_note(block: DocBlock) -> str:
     if block.style is CommentStyle.PLAIN:
         return " (a plain /* comment in kernel-doc form, which scripts/kernel-doc does not check)"
@@ -64,63 +61,49 @@ def _plain_note(block: DocBlock) -> str:
 
 def check_block(block: DocBlock, decl: Declaration) -> Iterator[DocProblem]:
     """The warnings scripts/kernel-doc gives for one function doc block, in its order."""
-    related = _related(block, decl)
     note = _plain_note(block)
+
+    def problem(kind: DocProblemKind, doc_line: int, message: str, subject: str) -> DocProblem:
+        return DocProblem(
+            kind, block.style, decl.line, decl.column, doc_line, message + note, subject, decl.name
+        )
+
     documented = {param.name for param in block.params}
     # Undescribed parameters come first and do not depend on the name
     # matching: kernel-doc collects them while reading the prototype.
     for param in decl.params:
         if param.variadic or param.name in documented:
             continue
-        yield DocProblem(
+        yield problem(
             DocProblemKind.UNDESCRIBED_PARAM,
-            block.style,
-            decl.line,
-            1,
-            f"Function parameter '{param.name}' not described in '{decl.name}'{note}",
+            block.name_line,
+            f"Function parameter '{param.name}' not described in '{decl.name}'",
             param.name,
-            decl.name,
-            related,
         )
     if block.name != decl.name:
-        yield DocProblem(
+        yield problem(
             DocProblemKind.NAME_MISMATCH,
-            block.style,
             block.name_line,
-            1,
-            f"expecting prototype for {block.name}(). Prototype was for {decl.name}() "
-            f"instead{note}",
+            f"expecting prototype for {block.name}(). Prototype was for {decl.name}() instead",
             block.name,
-            decl.name,
-            related,
         )
         return  # kernel-doc stops here: the rest of the doc is about another function
     actual = {param.name for param in decl.params}
-    # "@args" documents GNU "args..." and "@..." documents "...".
-    actual.update(param.name for param in decl.params if param.variadic)
-    for param in block.params:
-        if param.name in actual:
+    for described in block.params:
+        if described.name in actual:
             continue
-        yield DocProblem(
+        yield problem(
             DocProblemKind.EXCESS_PARAM,
-            block.style,
-            param.line,
-            param.column,
-            f"Excess function parameter '{param.name}' description in '{decl.name}'{note}",
-            param.name,
-            decl.name,
-            related,
+            described.line,
+            f"Excess function parameter '{described.name}' description in '{decl.name}'",
+            described.name,
         )
     if decl.returns_value and not block.has_return:
-        yield DocProblem(
+        yield problem(
             DocProblemKind.MISSING_RETURN,
-            block.style,
-            decl.line,
-            1,
-            f"No description found for return value of '{decl.name}'{note}",
+            block.name_line,
+            f"No description found for return value of '{decl.name}'",
             decl.name,
-            decl.name,
-            related,
         )
 
 

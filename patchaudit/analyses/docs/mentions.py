@@ -51,7 +51,7 @@ _FILE_RE = re.compile(r"[\w./-]+\.(?:[chS]|rst|txt|py|sh)\b|\S+@\S+")
 
 
 def _code_like_call(match: re.Match[str]) -> bool:
-    """"foo()" is code; "page(s)" and "function(s)" are prose unless the name is code-shaped."""
+    """Whether a call-shaped mention is code: foo() is, "page(s)" is prose."""
     name = match.group(1)
     return match.group().endswith("()") or "_" in name or any(c.isupper() for c in name[1:])
 

@@ -28,7 +28,7 @@ _TYPE_WORDS = frozenset(
         "_Bool", "const", "volatile", "struct", "union", "enum", "restrict", "__user", "__iomem",
     }
 )  # fmt: skip
-_COMMENT_RE = re.compile(r"/\*.*?\*/|//[^\n]*", re.S)
+_COMMENT_RE = re.compile(r"/\*.*?\*/|//[^\n]*", re.DOTALL)
 _WORD_RE = re.compile(r"[A-Za-z_]\w*")
 # Everything after the parameter list that may still belong to a prototype:
 # annotations (__acquires(x), __attribute__((...)), __must_hold(&l)) and

@@ -76,7 +76,7 @@ def _judge(mention: Mention, code: Vocabulary) -> str | None:
     if mention.kind is MentionKind.PAGE_FLAG:
         implemented = any(path.endswith(".c") for path in code.files)
         if implemented and code.flags and mention.flag not in code.flags:
-            return f"no governed code manipulates the page flag '{mention.flag}' any more"
+            return f"the code it documents never uses the '{mention.flag}' page flag"
         return None
     if mention.kind is MentionKind.MEMBER:
         tags = code.variables.get(mention.base, frozenset())
@@ -88,8 +88,8 @@ def _judge(mention: Mention, code: Vocabulary) -> str | None:
             return None
         if mention.name in code.identifiers:
             return None
-        structs = ", ".join(f"struct {tag}" for tag in sorted(tags))
-        return f"{structs} has no member '{mention.name}'"
+        structs = " / ".join(f"struct {tag}" for tag in sorted(tags))
+        return f"{mention.base} is a {structs}, which has no member '{mention.name}'"
     return None
 
 
@@ -116,7 +116,7 @@ def _grouped(
             column=first.column,
             other_lines=tuple(sorted({m.line for m, _, _ in items[1:]} - {first.line})),
             comment_line=comment.start_line,
-            message=f"comment names '{name}', but {why} ({where})",
+            message=f"comment names '{name}', but {why} (code read: {where})",
         )
 
 

@@ -68,9 +68,7 @@ def _own_exprs(stmt: Stmt) -> Iterator[Expr]:
         yield from stmt.args
     elif isinstance(stmt, Switch):
         yield stmt.cond
-    elif isinstance(stmt, Case) and stmt.value is not None:
-        yield stmt.value
-    elif isinstance(stmt, Return) and stmt.value is not None:
+    elif isinstance(stmt, (Case, Return)) and stmt.value is not None:
         yield stmt.value
     elif isinstance(stmt, Scoped):
         yield from stmt.args

@@ -5,6 +5,9 @@ from __future__ import annotations
 from patchaudit.ruleset.kinds.base import Hit, RuleKind, Scope
 from patchaudit.ruleset.kinds.caller_contract import CallerContractKind
 from patchaudit.ruleset.kinds.companion_call import CompanionCallKind
+from patchaudit.ruleset.kinds.doc_stale import DocStaleKind
+from patchaudit.ruleset.kinds.field_claim import FieldClaimKind
+from patchaudit.ruleset.kinds.kernel_doc import KernelDocKind
 from patchaudit.ruleset.kinds.lock_order import LockOrderKind
 from patchaudit.ruleset.kinds.must_hold import MustHoldKind
 from patchaudit.ruleset.kinds.paired_state import PairedStateKind
@@ -26,6 +29,9 @@ KINDS: dict[str, RuleKind] = {
         CallerContractKind(),
         PairedStateKind(),
         CompanionCallKind(),
+        KernelDocKind(),
+        DocStaleKind(),
+        FieldClaimKind(),
     )
 }
 

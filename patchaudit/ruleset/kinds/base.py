@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from enum import Enum
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from patchaudit.cfront.ir import FileIR
 from patchaudit.errors import InputError
@@ -39,6 +39,40 @@ class RuleKind(Protocol):
     def check(self, rule: Rule, ir: FileIR) -> Iterator[Hit]:
         """Report every match in one file (FILE scope kinds only)."""
         ...
+
+
+# ---------------------------------------------------------------- context
+# Some kinds need more than the IR of the file they check: the file's text
+# (prototypes, which the IR does not hold) or other files of the tree (the
+# .c files that implement a header). They implement ``check_in`` as well;
+# ``check`` stays their IR-only entry point, so callers that have no tree
+# (the fixture test) keep working, with less to go on.
+
+Reader = Callable[[str], "bytes | None"]
+Parser = Callable[[bytes, str], FileIR]
+
+
+@dataclass(frozen=True)
+class CheckContext:
+    """What a kind may read besides the IR of the file it checks; every part is optional."""
+
+    data: bytes | None = None  # the checked file's own bytes, as parsed
+    read: Reader | None = None  # any file of the analysed tree state, by tree-relative path
+    parse: Parser | None = None  # how to parse files got through ``read`` (the engine's cache)
+
+
+@runtime_checkable
+class ContextKind(Protocol):
+    def check_in(self, rule: Rule, ir: FileIR, context: CheckContext) -> Iterator[Hit]:
+        """Like ``check``, with the file's text and the tree in reach."""
+        ...
+
+
+def run_check(kind: RuleKind, rule: Rule, ir: FileIR, context: CheckContext) -> Iterator[Hit]:
+    """Run ``kind`` on one file, giving it ``context`` if it can use one."""
+    if isinstance(kind, ContextKind):
+        return kind.check_in(rule, ir, context)
+    return kind.check(rule, ir)
 
 
 def param_str(raw: Mapping[str, Any], key: str, where: str, *, default: str | None = None) -> str:

@@ -1,0 +1,69 @@
+"""Kind ``kernel-doc``: one warning class of scripts/kernel-doc, for "/**" or plain "/*" comments."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from patchaudit.analyses.docs import CommentStyle, DocProblem, DocProblemKind, kernel_doc_problems
+from patchaudit.cfront.ir import FileIR
+from patchaudit.errors import InputError
+from patchaudit.model import TraceStep
+from patchaudit.ruleset.kinds.base import CheckContext, Hit, Scope, param_str, reject_unknown
+from patchaudit.ruleset.model import Rule
+
+
+@dataclass(frozen=True)
+class KernelDocParams:
+    problem: DocProblemKind  # which warning class the rule reports
+    comments: CommentStyle  # in "/**" kernel-doc comments, or plain comments in kernel-doc form
+
+
+# What the trace step on the comment says, per warning class.
+_POINTERS = {
+    DocProblemKind.EXCESS_PARAM: "the comment describes the parameter here",
+    DocProblemKind.UNDESCRIBED_PARAM: "the comment that should describe it",
+    DocProblemKind.NAME_MISMATCH: "the comment names this function",
+    DocProblemKind.MISSING_RETURN: "the comment that should have a Return: section",
+}
+
+
+def _choice(raw: Mapping[str, Any], key: str, where: str, values: list[str]) -> str:
+    value = param_str(raw, key, where)
+    if value not in values:
+        raise InputError(where, f"field 'params.{key}': must be one of {', '.join(values)}")
+    return value
+
+
+class KernelDocKind:
+    name = "kernel-doc"
+    scope = Scope.FILE
+
+    def __init__(self) -> None:
+        # All rules of this kind read the same problems of a file: compute
+        # them once per file content (and text availability).
+        self._memo: tuple[tuple[str, bool], list[DocProblem]] | None = None
+
+    def parse_params(self, raw: Mapping[str, Any], where: str) -> KernelDocParams:
+        reject_unknown(raw, {"problem", "comments"}, where)
+        problem = _choice(raw, "problem", where, [k.value for k in DocProblemKind])
+        comments = _choice(raw, "comments", where, [s.value for s in CommentStyle])
+        return KernelDocParams(DocProblemKind(problem), CommentStyle(comments))
+
+    def check(self, rule: Rule, ir: FileIR) -> Iterator[Hit]:
+        return self.check_in(rule, ir, CheckContext())
+
+    def check_in(self, rule: Rule, ir: FileIR, context: CheckContext) -> Iterator[Hit]:
+        params: KernelDocParams = rule.params
+        for problem in self._problems(ir, context.data):
+            if problem.kind is params.problem and problem.style is params.comments:
+                step = TraceStep(ir.path, problem.doc_line, _POINTERS[problem.kind])
+                yield Hit(problem.line, problem.column, problem.message, (step,))
+
+    def _problems(self, ir: FileIR, data: bytes | None) -> list[DocProblem]:
+        key = (ir.digest, data is not None)
+        if self._memo is None or self._memo[0] != key:
+            text = data.decode("utf-8", "surrogateescape") if data is not None else None
+            self._memo = (key, kernel_doc_problems(ir, text))
+        return self._memo[1]

@@ -1,0 +1,273 @@
+"""Stale references: a 5.0-style balloon header names PagePrivate, which its code no longer uses."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from patchaudit.analyses.docs import (
+    StaleReason,
+    governed_files,
+    lost_references,
+    stale_references,
+    vocabulary,
+)
+from patchaudit.analyses.docs.mentions import MentionKind, mentions
+from patchaudit.cfront import parse_c
+from patchaudit.cfront.ir import Comment
+from patchaudit.engine import Options, scan_tree
+from patchaudit.resources import rules_dir
+from patchaudit.ruleset import load_rules
+from patchaudit.ruleset.kinds import KINDS
+from patchaudit.ruleset.kinds.base import CheckContext
+from patchaudit.tree.base import BaseTree
+
+HEADER = "include/linux/balloon_compaction.h"
+SOURCE = "mm/balloon_compaction.c"
+
+# Written after KERNEL-NOTES.md's description of the 5.0 header: four rules,
+# iii names PageBalloon and PagePrivate, iv names PagePrivate.
+HEADER_5_0 = """\
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * include/linux/balloon_compaction.h
+ *
+ * Helpers that let compaction move the pages a balloon driver holds.
+ *
+ * Compaction scans pages without taking locks, so balloon code and the
+ * scanner can race. Balloon code keeps to these rules:
+ *
+ *   i. set or clear a balloon page's ->mapping only under the page lock,
+ *      and take b_dev_info->pages_lock inside it, never the other way round;
+ *
+ *  ii. while a page is isolated for migration, hold an extra reference to
+ *      it so that it cannot be freed under the migration code;
+ *
+ * iii. after taking the page lock, test PageBalloon() and PagePrivate()
+ *      again: the page may have left the balloon since it was scanned;
+ *
+ *  iv. clear PagePrivate() under the page lock while taking the page off
+ *      the b_dev_info->pages list.
+ */
+#ifndef _LINUX_BALLOON_COMPACTION_H
+#define _LINUX_BALLOON_COMPACTION_H
+#include <linux/page-flags.h>
+#include <linux/list.h>
+
+struct balloon_dev_info {
+	unsigned long isolated_pages;	/* pages isolated for migration */
+	spinlock_t pages_lock;		/* protects the pages list */
+	struct list_head pages;		/* pages handed to the host */
+};
+
+extern void balloon_page_enqueue(struct balloon_dev_info *b_dev_info, struct page *page);
+
+static inline void balloon_page_insert(struct balloon_dev_info *balloon, struct page *page)
+{
+	__SetPageBalloon(page);
+	set_page_private(page, (unsigned long)balloon);
+	list_add(&page->lru, &balloon->pages);
+}
+
+static inline void balloon_page_delete(struct page *page)
+{
+	__ClearPageBalloon(page);
+	set_page_private(page, 0);
+	list_del(&page->lru);
+}
+#endif /* _LINUX_BALLOON_COMPACTION_H */
+"""
+
+# A 5.1-style header: the two rules that survived, in other words.
+HEADER_5_1 = HEADER_5_0.replace(
+    """ *  ii. while a page is isolated for migration, hold an extra reference to
+ *      it so that it cannot be freed under the migration code;
+ *
+ * iii. after taking the page lock, test PageBalloon() and PagePrivate()
+ *      again: the page may have left the balloon since it was scanned;
+ *
+ *  iv. clear PagePrivate() under the page lock while taking the page off
+ *      the b_dev_info->pages list.
+""",
+    """ *  ii. isolating or dequeueing a page takes it off the b_dev_info->pages
+ *      list under b_dev_info->pages_lock.
+""",
+)
+
+SOURCE_5_0 = """\
+// SPDX-License-Identifier: GPL-2.0
+#include <linux/mm.h>
+#include <linux/balloon_compaction.h>
+
+void balloon_page_enqueue(struct balloon_dev_info *b_dev_info, struct page *page)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&b_dev_info->pages_lock, flags);
+	balloon_page_insert(b_dev_info, page);
+	spin_unlock_irqrestore(&b_dev_info->pages_lock, flags);
+}
+
+bool balloon_page_isolate(struct page *page)
+{
+	struct balloon_dev_info *b_dev_info = (void *)page_private(page);
+	unsigned long flags;
+
+	if (!PageBalloon(page))
+		return false;
+	spin_lock_irqsave(&b_dev_info->pages_lock, flags);
+	list_del(&page->lru);
+	b_dev_info->isolated_pages++;
+	spin_unlock_irqrestore(&b_dev_info->pages_lock, flags);
+	return true;
+}
+"""
+
+# The same code a release earlier, when it still cleared PG_private.
+SOURCE_OLDER = SOURCE_5_0.replace(
+    "\tlist_del(&page->lru);\n", "\tClearPagePrivate(page);\n\tlist_del(&page->lru);\n"
+)
+
+
+def _tree(root: Path, files: dict[str, str]) -> BaseTree:
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    return BaseTree(root)
+
+
+def _stale(tree: BaseTree, path: str = HEADER) -> list[tuple[str, StaleReason, int, tuple[int, ...]]]:
+    irs = []
+    for name in governed_files(path, tree.read):
+        data = tree.read(name)
+        assert data is not None
+        irs.append(parse_c(data, name))
+    return [(r.name, r.reason, r.line, r.other_lines) for r in stale_references(irs[0], vocabulary(irs))]
+
+
+# ------------------------------------------------------------------ mentions
+
+
+def test_mentions_are_code_shaped_names_only() -> None:
+    comment = Comment(
+        "/*\n"
+        " * Take page_lock(page), then b_dev_info->pages_lock; the far superior\n"
+        " * locking scheme (lru_lock, balloon_lock) and the page(s) do not matter.\n"
+        " * Test PageBalloon() and PG_private; see include/linux/page-flags.h.\n"
+        " */",
+        1,
+        5,
+    )
+    assert [(m.kind, m.name, m.base, m.flag, m.line) for m in mentions(comment)] == [
+        (MentionKind.CALL, "page_lock", "", "", 2),
+        (MentionKind.MEMBER, "pages_lock", "b_dev_info", "", 2),
+        (MentionKind.NAME, "lru_lock", "", "", 3),
+        (MentionKind.NAME, "balloon_lock", "", "", 3),
+        (MentionKind.PAGE_FLAG, "PageBalloon", "", "balloon", 4),
+        (MentionKind.PAGE_FLAG, "PG_private", "", "private", 4),
+    ]
+
+
+# ------------------------------------------------------------------ governed code
+
+
+def test_the_header_governs_the_c_file_that_includes_it(tmp_path: Path) -> None:
+    tree = _tree(tmp_path, {HEADER: HEADER_5_0, SOURCE: SOURCE_5_0})
+    assert governed_files(HEADER, tree.read) == (HEADER, SOURCE)
+    assert governed_files(SOURCE, tree.read) == (SOURCE, HEADER)
+
+
+def test_a_same_named_file_that_does_not_include_the_header_is_not_its_code(
+    tmp_path: Path,
+) -> None:
+    unrelated = SOURCE_5_0.replace("#include <linux/balloon_compaction.h>\n", "")
+    tree = _tree(tmp_path, {HEADER: HEADER_5_0, SOURCE: unrelated})
+    assert governed_files(HEADER, tree.read) == (HEADER,)
+
+
+# ------------------------------------------------------------------ one tree state
+
+
+def test_5_0_header_names_pageprivate_which_its_code_no_longer_uses(tmp_path: Path) -> None:
+    tree = _tree(tmp_path, {HEADER: HEADER_5_0, SOURCE: SOURCE_5_0})
+    # PageBalloon is still used (__SetPageBalloon, PageBalloon): not stale.
+    assert _stale(tree) == [("PagePrivate", StaleReason.FLAG_UNUSED, 16, (19,))]
+
+
+def test_5_1_header_has_no_stale_reference(tmp_path: Path) -> None:
+    tree = _tree(tmp_path, {HEADER: HEADER_5_1, SOURCE: SOURCE_5_0})
+    assert _stale(tree) == []
+
+
+def test_pageprivate_is_not_stale_while_the_code_still_clears_it(tmp_path: Path) -> None:
+    tree = _tree(tmp_path, {HEADER: HEADER_5_0, SOURCE: SOURCE_OLDER})
+    assert _stale(tree) == []
+
+
+def test_without_the_implementation_in_view_flags_are_not_judged(tmp_path: Path) -> None:
+    tree = _tree(tmp_path, {HEADER: HEADER_5_0})
+    assert _stale(tree) == []
+
+
+def test_a_renamed_member_of_a_governed_struct_is_stale(tmp_path: Path) -> None:
+    renamed = HEADER_5_1.replace("pages_lock", "list_lock").replace(
+        "under b_dev_info->list_lock", "under b_dev_info->pages_lock"
+    )
+    source = SOURCE_5_0.replace("pages_lock", "list_lock")
+    tree = _tree(tmp_path, {HEADER: renamed, SOURCE: source})
+    assert _stale(tree) == [("pages_lock", StaleReason.MEMBER_GONE, 14, ())]
+
+
+# ------------------------------------------------------------------ across a change
+
+
+def test_a_change_that_removes_the_last_use_is_named(tmp_path: Path) -> None:
+    header = parse_c(HEADER_5_0.encode(), HEADER)
+    before = vocabulary([header, parse_c(SOURCE_OLDER.encode(), SOURCE)])
+    after = vocabulary([header, parse_c(SOURCE_5_0.encode(), SOURCE)])
+    lost = lost_references(header, before, after)
+    assert [(r.name, r.reason, r.line, r.other_lines) for r in lost] == [
+        ("PagePrivate", StaleReason.LAST_USE_REMOVED, 16, (19,))
+    ]
+    assert lost_references(header, after, after) == []
+
+
+# ------------------------------------------------------------------ the kind and the engine
+
+
+def test_the_kind_reads_the_tree_through_its_context(tmp_path: Path) -> None:
+    tree = _tree(tmp_path, {HEADER: HEADER_5_0, SOURCE: SOURCE_5_0})
+    rule = next(r for r in load_rules([rules_dir()]) if r.kind == "doc-stale-reference")
+    kind = KINDS[rule.kind]
+    ir = parse_c(HEADER_5_0.encode(), HEADER)
+    assert list(kind.check(rule, ir)) == []  # no tree: the header alone is not judged
+    context = CheckContext(HEADER_5_0.encode(), tree.read)
+    [hit] = kind.check_in(rule, ir, context)  # type: ignore[attr-defined]
+    assert (hit.line, hit.column) == (16, 60)
+    assert hit.message == (
+        "comment names 'PagePrivate', but the code it documents never uses the 'private' page "
+        "flag (code read: include/linux/balloon_compaction.h, mm/balloon_compaction.c)"
+    )
+    assert [(step.line, step.message) for step in hit.trace] == [
+        (19, "'PagePrivate' is mentioned here too")
+    ]
+
+
+@pytest.mark.parametrize(("header", "expected"), [(HEADER_5_0, [(HEADER, 16)]), (HEADER_5_1, [])])
+def test_scan_reports_the_stale_comment(
+    tmp_path: Path, header: str, expected: list[tuple[str, int]]
+) -> None:
+    # The rule applies where the tree has the coding-style text it quotes.
+    style = "Generally, you want your comments to tell WHAT your code does, not HOW.\n"
+    tree = _tree(
+        tmp_path,
+        {HEADER: header, SOURCE: SOURCE_5_0, "Documentation/process/coding-style.rst": style},
+    )
+    report = scan_tree(tree, [], load_rules([rules_dir()]), Options())
+    found = [(f.file, f.line) for f in report.findings if f.rule_id == "PA3101"]
+    assert found == expected
+    info = report.rule("PA3101")
+    assert info is not None and info.applies
+
