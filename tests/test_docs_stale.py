@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 from pathlib import Path
 
 import pytest
@@ -16,11 +17,13 @@ from patchaudit.analyses.docs import (
 from patchaudit.analyses.docs.mentions import MentionKind, mentions
 from patchaudit.cfront import parse_c
 from patchaudit.cfront.ir import Comment
-from patchaudit.engine import Options, scan_tree
+from patchaudit.engine import Options, check_series, scan_tree
+from patchaudit.model import Status
 from patchaudit.resources import rules_dir
 from patchaudit.ruleset import load_rules
 from patchaudit.ruleset.kinds import KINDS
 from patchaudit.ruleset.kinds.base import CheckContext
+from patchaudit.series import load_series
 from patchaudit.tree.base import BaseTree
 
 HEADER = "include/linux/balloon_compaction.h"
@@ -271,3 +274,66 @@ def test_scan_reports_the_stale_comment(
     info = report.rule("PA3101")
     assert info is not None and info.applies
 
+
+
+STYLE = "Generally, you want your comments to tell WHAT your code does, not HOW.\n"
+
+
+def _diff(path: str, old: str, new: str) -> str:
+    lines = difflib.unified_diff(
+        old.splitlines(keepends=True), new.splitlines(keepends=True), f"a/{path}", f"b/{path}"
+    )
+    return f"diff --git a/{path} b/{path}\n" + "".join(lines)
+
+
+def _check(
+    tmp_path: Path, old: str, new: str, source: tuple[str, str] = (SOURCE_5_0, SOURCE_5_0)
+) -> list[tuple[int, str, int, Status, str]]:
+    """PA3101 findings of a one-patch series that turns the header ``old`` into ``new``
+    (and the .c file ``source[0]`` into ``source[1]``)."""
+    tree = _tree(
+        tmp_path / "tree",
+        {HEADER: old, SOURCE: source[0], "Documentation/process/coding-style.rst": STYLE},
+    )
+    patch = tmp_path / "0001.patch"
+    text = _diff(HEADER, old, new)
+    if source[0] != source[1]:
+        text += _diff(SOURCE, *source)
+    patch.write_text(text)
+    report = check_series(load_series(str(patch)), tree, load_rules([rules_dir()]), Options())
+    return [
+        (f.patch.index if f.patch else 0, f.file, f.line, f.status, f.message)
+        for f in report.findings
+        if f.rule_id == "PA3101"
+    ]
+
+
+def test_a_patch_that_rewrites_the_stale_comment_is_credited_with_the_fix(tmp_path: Path) -> None:
+    [(patch, file, line, status, _)] = _check(tmp_path, HEADER_5_0, HEADER_5_1)
+    assert (patch, file, line, status) == (1, HEADER, 16, Status.FIXED)
+
+
+def test_a_patch_that_adds_a_stale_mention_gets_it(tmp_path: Path) -> None:
+    stale = HEADER_5_1.replace(
+        "list under b_dev_info->pages_lock.", "list under b_dev_info->pages_lock, and\n"
+        " *      clears PagePrivate() while at it."
+    )
+    [(patch, file, line, status, _)] = _check(tmp_path, HEADER_5_1, stale)
+    assert (patch, file, line, status) == (1, HEADER, 15, Status.NEW)
+
+
+def test_a_patch_that_removes_the_last_use_of_a_mentioned_name_gets_it(tmp_path: Path) -> None:
+    # Bare names (lru_lock) are never judged on one tree state, but a patch
+    # that removes their last use from the code the comment documents is.
+    header = HEADER_5_1.replace("never the other way round;", "whatever lru_lock is held;")
+    touched = header.replace("/* protects the pages list */", "/* protects ->pages */")
+    older = SOURCE_5_0.replace(
+        "\tlist_del(&page->lru);\n", "\tspin_lock(&lru_lock);\n\tlist_del(&page->lru);\n"
+    )
+    assert _check(tmp_path, header, touched, (older, SOURCE_5_0)) == [
+        (1, HEADER, 11, Status.NEW, (
+            "comment names 'lru_lock', but the change removed its last use "
+            "(code read: include/linux/balloon_compaction.h, mm/balloon_compaction.c)"
+        )),
+    ]
+    assert _check(tmp_path / "same", header, touched, (older, older)) == []

@@ -212,7 +212,8 @@ def check_series(series: Series, base: BaseTree, rules: RuleSet, options: Option
                 analysed += 1
                 issues.extend(FileIssue(result.path, issue.message) for issue in ir.issues)
                 after = list(file_findings(rules, statuses, ir, result.after, ref, None,
-                                           application.after.read, options))
+                                           application.after.read, options,
+                                           read_before=application.before.read))
             if result.before is not None:
                 old_path = result.old_path or result.path
                 old_ir = parse(result.before, old_path, options)

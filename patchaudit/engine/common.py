@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 from patchaudit.cfront import parse_c
@@ -70,7 +70,7 @@ def line_text(data: bytes, line: int) -> str:
 
 
 def file_findings(
-    rules: Sequence[Rule],
+    rules: Iterable[Rule],
     statuses: dict[str, RuleStatus],
     ir: FileIR,
     data: bytes,
@@ -78,15 +78,20 @@ def file_findings(
     wanted_lines: frozenset[int] | None,
     read: Reader | None = None,
     options: Options | None = None,
+    read_before: Reader | None = None,
 ) -> Iterator[Finding]:
     """Findings of the file-scope rules in one file; ``wanted_lines`` limits them to a patch's lines.
 
     ``read`` is the tree state the file belongs to: kinds that judge a file
-    against others (doc-stale-reference) read them through it.
+    against others (doc-stale-reference) read them through it. In check mode,
+    the after-state run also gets ``read_before``, the tree before the patch.
     """
     # Kinds that use more than the IR get the file's bytes and the tree.
     context = CheckContext(
-        data, read, (lambda d, p: parse(d, p, options)) if options is not None else None
+        data,
+        read,
+        (lambda d, p: parse(d, p, options)) if options is not None else None,
+        read_before,
     )
     for rule in rules:
         if KINDS[rule.kind].scope is not Scope.FILE or not statuses[rule.id].applies:

@@ -144,7 +144,7 @@ def lost_references(ir: FileIR, before: Vocabulary, after: Vocabulary) -> list[S
     found: list[StaleReference] = []
     for comment in interface_comments(ir):
         judged = [
-            (mention, StaleReason.LAST_USE_REMOVED, "a change removed its last use")
+            (mention, StaleReason.LAST_USE_REMOVED, "the change removed its last use")
             for mention in mentions(comment)
             if _used(mention, before) and not _used(mention, after)
         ]

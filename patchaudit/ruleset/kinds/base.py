@@ -59,12 +59,27 @@ class CheckContext:
     data: bytes | None = None  # the checked file's own bytes, as parsed
     read: Reader | None = None  # any file of the analysed tree state, by tree-relative path
     parse: Parser | None = None  # how to parse files got through ``read`` (the engine's cache)
+    # check mode, after-state only: the tree before the patch, so that a kind
+    # can tell what the patch removed (doc-stale-reference: a name's last use)
+    read_before: Reader | None = None
 
 
 @runtime_checkable
 class ContextKind(Protocol):
     def check_in(self, rule: Rule, ir: FileIR, context: CheckContext) -> Iterator[Hit]:
         """Like ``check``, with the file's text and the tree in reach."""
+        ...
+
+
+@runtime_checkable
+class PartnerKind(Protocol):
+    def partners(self, path: str, read: Reader) -> tuple[str, ...]:
+        """Other files whose findings of this kind may change when ``path`` changes.
+
+        In check mode such a file should be analysed before and after a patch
+        that touches ``path`` even if the patch leaves it alone (a header
+        whose comment goes stale when its .c file stops using a name).
+        """
         ...
 
 

@@ -5,30 +5,59 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from patchaudit.analyses.docs import governed_files, stale_references, vocabulary
+from patchaudit.analyses.docs import (
+    StaleReference,
+    governed_files,
+    lost_references,
+    stale_references,
+    vocabulary,
+)
 from patchaudit.cfront import parse_c
 from patchaudit.cfront.ir import FileIR
 from patchaudit.errors import InputError
 from patchaudit.model import TraceStep
-from patchaudit.ruleset.kinds.base import CheckContext, Hit, Scope, reject_unknown
+from patchaudit.ruleset.kinds.base import (
+    CheckContext,
+    Hit,
+    Parser,
+    Reader,
+    Scope,
+    reject_unknown,
+)
 from patchaudit.ruleset.model import Rule
 
 
-def _governed(ir: FileIR, context: CheckContext) -> list[FileIR]:
-    """``ir`` and the files it governs or that govern it; just ``ir`` without a tree."""
-    irs = [ir]
-    read = context.read
+def _governed(
+    ir: FileIR, read: Reader | None, parse: Parser, path: str | None = None
+) -> list[FileIR]:
+    """The IR of ``ir``'s file (or of ``path`` as ``read`` has it) and of the files it governs."""
     if read is None:
-        return irs
-    parse = context.parse or (lambda data, path: parse_c(data, path))
-    for path in governed_files(ir.path, read)[1:]:
+        return [ir]
+    own = path or ir.path
+    irs = [ir] if path is None else []
+    for name in governed_files(own, read)[1 if path is None else 0 :]:
         try:
-            data = read(path)
+            data = read(name)
         except InputError:
             continue  # an unreadable partner is not in view; the comment is judged without it
         if data is not None:
-            irs.append(parse(data, path))
+            irs.append(parse(data, name))
     return irs
+
+
+def _references(ir: FileIR, context: CheckContext) -> list[StaleReference]:
+    parse: Parser = context.parse or (lambda data, path: parse_c(data, path))
+    after = vocabulary(_governed(ir, context.read, parse))
+    found = stale_references(ir, after)
+    if context.read_before is not None:
+        # What the patch removed: mentions whose last use in the governed
+        # code went away, whatever kind of name they are.
+        before_irs = _governed(ir, context.read_before, parse, ir.path)
+        if before_irs:
+            named = {(ref.comment_line, ref.name) for ref in found}
+            lost = lost_references(ir, vocabulary(before_irs), after)
+            found.extend(ref for ref in lost if (ref.comment_line, ref.name) not in named)
+    return found
 
 
 class DocStaleKind:
@@ -41,8 +70,12 @@ class DocStaleKind:
     def check(self, rule: Rule, ir: FileIR) -> Iterator[Hit]:
         return self.check_in(rule, ir, CheckContext())
 
+    def partners(self, path: str, read: Reader) -> tuple[str, ...]:
+        """A header's comments go stale when its .c file changes, and the other way round."""
+        return governed_files(path, read)[1:]
+
     def check_in(self, rule: Rule, ir: FileIR, context: CheckContext) -> Iterator[Hit]:
-        for ref in stale_references(ir, vocabulary(_governed(ir, context))):
+        for ref in _references(ir, context):
             trace = tuple(
                 TraceStep(ir.path, line, f"'{ref.name}' is mentioned here too")
                 for line in ref.other_lines
