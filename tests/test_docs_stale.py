@@ -296,7 +296,7 @@ def _check(
         {HEADER: old, SOURCE: source[0], "Documentation/process/coding-style.rst": STYLE},
     )
     patch = tmp_path / "0001.patch"
-    text = _diff(HEADER, old, new)
+    text = _diff(HEADER, old, new) if old != new else ""
     if source[0] != source[1]:
         text += _diff(SOURCE, *source)
     patch.write_text(text)
@@ -337,3 +337,18 @@ def test_a_patch_that_removes_the_last_use_of_a_mentioned_name_gets_it(tmp_path:
         )),
     ]
     assert _check(tmp_path / "same", header, touched, (older, older)) == []
+
+
+def test_a_patch_to_the_c_file_alone_makes_the_untouched_header_stale(tmp_path: Path) -> None:
+    # The engine analyses the header (a partner of the .c file) before and
+    # after the patch even though the patch leaves it alone.
+    header = HEADER_5_1.replace("never the other way round;", "whatever lru_lock is held;")
+    older = SOURCE_5_0.replace(
+        "\tlist_del(&page->lru);\n", "\tspin_lock(&lru_lock);\n\tlist_del(&page->lru);\n"
+    )
+    assert _check(tmp_path, header, header, (older, SOURCE_5_0)) == [
+        (1, HEADER, 11, Status.NEW, (
+            "comment names 'lru_lock', but the change removed its last use "
+            "(code read: include/linux/balloon_compaction.h, mm/balloon_compaction.c)"
+        )),
+    ]

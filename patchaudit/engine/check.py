@@ -25,8 +25,9 @@ from patchaudit.model import FileIssue, Finding, PatchRef, RunReport, Status, Tr
 from patchaudit.ruleset import Rule, RuleSet
 from patchaudit.ruleset.anchor import RuleStatus, find_span
 from patchaudit.ruleset.kinds import KINDS, Scope
+from patchaudit.ruleset.kinds.base import PartnerKind
 from patchaudit.series.model import Patch, Series
-from patchaudit.tree.apply import FileResult, PatchApplication, apply_series
+from patchaudit.tree.apply import PatchApplication, apply_series
 from patchaudit.tree.base import BaseTree
 
 PATCH_APPLY_KIND = "patch-apply"
@@ -150,16 +151,16 @@ def _source_changes(application: PatchApplication, rules: RuleSet, rule: Rule) -
 
 
 def _compare(
-    before: list[Finding], after: list[Finding], result: FileResult, ref: PatchRef
+    before: list[Finding], after: list[Finding], path: str, added: frozenset[int], ref: PatchRef
 ) -> Iterator[Finding]:
     """Label the after-state findings against the before-state ones (multiset by fingerprint)."""
-    remaining = Counter(f.fingerprint(result.path) for f in before)
+    remaining = Counter(f.fingerprint(path) for f in before)
     unmatched_added = []
     # Findings on lines the patch did not touch are the same findings as before;
     # consume their fingerprints first so a moved copy is matched correctly.
     for finding in sorted(after):
         key = finding.fingerprint()
-        if finding.line not in result.added_lines and remaining[key] > 0:
+        if finding.line not in added and remaining[key] > 0:
             remaining[key] -= 1
         else:
             unmatched_added.append(finding)
@@ -167,15 +168,58 @@ def _compare(
         key = finding.fingerprint()
         if remaining[key] > 0:
             remaining[key] -= 1
-            if finding.line in result.added_lines:
+            if finding.line in added:
                 yield _with(finding, ref, Status.PREEXISTING)
         else:
             yield _with(finding, ref, Status.NEW)
     for finding in sorted(before):
-        key = finding.fingerprint(result.path)
+        key = finding.fingerprint(path)
         if remaining[key] > 0:
             remaining[key] -= 1
             yield _with(finding, ref, Status.FIXED)
+
+
+def _partner_findings(
+    application: PatchApplication,
+    rules: RuleSet,
+    before_statuses: dict[str, RuleStatus],
+    statuses: dict[str, RuleStatus],
+    options: Options,
+    ref: PatchRef,
+) -> Iterator[Finding]:
+    """Findings that change in files the patch leaves alone, because a partner file changed.
+
+    A header's comment goes stale when its .c file stops using a name the
+    comment mentions: kinds that know such partnerships name the files, and
+    those are analysed before and after the patch like touched files.
+    """
+    touched = {r.path for r in application.files} | {
+        r.old_path for r in application.files if r.old_path
+    }
+    wanted: dict[str, list[Rule]] = {}
+    for rule in rules:
+        kind = KINDS[rule.kind]
+        if not isinstance(kind, PartnerKind) or not statuses[rule.id].applies:
+            continue
+        for result in application.files:
+            if not is_c(result.path) or not (result.added_lines or result.removed_lines):
+                continue
+            for partner in kind.partners(result.path, application.after.read):
+                if partner not in touched and is_c(partner):
+                    wanted.setdefault(partner, []).append(rule)
+    for partner, partner_rules in sorted(wanted.items()):
+        after_data = application.after.read(partner)
+        before_data = application.before.read(partner)
+        if after_data is None or before_data is None:
+            continue
+        chosen = list(dict.fromkeys(partner_rules))
+        ir = parse(after_data, partner, options)
+        after = list(file_findings(chosen, statuses, ir, after_data, ref, None,
+                                   application.after.read, options,
+                                   read_before=application.before.read))
+        before = list(file_findings(chosen, before_statuses, ir, before_data, ref, None,
+                                    application.before.read, options))
+        yield from _compare(before, after, partner, frozenset(), ref)
 
 
 def _with(finding: Finding, ref: PatchRef, status: Status) -> Finding:
@@ -219,7 +263,10 @@ def check_series(series: Series, base: BaseTree, rules: RuleSet, options: Option
                 old_ir = parse(result.before, old_path, options)
                 before = list(file_findings(rules, before_statuses, old_ir, result.before, ref,
                                             None, application.before.read, options))
-            findings.extend(_compare(before, after, result, ref))
+            findings.extend(_compare(before, after, result.path, result.added_lines, ref))
+        findings.extend(
+            _partner_findings(application, rules, before_statuses, statuses, options, ref)
+        )
     if not applications:
         statuses = {rule.id: applicability.status(rule, base.read) for rule in rules}
     return RunReport(
