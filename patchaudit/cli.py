@@ -70,6 +70,11 @@ def _add_output_options(parser: argparse.ArgumentParser) -> None:
         help="lowest severity that makes the exit status 1 (default: warning)",
     )
     parser.add_argument(
+        "--baseline",
+        metavar="FILE",
+        help="a previous JSON report: findings it already has are preexisting, not new",
+    )
+    parser.add_argument(
         "--exit-style",
         choices=("default", "nipa"),
         default="default",
@@ -173,6 +178,10 @@ def _cache(args: argparse.Namespace):  # type: ignore[no-untyped-def]
 
 
 def _emit(report: RunReport, args: argparse.Namespace, stdout: TextIO) -> int:
+    if args.baseline:
+        from patchaudit.engine.baseline import apply_baseline, load_baseline
+
+        report = apply_baseline(report, load_baseline(Path(args.baseline)))
     text = FORMATTERS[args.format](report)
     if args.output:
         write_atomic(Path(args.output), text)

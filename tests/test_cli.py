@@ -291,3 +291,77 @@ def test_nipa_exit_style(tmp_path: Path) -> None:
     clean = run("check", "tests/rules/PA0020/input.mbox", "--tree", "tests/rules/PA0020/tree",
                 "--exit-style", "nipa")
     assert clean.returncode == 0  # notes only
+
+
+# ------------------------------------------------------------------ suppressions
+
+
+def test_inline_suppression_mutes_and_is_listed_separately(tmp_path: Path) -> None:
+    tree = tmp_path / "tree"
+    (tree / "mm").mkdir(parents=True)
+    (tree / "mm" / "shim.c").write_text(
+        "// SPDX-License-Identifier: GPL-2.0\n"
+        "static bool shim(struct page *page)\n"
+        "{\n"
+        "\t/* patchaudit: ignore PA1001 -- the compat shim keeps the old name */\n"
+        "\treturn PageBalloon(page);\n"
+        "}\n"
+    )
+    result = run("scan", str(tree), "--all-rules")
+    assert result.returncode == 0, result.stdout
+    lines = result.stdout.splitlines()
+    assert lines == [
+        "mm/shim.c:5:9: suppressed error: 'PageBalloon' was removed in Linux 5.1; use "
+        "'PageOffline' [PA1001-removed-pageballoon] -- the compat shim keeps the old name",
+        lines[-1],
+    ]
+    assert lines[-1].startswith("total: 0 errors, 0 warnings, 0 notes, 1 suppressed")
+    report = json.loads(run("scan", str(tree), "--all-rules", "-f", "json").stdout)
+    jsonschema.validate(report, SCHEMA)
+    [finding] = report["findings"]
+    assert finding["suppressed"] == "the compat shim keeps the old name"
+    (tree / "mm" / "shim.c").write_text(
+        (tree / "mm" / "shim.c").read_text().replace(" -- the compat shim keeps the old name", "")
+    )
+    unexplained = run("scan", str(tree), "--all-rules")
+    assert unexplained.returncode == 1
+    assert "mm/shim.c:4:1: warning: suppression of PA1001 gives no reason" in unexplained.stdout
+
+
+# ------------------------------------------------------------------ baselines
+
+
+def test_baseline_keeps_only_what_is_new(tmp_path: Path) -> None:
+    tree = tmp_path / "tree"
+    (tree / "mm").mkdir(parents=True)
+    source = tree / "mm" / "walk.c"
+    source.write_text(
+        "static bool old_skip(struct page *page)\n{\n\treturn PageBalloon(page);\n}\n"
+    )
+    baseline = tmp_path / "baseline.json"
+    first = run("scan", str(tree), "--all-rules", "-f", "json", "-o", str(baseline))
+    assert first.returncode == 1
+    again = run("scan", str(tree), "--all-rules", "--baseline", str(baseline))
+    assert again.returncode == 0, again.stdout
+    assert "(preexisting)" in again.stdout
+    # Moving the old finding and adding a new one: only the new one counts.
+    source.write_text(
+        "/* moved down */\n\n" + source.read_text()
+        + "static void new_mark(struct page *page)\n{\n\t__SetPageBalloon(page);\n}\n"
+    )
+    later = json.loads(
+        run("scan", str(tree), "--all-rules", "--baseline", str(baseline), "-f", "json").stdout
+    )
+    assert [(f["rule_id"], f["line"], f["status"]) for f in later["findings"]] == [
+        ("PA1001", 5, "preexisting"),
+        ("PA1002", 9, "new"),
+    ]
+    assert later["summary"]["errors"] == 1
+
+
+@pytest.mark.parametrize("content", ["not json", '{"version": 7}', '{"version": 1, "findings": [{}]}'])
+def test_bad_baseline_is_an_input_error(tmp_path: Path, content: str) -> None:
+    baseline = tmp_path / "baseline.json"
+    baseline.write_text(content)
+    result = run("scan", "samples/tree", "--baseline", str(baseline))
+    assert_one_line_error(result, str(baseline))

@@ -15,6 +15,7 @@ from patchaudit.ruleset import Rule, RuleSet
 from patchaudit.ruleset.anchor import RuleStatus, assumed, locate_in
 from patchaudit.ruleset.kinds import KINDS, Scope
 from patchaudit.ruleset.kinds.base import CheckContext, run_check
+from patchaudit.ruleset.suppress import suppressions
 
 C_SUFFIXES = (".c", ".h")
 PATCH_APPLY_KIND = "patch-apply"
@@ -40,10 +41,11 @@ class Applicability:
     def status(self, rule: Rule, read: Reader) -> RuleStatus:
         if self.all_rules:
             return assumed(rule)
-        if KINDS[rule.kind].scope is Scope.SERIES:
-            # These rules are about the mail, not the code: they do not
-            # depend on what the tree documents.
-            return RuleStatus(rule.id, True, "applies to every series", rule.source.file)
+        kind = KINDS[rule.kind]
+        if kind.scope is Scope.SERIES or getattr(kind, "tree_independent", False):
+            # These rules are about the mail or patchaudit's own markers, not
+            # the code: they do not depend on what the tree documents.
+            return RuleStatus(rule.id, True, "applies to every tree", rule.source.file)
         try:
             data = read(rule.source.file)
         except InputError as exc:
@@ -93,13 +95,16 @@ def file_findings(
         (lambda d, p: parse(d, p, options)) if options is not None else None,
         read_before,
     )
+    muted = suppressions(ir)
     for rule in rules:
         if KINDS[rule.kind].scope is not Scope.FILE or not statuses[rule.id].applies:
             continue
+        refs = (rule.id, rule.slug, rule.name)
         for hit in run_check(KINDS[rule.kind], rule, ir, context):
             if wanted_lines is not None and hit.line not in wanted_lines:
                 continue
             function = ir.function_at(hit.line)
+            reason = next((s.reason for s in muted if s.covers(refs, hit.line)), None)
             yield Finding(
                 rule_id=rule.id,
                 severity=rule.severity,
@@ -113,6 +118,7 @@ def file_findings(
                 source=rule.source.quote(statuses[rule.id].line),
                 code=line_text(data, hit.line),
                 function=function.name if function is not None else "",
+                suppressed=reason,
             )
 
 

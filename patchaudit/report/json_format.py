@@ -44,6 +44,8 @@ def finding_dict(finding: Finding, report: RunReport) -> dict[str, Any]:
             else None
         ),
         "status": finding.status.value,
+        "suppressed": finding.suppressed,
+        "fingerprint": finding.fingerprint(),
         "trace": [
             {"file": step.file, "line": step.line, "message": step.message}
             for step in finding.trace

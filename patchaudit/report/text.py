@@ -37,6 +37,8 @@ def summary_line(report: RunReport) -> str:
         else ""
     )
     others = Counter(f.status.value for f in report.findings if f.status is not Status.NEW)
+    others["suppressed"] = sum(1 for f in report.findings if f.suppressed is not None)
+    others = +others
     extra = "".join(f", {count} {name}" for name, count in sorted(others.items()))
     return (
         f"total: {', '.join(parts)}{extra} ({scope}{report.files_analysed} C files analysed, "
@@ -47,8 +49,10 @@ def summary_line(report: RunReport) -> str:
 def format_text(report: RunReport) -> str:
     lines = []
     for finding in report.findings:
+        if finding.suppressed is not None:
+            continue
         where = location(finding, report)
-        patch = ""
+        patch = "" if finding.status is Status.NEW else f" ({finding.status.value})"
         if finding.patch is not None:
             status = "" if finding.status is Status.NEW else f", {finding.status.value}"
             patch = f" (patch {finding.patch.index}{status})"
@@ -56,6 +60,13 @@ def format_text(report: RunReport) -> str:
             f"{where}: {finding.severity.label}: {finding.message}{patch} "
             f"[{rule_name(finding, report)}]"
         )
+    for finding in report.findings:
+        if finding.suppressed is not None:
+            lines.append(
+                f"{location(finding, report)}: suppressed {finding.severity.label}: "
+                f"{finding.message} [{rule_name(finding, report)}] -- "
+                f"{finding.suppressed or '(no reason given)'}"
+            )
     for issue in report.file_issues:
         lines.append(f"{issue.file}: skipped: {issue.message}")
     lines.append(summary_line(report))
