@@ -120,8 +120,14 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    check.add_argument("series", metavar="SERIES")
+    check.add_argument("series", metavar="SERIES", nargs="?")
     check.add_argument("--tree", default=".", metavar="DIR", help="base kernel tree (default: .)")
+    check.add_argument(
+        "--git",
+        metavar="A..B",
+        help="check the commits of a range of the git repository --tree, as a series "
+        "applied to the tree of commit A (read through git; the working tree is not used)",
+    )
     _add_output_options(check)
 
     scan = commands.add_parser(
@@ -220,8 +226,19 @@ def _cmd_check(args: argparse.Namespace, stdout: TextIO) -> int:
     from patchaudit.tree.base import BaseTree
 
     rules = _load_rules(args)
-    base = BaseTree(Path(args.tree))
-    series = load_series(args.series)
+    if args.git is not None:
+        from patchaudit.series.git import load_git_range
+        from patchaudit.tree.git import GitTree, range_base
+
+        if args.series is not None:
+            raise InputError(args.series, "give either SERIES or --git A..B, not both")
+        base: BaseTree = GitTree(Path(args.tree), range_base(args.git))
+        series = load_git_range(Path(args.tree), args.git)
+    else:
+        if args.series is None:
+            raise InputError("check", "the following arguments are required: SERIES (or --git A..B)")
+        base = BaseTree(Path(args.tree))
+        series = load_series(args.series)
     report = check_series(series, base, rules, Options(args.all_rules, _cache(args), args.tree))
     return _emit(report, args, stdout)
 
