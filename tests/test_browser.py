@@ -82,6 +82,11 @@ def test_sample_report_shows_findings_with_their_documentation(chromium: str, tm
         ("PA1001", "kernel/power/snapshot_lite.c", "57"),
     }
     assert dom.count("PageOffline() indicates that the page is logically offline") >= 5
+    # The documentation section: where rule texts were found, and the edit of
+    # balloon_compaction.h's rule comment by patch 1 with its before/after text.
+    assert 'id="documentation"' in dom
+    assert "Patch 1: the patch edits documentation that rules encode: PA2001" in dom
+    assert "PA2002 text after the patch:" in dom
     shot = tmp_path / "report.png"
     subprocess.run(
         [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
