@@ -9,7 +9,7 @@
 # (Message-Id, In-Reply-To, References) under the cover letter.  The bodies
 # exercise the transfer encodings a series parser meets in practice:
 #
-#   cover letter, patches 1, 5, 6   text/plain, 8bit
+#   cover letter, patches 1, 5-8    text/plain, 8bit
 #   patch 2                         text/plain, quoted-printable
 #   patch 3                         text/plain, base64
 #   patch 4                         multipart/mixed: the commit message as
@@ -49,7 +49,7 @@ CC = (
 # keeps the ids stable.
 MSGID_PID = 4711
 MSGID_DOMAIN = "dana@example.org"
-BOUNDARY = "===============patch-4-of-6-attached=="
+BOUNDARY = "===============patch-4-of-8-attached=="
 # The line that separates the commit message from the diffstat and diff.
 SEPARATOR = "---\n"
 

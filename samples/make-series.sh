@@ -7,9 +7,9 @@
 #
 # What it does, in a temporary directory that is removed afterwards:
 #   1. commits samples/tree/ as the base ("before the series") commit;
-#   2. for NN in 01..06, copies samples/series-src/NN/tree/ over the work
-#      tree (those are the post-patch versions of the files patch NN
-#      changes) and commits with the message samples/series-src/NN/message;
+#   2. for each samples/series-src/NN/ in order (01, 02, ...), copies its
+#      tree/ over the work tree (those are the post-patch versions of the
+#      files patch NN changes) and commits with the message in NN/message;
 #   3. runs `git format-patch --cover-letter --stdout -v2 --base=BASE`;
 #   4. puts samples/series-src/cover-subject and cover-blurb in place of
 #      the "*** SUBJECT HERE ***" and "*** BLURB HERE ***" placeholders.
@@ -61,17 +61,17 @@ printf '%s\n' 'Sample tree before the PG_offline series' >"$work/base-msg"
 commit '2018-11-12 09:00:00 +0100' "$work/base-msg"
 base=$(git -C "$repo" rev-parse HEAD)
 
-i=1
-for n in 01 02 03 04 05 06; do
-	cp -R "$samples/series-src/$n/tree/." "$repo/"
-	commit "2018-11-19 11:16:0$i +0100" "$samples/series-src/$n/message"
+i=0
+for dir in "$samples"/series-src/[0-9][0-9]; do
 	i=$((i + 1))
+	cp -R "$dir/tree/." "$repo/"
+	commit "2018-11-19 11:16:0$i +0100" "$dir/message"
 done
 
 # The cover letter takes its date from the committer date in force here.
 GIT_COMMITTER_DATE='2018-11-19 11:16:00 +0100' \
 	git -C "$repo" format-patch --cover-letter --stdout -v2 \
-	--base="$base" --signature=2.39.5 HEAD~6 >"$work/raw.mbox"
+	--base="$base" --signature=2.39.5 "HEAD~$i" >"$work/raw.mbox"
 
 # Fill in the cover letter.  awk reads the replacement text from files, so
 # no character in it needs quoting.

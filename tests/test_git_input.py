@@ -44,21 +44,21 @@ def patchaudit(*args: str, stdin: str | None = None) -> subprocess.CompletedProc
 
 
 def test_check_git_range_reads_the_base_commit_not_the_work_tree(sample_repo: Path) -> None:
-    count = len(git(sample_repo, "rev-list", "HEAD~6..HEAD").split())
-    assert count == 6
+    count = len(git(sample_repo, "rev-list", "HEAD~8..HEAD").split())
+    assert count == 8
     (sample_repo / "kernel" / "crash_info.c").write_text("not the committed file\n")
     before = git(sample_repo, "status", "--porcelain")
-    result = patchaudit("check", "--git", "HEAD~6..HEAD", "--tree", str(sample_repo), "-f", "terse")
+    result = patchaudit("check", "--git", "HEAD~8..HEAD", "--tree", str(sample_repo), "-f", "terse")
     assert result.returncode == 1, result.stderr
     lines = result.stdout.splitlines()
     assert "kernel/crash_info.c:68: ERROR: 'PAGE_BALLOON_MAPCOUNT_VALUE' was removed in Linux " \
         "5.1; use 'PAGE_OFFLINE_MAPCOUNT_VALUE' [PA1005-removed-page-balloon-mapcount-value]" in lines
-    assert lines[-1].startswith("total: 5 errors, 0 warnings")
+    assert lines[-1].startswith("total: 10 errors, 0 warnings")
     assert git(sample_repo, "status", "--porcelain") == before
 
 
 def test_format_patch_piped_to_stdin_prints_checkpatch_lines(sample_repo: Path) -> None:
-    mbox = git(sample_repo, "format-patch", "--stdout", "HEAD~6..HEAD")
+    mbox = git(sample_repo, "format-patch", "--stdout", "HEAD~8..HEAD")
     base = sample_repo.parent / "base"
     shutil.copytree(SAMPLES / "tree", base)
     result = patchaudit("check", "-", "--tree", str(base), "-f", "terse", stdin=mbox)

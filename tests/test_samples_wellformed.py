@@ -19,20 +19,33 @@ SERIES = SAMPLES / "series.mbox"
 RAW = SAMPLES / "series-raw.mbox"
 
 SUBJECTS = [
-    "[PATCH v2 0/6] mm: mark pages that are logically offline",
-    "[PATCH v2 1/6] mm: balloon: bring the rules about isolation and migration up to date",
-    "[PATCH v2 2/6] mm: convert PG_balloon to PG_offline",
-    "[PATCH v2 3/6] crash_info: export PAGE_OFFLINE_MAPCOUNT_VALUE",
-    "[PATCH v2 4/6] misc: hyp_balloon: mark inflated pages PG_offline",
-    "[PATCH v2 5/6] virtio: toy_balloon: mark hinted pages PG_offline",
-    "[PATCH v2 6/6] PM: snapshot_lite: skip PageOffline() pages",
+    "[PATCH v2 0/8] mm: mark pages that are logically offline",
+    "[PATCH v2 1/8] mm: balloon: bring the rules about isolation and migration up to date",
+    "[PATCH v2 2/8] mm: convert PG_balloon to PG_offline",
+    "[PATCH v2 3/8] crash_info: export PAGE_OFFLINE_MAPCOUNT_VALUE",
+    "[PATCH v2 4/8] misc: hyp_balloon: mark inflated pages PG_offline",
+    "[PATCH v2 5/8] virtio: toy_balloon: mark hinted pages PG_offline",
+    "[PATCH v2 6/8] PM: snapshot_lite: skip PageOffline() pages",
+    "[PATCH v2 7/8] misc: resv_balloon: mark released pages PG_offline",
+    "[PATCH v2 8/8] misc: coop_balloon: use the balloon compaction core",
 ]
+PATCHES = len(SUBJECTS) - 1
 RULE_OF = {
     "PageBalloon": "PA1001",
     "__SetPageBalloon": "PA1002",
     "__ClearPageBalloon": "PA1003",
     "PG_balloon": "PA1004",
     "PAGE_BALLOON_MAPCOUNT_VALUE": "PA1005",
+}
+# The locking and PG_offline rules planted once each, and the call each finding
+# points at. PA2005 (balloon_page_finalize, 6.x) and PA2007 (the one VMCOREINFO
+# site exports the old name, which PA1005 reports) cannot fire on this tree.
+LOCK_RULE_OF = {
+    "lock_page": "PA2001",
+    "list_move_tail": "PA2002",
+    "balloon_page_insert": "PA2003",
+    "balloon_page_delete": "PA2004",
+    "__SetPageOffline": "PA2006",
 }
 OLD_NAME = re.compile(r"\b(" + "|".join(RULE_OF) + r")\b")
 # Comments and string literals, so that only code is searched for old names;
@@ -51,6 +64,11 @@ OFFLINE_DOC = (
     "PageOffline() indicates that the page is logically offline although the "
     "containing section is online."
 )
+CONTRACT = (
+    "Caller must ensure the page is locked and the spin_lock protecting balloon "
+    "pages list is held before {} the balloon device."
+)
+VMCOREINFO_DOC = "PAGE_BUDDY_MAPCOUNT_VALUE(~PG_buddy)|PAGE_OFFLINE_MAPCOUNT_VALUE(~PG_offline)"
 
 
 @dataclass(frozen=True)
@@ -98,7 +116,7 @@ def applied(tmp_path_factory: pytest.TempPathFactory) -> Path:
     git("commit", "-q", "-m", "base")
     # The cover letter carries no diff: drop it as b4 and git am users do.
     git("am", "-q", "--empty=drop", str(SERIES))
-    log = git("log", "--format=%s", "--reverse", "HEAD~6..HEAD").splitlines()
+    log = git("log", "--format=%s", "--reverse", f"HEAD~{PATCHES}..HEAD").splitlines()
     assert log == [re.sub(r"^\[[^]]*\] ", "", s) for s in SUBJECTS[1:]]
     return repo
 
@@ -113,6 +131,14 @@ def expected_rows() -> list[Planted]:
         patch, path, number, name, rule = (c.strip() for c in line.strip("|").split("|"))
         rows.append(Planted(int(patch), path, int(number), name, rule))
     return rows
+
+
+def removed_name_rows() -> list[Planted]:
+    return [r for r in expected_rows() if r.rule.startswith("PA1")]
+
+
+def lock_rule_rows() -> list[Planted]:
+    return [r for r in expected_rows() if r.rule.startswith("PA2")]
 
 
 def c_files(root: Path) -> list[Path]:
@@ -180,10 +206,39 @@ def comment_text(path: Path) -> str:
 
 
 def test_expected_md_lists_one_violation_per_removed_name() -> None:
-    rows = expected_rows()
+    rows = removed_name_rows()
     assert sorted((r.name, r.rule) for r in rows) == sorted(RULE_OF.items())
     assert [r.patch for r in rows] == [2, 3, 4, 5, 6]
     assert len({r.path for r in rows}) == 5
+
+
+def test_expected_md_lists_one_violation_per_lock_and_offline_rule() -> None:
+    rows = lock_rule_rows()
+    assert sorted((r.name, r.rule) for r in rows) == sorted(LOCK_RULE_OF.items())
+    assert [(r.patch, r.path) for r in rows] == [
+        (7, "drivers/misc/resv_balloon.c"),
+        (8, "drivers/misc/coop_balloon.c"),
+        (8, "drivers/misc/coop_balloon.c"),
+        (8, "drivers/misc/coop_balloon.c"),
+        (8, "drivers/misc/coop_balloon.c"),
+    ]
+    assert [r.rule.startswith("PA1") for r in expected_rows()] == [True] * 5 + [False] * 5
+
+
+def test_each_planted_file_is_changed_by_its_patch_only() -> None:
+    changed: dict[str, list[int]] = {}
+    for step in sorted((SAMPLES / "series-src").glob("0*/tree")):
+        for path in step.rglob("*"):
+            if path.is_file():
+                changed.setdefault(path.relative_to(step).as_posix(), []).append(int(step.parent.name))
+    for row in expected_rows():
+        assert changed[row.path] == [row.patch], row
+
+
+def test_each_lock_rule_plant_is_the_named_call_on_its_line(applied: Path) -> None:
+    for row in lock_rule_rows():
+        line = (applied / row.path).read_text().splitlines()[row.line - 1]
+        assert re.match(rf"^\t+{re.escape(row.name)}\(", line), (row, line)
 
 
 def test_series_applies_and_ends_in_the_series_src_files(applied: Path) -> None:
@@ -193,7 +248,10 @@ def test_series_applies_and_ends_in_the_series_src_files(applied: Path) -> None:
             if path.is_file():
                 last[path.relative_to(step).as_posix()] = path
     assert sorted(last) == [
+        "Documentation/admin-guide/kdump/vmcoreinfo.rst",
+        "drivers/misc/coop_balloon.c",
         "drivers/misc/hyp_balloon.c",
+        "drivers/misc/resv_balloon.c",
         "drivers/virtio/toy_balloon.c",
         "fs/proc/pagetypes.c",
         "include/linux/balloon_compaction.h",
@@ -206,7 +264,7 @@ def test_series_applies_and_ends_in_the_series_src_files(applied: Path) -> None:
 
 
 def test_old_names_in_code_after_the_series_are_exactly_the_planted_ones(applied: Path) -> None:
-    planted = {(r.path, r.line, r.name) for r in expected_rows()}
+    planted = {(r.path, r.line, r.name) for r in removed_name_rows()}
     assert old_names(applied, code_only=True) == planted
     # The one mention in a comment is the near miss EXPECTED.md lists.
     assert old_names(applied, code_only=False) == planted | {
@@ -236,12 +294,31 @@ def test_rule_text_is_the_50_form_before_and_the_51_form_after(applied: Path) ->
     assert "these four rules" in before and RULE_I not in before and RULE_II not in before
     assert "these two rules" in after and RULE_I in after and RULE_II in after
     assert "page_lock(page) `-> spin_lock_irq(&b_dev_info->pages_lock)" in after
-    contract = (
-        "Caller must ensure the page is locked and the spin_lock protecting balloon "
-        "pages list is held."
-    )
-    assert before.count(contract) == after.count(contract) == 2
+    # The 5.x kernel-doc contracts that PA2003 and PA2004 quote, throughout.
+    for verb in ("inserting a page into", "deleting a page from"):
+        contract = CONTRACT.format(verb)
+        assert before.count(contract) == after.count(contract) == 1
     assert OFFLINE_DOC in comment_text(applied / "include/linux/page-flags.h")
+
+
+def test_rules_that_cannot_fire_have_their_reason(applied: Path) -> None:
+    # PA2005: no balloon_page_finalize() (Linux 6.x) anywhere in the tree.
+    for root in (SAMPLES / "tree", applied):
+        assert not [p for p in c_files(root) if "balloon_page_finalize" in p.read_text()]
+    # PA2007: patch 3 adds the documented entry, and the one export site names
+    # the old value (the PA1005 plant), which PA2007 accepts.
+    doc = "Documentation/admin-guide/kdump/vmcoreinfo.rst"
+    assert VMCOREINFO_DOC not in (SAMPLES / "tree" / doc).read_text()
+    assert (applied / doc).read_text().splitlines()[33] == VMCOREINFO_DOC
+    exports = [
+        (p.relative_to(applied).as_posix(), m.group(1))
+        for p in c_files(applied)
+        for m in re.finditer(r"^\tVMCOREINFO_NUMBER\((\w+)\);$", p.read_text(), re.MULTILINE)
+    ]
+    assert [name for path, name in exports if "MAPCOUNT" in name] == [
+        "PAGE_BUDDY_MAPCOUNT_VALUE", "PAGE_TABLE_MAPCOUNT_VALUE", "PAGE_BALLOON_MAPCOUNT_VALUE",
+    ]
+    assert {path for path, _ in exports} == {"kernel/crash_info.c"}
 
 
 def test_make_series_regenerates_series_mbox_byte_for_byte(tmp_path: Path) -> None:
@@ -267,7 +344,7 @@ def test_raw_mbox_threads_under_the_cover_letter() -> None:
     raw = series_messages(RAW)
     cover_id = "<20181119101600.4711-1-dana@example.org>"
     assert [m["Message-Id"] for m in raw] == [
-        f"<20181119101600.4711-{i}-dana@example.org>" for i in range(1, 8)
+        f"<20181119101600.4711-{i}-dana@example.org>" for i in range(1, PATCHES + 2)
     ]
     assert raw[0]["In-Reply-To"] is None
     assert all(m["In-Reply-To"] == cover_id == m["References"] for m in raw[1:])
@@ -280,7 +357,7 @@ def test_raw_mbox_encodings_and_decoded_bodies() -> None:
     raw = series_messages(RAW)
     assert [re.sub(r"\n(?=[ \t])", "", str(m["Subject"])) for m in raw] == SUBJECTS
     encodings = [str(m["Content-Transfer-Encoding"]) for m in raw]
-    assert encodings == ["8bit", "8bit", "quoted-printable", "base64", "None", "8bit", "8bit"]
+    assert encodings == ["8bit", "8bit", "quoted-printable", "base64", "None", "8bit", "8bit", "8bit", "8bit"]
     attached = raw[4]
     assert attached.get_content_type() == "multipart/mixed"
     parts = parts_of(attached)

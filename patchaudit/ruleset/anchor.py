@@ -97,7 +97,7 @@ def locate_in(rule: Rule, data: bytes) -> RuleStatus:
     return RuleStatus(
         rule.id,
         False,
-        f"{rule.source.file} no longer contains the rule text ({rule.source.version} wording)",
+        f"{rule.source.file} does not contain the rule text (as worded in {rule.source.version})",
         rule.source.file,
     )
 

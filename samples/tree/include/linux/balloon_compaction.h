@@ -95,7 +95,7 @@ extern int balloon_page_migrate(struct address_space *mapping,
  * @page: the page handed to the hypervisor
  *
  * Caller must ensure the page is locked and the spin_lock protecting balloon
- * pages list is held.
+ * pages list is held before inserting a page into the balloon device.
  */
 static inline void balloon_page_insert(struct balloon_dev_info *balloon,
 				       struct page *page)
@@ -111,7 +111,7 @@ static inline void balloon_page_insert(struct balloon_dev_info *balloon,
  * @page: the page the hypervisor gave back
  *
  * Caller must ensure the page is locked and the spin_lock protecting balloon
- * pages list is held.
+ * pages list is held before deleting a page from the balloon device.
  */
 static inline void balloon_page_delete(struct page *page)
 {
