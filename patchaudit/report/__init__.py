@@ -6,8 +6,11 @@ from collections.abc import Callable
 
 from patchaudit.model import RunReport
 from patchaudit.report.checkpatch_style import format_emacs, format_terse
+from patchaudit.report.email_format import format_email
 from patchaudit.report.html import format_html
 from patchaudit.report.json_format import format_json
+from patchaudit.report.patchwork import format_patchwork
+from patchaudit.report.sarif import format_sarif
 from patchaudit.report.text import format_text
 
 Formatter = Callable[[RunReport], str]
@@ -18,6 +21,9 @@ FORMATTERS: dict[str, Formatter] = {
     "html": format_html,
     "terse": format_terse,
     "emacs": format_emacs,
+    "sarif": format_sarif,
+    "email": format_email,
+    "patchwork": format_patchwork,
 }
 
 __all__ = ["FORMATTERS", "Formatter"]

@@ -1,0 +1,262 @@
+"""``--format email``: plain-text replies to the patch mails with new findings, 0-day robot style.
+
+One message a patch that introduces something (new, unsuppressed findings
+only); a patch with none gets no mail. Several messages are concatenated as
+an mbox (``From patchaudit ...`` separators, mboxrd quoting); a single-patch
+input gives one bare message that can be piped to a mailer. Findings about
+the series as a whole go in a reply to the cover letter (to patch 1 when there
+is none). The layout is documented in docs/formats.md.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+import textwrap
+from collections import Counter
+
+from patchaudit.model import DiffLine, Finding, PatchSummary, RunReport, Severity, SourceQuote
+from patchaudit.report.text import counts_against, rule_name
+
+SENDER = "patchaudit <patchaudit@localhost>"
+# git format-patch's fixed mbox date: the separator carries no real time, so
+# the output is byte for byte reproducible.
+MBOX_SEPARATOR = "From patchaudit Mon Sep 17 00:00:00 2001"
+CONTEXT_LINES = 3  # diff lines quoted with '>' on each side of the offending one
+MARK = ">>"  # the 0-day robot's marker for a line the patch adds
+QUOTE = "> "
+
+# Header values come from untrusted mail: a CR or LF would start a new header.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
+# "Name <addr>" or '"Name" <addr>': the display name is what a greeting uses.
+_NAMED = re.compile(r'^\s*"?(?P<name>[^"<]*?)"?\s*<(?P<addr>[^<>]*)>\s*$')
+# mboxrd: a body line that reads as a separator gets one more '>'.
+_FROM_LINE = re.compile(r"^(>*From )", re.MULTILINE)
+_ENCODED_WORD_BYTES = 36  # 48 base64 characters: a header line with one word stays within 78
+
+
+def _clean(value: str) -> str:
+    return " ".join(_CONTROL.sub(" ", value).split())
+
+
+def _encoded_words(text: str) -> str:
+    """RFC 2047 ``=?utf-8?b?...?=`` words, split on character boundaries, folded one a line."""
+    words: list[bytes] = []
+    chunk = b""
+    for char in text:
+        # A surrogate escape (a byte that was not UTF-8) leaves as U+FFFD.
+        data = char.encode("utf-8", "surrogateescape").decode("utf-8", "replace").encode("utf-8")
+        if chunk and len(chunk) + len(data) > _ENCODED_WORD_BYTES:
+            words.append(chunk)
+            chunk = b""
+        chunk += data
+    if chunk:
+        words.append(chunk)
+    return "\n ".join(f"=?utf-8?b?{base64.b64encode(word).decode('ascii')}?=" for word in words)
+
+
+def _fold(name: str, value: str) -> str:
+    """``Name: value`` folded at spaces to about 78 columns (RFC 5322 prefers it)."""
+    line = f"{name}:"
+    lines = []
+    for word in value.split(" "):
+        if len(line) + 1 + len(word) > 78 and line != f"{name}:":
+            lines.append(line)
+            line = ""
+        line += f" {word}"
+    lines.append(line)
+    return "\n".join(lines)
+
+
+def _header(name: str, value: str) -> str:
+    value = _clean(value)
+    if value.isascii():
+        return _fold(name, value)
+    return f"{name}: {_encoded_words(value)}"
+
+
+def _address(author: str) -> str:
+    """The author as a To: value; a non-ASCII display name is encoded, the address never is."""
+    author = _clean(author)
+    if author.isascii():
+        return author
+    match = _NAMED.match(author)
+    if match is None or not match["addr"].isascii():
+        return ""  # an internationalised address needs SMTPUTF8: leave To: out
+    return f"{_encoded_words(match['name'])} <{match['addr']}>"
+
+
+def _msgid(value: str) -> str:
+    # An id is printable ASCII (RFC 5322 msg-id): brackets, whitespace, control
+    # and non-ASCII characters inside one are noise from the mail; drop them.
+    bare = re.sub(r"[^!-~]|[<>]", "", value)
+    return f"<{bare}>" if bare else ""
+
+
+def _greeting(author: str) -> str:
+    match = _NAMED.match(_clean(author))
+    name = match["name"].strip() if match is not None else ""
+    return f"Hi {name}," if name else "Hi,"
+
+
+def _headers(patch: PatchSummary) -> list[str]:
+    subject = _clean(patch.raw_subject or patch.subject)
+    if not subject.lower().startswith("re:"):
+        subject = f"Re: {subject}"
+    lines = [f"From: {SENDER}"]
+    to = _address(patch.author)
+    if to:
+        lines.append(f"To: {to}")
+    lines.append(_header("Subject", subject))
+    own = _msgid(patch.message_id)
+    if own:
+        lines.append(f"In-Reply-To: {own}")
+    references = [_msgid(ref) for ref in patch.references] + [own]
+    references = [ref for ref in dict.fromkeys(references) if ref]
+    if references:
+        lines.append("References: " + "\n ".join(references))
+    lines += [
+        "MIME-Version: 1.0",
+        "Content-Type: text/plain; charset=utf-8",
+        "Content-Transfer-Encoding: 8bit",
+    ]
+    return lines
+
+
+def _counts(findings: list[Finding]) -> str:
+    counts = Counter(f.severity for f in findings)
+    parts = [
+        f"{counts[severity]} {severity.label}{'s' if counts[severity] != 1 else ''}"
+        for severity in (Severity.ERROR, Severity.WARNING, Severity.NOTE)
+        if counts[severity]
+    ]
+    total = len(findings)
+    return f"{total} new problem{'s' if total != 1 else ''} ({', '.join(parts)})"
+
+
+def _diff_quote(finding: Finding, patch: PatchSummary) -> list[str]:
+    """The hunk lines around the finding's line: ``>>`` on it, ``>`` on its context."""
+    for diff in patch.files:
+        if diff.path != finding.file:
+            continue
+        for hunk in diff.hunks:
+            lines = hunk.lines
+            at = next((i for i, line in enumerate(lines) if _is_target(line, finding.line)), None)
+            if at is None:
+                continue
+            window = lines[max(0, at - CONTEXT_LINES) : at + CONTEXT_LINES + 1]
+            quoted = [f"{QUOTE} {hunk.header}"]
+            for line in window:
+                prefix = MARK if line is lines[at] else QUOTE
+                quoted.append(f"{prefix} {line.kind}{line.text}".rstrip())
+            return quoted
+    if finding.code:
+        # Not a line of this patch's diff (a partner file, a line the patch
+        # left alone): quote the offending statement alone.
+        return [
+            f"{QUOTE} (line {finding.line} is not in this patch's diff)",
+            f"{MARK} {finding.code}",
+        ]
+    return []
+
+
+def _is_target(line: DiffLine, number: int) -> bool:
+    return line.kind != "-" and line.new_line == number
+
+
+def _cited(source: SourceQuote | None) -> list[str]:
+    if source is None or not source.text.strip():
+        return []
+    where = f"{source.file}:{source.line}" if source.line is not None else source.file
+    lines = [f"The rule enforces this text of {where} ({source.symbol}, {source.version}):", ""]
+    lines += [f"    {text}".rstrip() for text in source.text.strip().splitlines()]
+    return lines
+
+
+def _finding_block(finding: Finding, patch: PatchSummary, report: RunReport) -> list[str]:
+    lines = [f"{finding.severity.label}: {finding.message} [{rule_name(finding, report)}]"]
+    if finding.file:
+        column = f":{finding.column}" if finding.column > 0 else ""
+        where = f"{finding.file}:{finding.line}{column}" if finding.line > 0 else finding.file
+        function = f" in {finding.function}()" if finding.function else ""
+        lines.append(f"at {where}{function}")
+    quoted = _diff_quote(finding, patch) if finding.file else []
+    if quoted:
+        lines += [""] + quoted
+    info = report.rule(finding.rule_id)
+    cited = _cited(finding.source or (info.source if info is not None else None))
+    if cited:
+        lines += [""] + cited
+    if finding.trace:
+        lines += ["", "How patchaudit got there:"]
+        for step in finding.trace:
+            text = step.message.splitlines() or [""]
+            where = f"{step.file}:{step.line}: " if step.file else ""
+            lines.append(f"    {where}{text[0]}".rstrip())
+            lines += [f"        {rest}".rstrip() for rest in text[1:]]
+    return lines
+
+
+def _body(patch: PatchSummary, findings: list[Finding], report: RunReport, cover: bool) -> str:
+    what = "this series" if cover else "this patch"
+    base = f" (base commit {patch.base_commit})" if patch.base_commit else ""
+    after = ""
+    if not cover and patch.index > 1:
+        earlier = "patch 1" if patch.index == 2 else f"patches 1-{patch.index - 1}"
+        after = f", applied after {earlier} of the series,"
+    intro = (
+        f"patchaudit checked {what} against {report.tree}{base}{after} and found "
+        f"{_counts(findings)} that it introduces:"
+    )
+    them = "them" if len(findings) > 1 else "it"
+    lines = [
+        _greeting(patch.author),
+        "",
+        *textwrap.wrap(intro, 72, break_long_words=False, break_on_hyphens=False),
+        "",
+        f"    {_clean(patch.raw_subject or patch.subject)}",
+        "",
+        f"If you fix {them} in a separate commit rather than in a new version of",
+        f"{what}, kindly add the following tag:",
+        f"| Reported-by: {SENDER}",
+    ]
+    for finding in findings:
+        lines += ["", "-" * 72, ""]
+        lines += _finding_block(finding, patch, report)
+    lines += [
+        "",
+        "-- ",
+        f"{report.tool} {report.version}",
+        "A rule's full documentation: patchaudit rules show RULE-ID",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def _mails(report: RunReport) -> list[tuple[PatchSummary, list[Finding], bool]]:
+    """(mail replied to, its findings, whether it is the cover letter), in series order."""
+    wanted = [f for f in report.findings if counts_against(f)]
+    mails = []
+    series_wide = [f for f in wanted if f.patch is None]
+    target = report.cover or (report.patches[0] if report.patches else None)
+    if report.mode != "check" or target is None:
+        series_wide = []  # a scan has no mail to reply to
+    elif report.cover is not None and series_wide:
+        mails.append((report.cover, series_wide, True))
+        series_wide = []
+    for patch in report.patches:
+        mine = [f for f in wanted if f.patch is not None and f.patch.index == patch.index]
+        if patch is target:
+            mine = series_wide + mine
+        if mine:
+            mails.append((patch, mine, False))
+    return mails
+
+
+def format_email(report: RunReport) -> str:
+    messages = [
+        "\n".join(_headers(patch)) + "\n\n" + _body(patch, findings, report, cover)
+        for patch, findings, cover in _mails(report)
+    ]
+    if len(report.patches) <= 1 and len(messages) == 1:
+        return messages[0]
+    return "\n".join(MBOX_SEPARATOR + "\n" + _FROM_LINE.sub(r">\1", m) for m in messages)

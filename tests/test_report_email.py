@@ -1,0 +1,243 @@
+"""``--format email``: replies threaded under each patch mail, ``>>`` on added lines, rule cited."""
+
+from __future__ import annotations
+
+import email.header
+import email.message
+import email.policy
+import mailbox
+import os
+import re
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from patchaudit.engine import Options, check_series
+from patchaudit.model import Confidence, Finding, PatchRef, RunReport, Severity, Status
+from patchaudit.report import FORMATTERS
+from patchaudit.resources import rules_dir
+from patchaudit.ruleset import load_rules
+from patchaudit.series import load_series
+from patchaudit.tree.base import BaseTree
+
+REPO = Path(__file__).resolve().parents[1]
+RAW = REPO / "samples" / "series-raw.mbox"
+
+
+@pytest.fixture(scope="module")
+def raw_report() -> RunReport:
+    """The sample series as delivered by a list: every mail has a Message-Id."""
+    cwd = os.getcwd()
+    os.chdir(REPO)
+    try:
+        return check_series(
+            load_series("samples/series-raw.mbox"),
+            BaseTree(Path("samples/tree")),
+            load_rules([rules_dir()]),
+            Options(tree_label="samples/tree"),
+        )
+    finally:
+        os.chdir(cwd)
+
+
+def read_mbox(text: str, tmp_path: Path) -> list[email.message.Message]:
+    path = tmp_path / "replies.mbox"
+    path.write_bytes(text.encode("utf-8", "surrogateescape"))
+    return list(mailbox.mbox(str(path)))
+
+
+def sent() -> dict[int, email.message.Message]:
+    """The sample's own mails, read by the standard library, keyed by patch index."""
+    mails = {}
+    for message in mailbox.mbox(str(RAW)):
+        subject = " ".join(str(message["Subject"]).split())
+        match = re.search(r"\[PATCH v2 (\d+)/\d+\]", subject)
+        assert match is not None
+        mails[int(match.group(1))] = message
+    return mails
+
+
+def body(message: email.message.Message) -> str:
+    payload = message.get_payload(decode=True)
+    assert isinstance(payload, bytes)
+    return payload.decode("utf-8")
+
+
+def test_one_reply_per_patch_with_new_findings(raw_report: RunReport, tmp_path: Path) -> None:
+    replies = read_mbox(FORMATTERS["email"](raw_report), tmp_path)
+    originals = sent()
+    wanted = sorted(
+        {
+            f.patch.index
+            for f in raw_report.findings
+            if f.patch is not None and f.status is Status.NEW and f.suppressed is None
+        }
+    )
+    assert len(replies) == len(wanted)
+    for reply, index in zip(replies, wanted, strict=True):
+        original = originals[index]
+        subject = " ".join(str(original["Subject"]).split())
+        assert " ".join(str(reply["Subject"]).split()) == f"Re: {subject}"
+        assert reply["In-Reply-To"] == original["Message-Id"]
+        assert reply["References"].split() == [original["References"], original["Message-Id"]]
+        assert reply["From"] == "patchaudit <patchaudit@localhost>"
+        assert reply["To"] == "Dana Example <dana@example.org>"
+        assert reply.get_content_type() == "text/plain"
+
+
+def test_patch_2_reply_quotes_the_planted_line(raw_report: RunReport, tmp_path: Path) -> None:
+    replies = read_mbox(FORMATTERS["email"](raw_report), tmp_path)
+    (reply,) = [r for r in replies if "2/" in str(r["Subject"]).split("]")[0]]
+    assert reply["In-Reply-To"] == "<20181119101600.4711-3-dana@example.org>"
+    text = body(reply)
+    assert text.startswith(
+        "Hi Dana Example,\n\npatchaudit checked this patch against samples/tree (base commit\n"
+    )
+    assert "    [PATCH v2 2/" in text
+    block = (
+        "error: 'PG_balloon' was removed in Linux 5.1; use 'PG_offline' "
+        "[PA1004-removed-pg-balloon]\n"
+        "at fs/proc/pagetypes.c:33:4\n"
+        "\n"
+        ">  @@ -30,7 +30,7 @@ static const struct pagetype_name {\n"
+        ">   } pagetype_names[] = {\n"
+        '>   \t{ PG_buddy,\t"buddy"   },\n'
+        '>  -\t{ PG_balloon,\t"balloon" },\n'
+        '>> +\t{ PG_balloon,\t"offline" },\n'
+        '>   \t{ PG_table,\t"table"   },\n'
+        ">   };\n"
+        ">\n"
+        "\n"
+        "The rule enforces this text of include/linux/page-flags.h:100 "
+        "(PageOffline, v5.1 (unchanged through v6.12)):\n"
+        "\n"
+        "    PageOffline() indicates that the page is logically offline although the\n"
+        "    containing section is online.\n"
+    )
+    assert block in text
+    assert text.endswith(
+        "\n-- \npatchaudit 0.1.0\nA rule's full documentation: patchaudit rules show RULE-ID\n"
+    )
+
+
+def test_every_planted_line_is_marked(raw_report: RunReport, tmp_path: Path) -> None:
+    replies = read_mbox(FORMATTERS["email"](raw_report), tmp_path)
+    marked = [
+        line for reply in replies for line in body(reply).splitlines() if line.startswith(">>")
+    ]
+    planted = {
+        "fs/proc/pagetypes.c:33": '>> +\t{ PG_balloon,\t"offline" },',
+        "kernel/crash_info.c:68": ">> +\tVMCOREINFO_NUMBER(PAGE_BALLOON_MAPCOUNT_VALUE);",
+        "drivers/misc/hyp_balloon.c:72": ">> +\t\t__SetPageBalloon(page);",
+        "drivers/virtio/toy_balloon.c:165": ">> +\t\t__ClearPageBalloon(page);",
+        "kernel/power/snapshot_lite.c:57": ">> +\tif (PageBalloon(page))",
+    }
+    assert set(planted.values()) <= set(marked)
+    # One marked line a finding the mails list, and only new ones are listed.
+    new = [f for f in raw_report.findings if f.status is Status.NEW and f.suppressed is None]
+    assert len(marked) == len([f for f in new if f.file])
+    fixed = [f for f in raw_report.findings if f.status is Status.FIXED]
+    assert fixed  # the sample fixes two old uses in hyp_balloon.c: they are not mailed
+    mails = "".join(body(r) for r in replies)
+    for finding in fixed:
+        assert f"{finding.file}:{finding.line}" not in mails
+
+
+def test_the_trace_is_listed(raw_report: RunReport) -> None:
+    traced = next(
+        f
+        for f in raw_report.findings
+        if f.trace and f.status is Status.NEW and f.file.endswith(".c")
+    )
+    text = FORMATTERS["email"](raw_report)
+    lines = "\n".join(f"    {s.file}:{s.line}: {s.message}" for s in traced.trace)
+    assert f"How patchaudit got there:\n{lines}\n" in text
+
+
+def _single(report: RunReport, **changes: object) -> RunReport:
+    patch = replace(report.patches[1], **changes)  # type: ignore[arg-type]
+    finding = Finding(
+        rule_id="PA1004",
+        severity=Severity.ERROR,
+        confidence=Confidence.HIGH,
+        file="fs/proc/pagetypes.c",
+        line=33,
+        column=4,
+        message="'PG_balloon' was removed",
+        patch=PatchRef(2, patch.subject),
+        code='{ PG_balloon,\t"offline" },',
+    )
+    return replace(report, patches=(patch,), cover=None, findings=(finding,))
+
+
+def test_a_single_patch_gives_one_bare_message(raw_report: RunReport) -> None:
+    text = FORMATTERS["email"](_single(raw_report))
+    assert text.startswith(
+        "From: patchaudit <patchaudit@localhost>\n"
+        "To: Dana Example <dana@example.org>\n"
+        "Subject: Re: [PATCH v2 2/"
+    )
+    assert "\nFrom patchaudit " not in text
+    assert '\n>> +\t{ PG_balloon,\t"offline" },\n' in text
+
+
+def test_hostile_and_non_ascii_headers(raw_report: RunReport) -> None:
+    report = _single(
+        raw_report,
+        raw_subject="[PATCH] mm: café\udcff\r\nBcc: victim@example.org",
+        author="Zoë Ünïcode <zoe@example.org>",
+        message_id="<evil@example.org>\nX-Injected: yes",
+        references=(),
+    )
+    text = FORMATTERS["email"](report)
+    head = text.split("\n\n", 1)[0]
+    message = email.message_from_string(text, policy=email.policy.default)
+    assert str(message["Subject"]) == "Re: [PATCH] mm: café\ufffd Bcc: victim@example.org"
+    assert str(message["To"]) == "Zoë Ünïcode <zoe@example.org>"
+    assert message["In-Reply-To"] == "<evil@example.orgX-Injected:yes>"
+    assert "Bcc" not in message and "X-Injected" not in message
+    assert head.isascii()
+    assert all(len(line) <= 78 for line in head.splitlines())
+
+
+def test_nothing_new_means_no_mail(raw_report: RunReport) -> None:
+    quiet = replace(
+        raw_report,
+        findings=tuple(replace(f, status=Status.PREEXISTING) for f in raw_report.findings),
+    )
+    assert FORMATTERS["email"](quiet) == ""
+
+
+def test_series_findings_reply_to_the_cover_letter(raw_report: RunReport, tmp_path: Path) -> None:
+    problem = Finding(
+        rule_id="PA0001",
+        severity=Severity.WARNING,
+        confidence=Confidence.HIGH,
+        file="",
+        line=0,
+        column=0,
+        message="patch 9 of the series is missing",
+    )
+    report = replace(raw_report, findings=(problem,))
+    (reply,) = read_mbox(FORMATTERS["email"](report), tmp_path)
+    assert reply["In-Reply-To"] == sent()[0]["Message-Id"]
+    assert "patchaudit checked this series against samples/tree" in body(reply)
+    assert "warning: patch 9 of the series is missing [PA0001-series-missing-patch]\n" in body(
+        reply
+    )
+    assert email.header.decode_header(str(reply["Subject"]))[0][0].startswith("Re: [PATCH v2 0/")
+
+
+def test_body_lines_that_read_as_separators_are_quoted(
+    raw_report: RunReport, tmp_path: Path
+) -> None:
+    # The tree label is wrapped into the greeting paragraph; this one puts
+    # "From " at the start of a line, which an mbox reader would take for a
+    # new message unless it is quoted (mboxrd).
+    report = replace(raw_report, tree="x" * 34 + " From the attic")
+    text = FORMATTERS["email"](report)
+    assert "\n>From the attic" in text
+    expected = len(read_mbox(FORMATTERS["email"](raw_report), tmp_path))
+    replies = read_mbox(text, tmp_path)
+    assert len(replies) == expected
