@@ -15,11 +15,15 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
 
 from tree_sitter import Node, Parser, Query, QueryCursor
+
+# Measure this checkout, not an installed copy that may be older.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from patchaudit.cfront.kernel import mask
 from patchaudit.cfront.parser import c_language, parse_tree

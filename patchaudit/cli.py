@@ -139,6 +139,19 @@ def build_parser() -> argparse.ArgumentParser:
     )
     scan.add_argument("tree", metavar="DIR")
     scan.add_argument("paths", metavar="PATH", nargs="*", help="files or directories in DIR")
+    scan.add_argument(
+        "-j", "--jobs", type=int, default=_cores(),
+        help="worker processes (default: the number of cores, here %(default)s)",
+    )  # fmt: skip
+    scan.add_argument(
+        "--max-file-size", type=int, default=None, metavar="BYTES",
+        help="do not analyse larger files; those that may match are listed as skipped "
+        "(default: 8388608)",
+    )  # fmt: skip
+    scan.add_argument(
+        "--file-time-limit", type=float, default=None, metavar="SECONDS",
+        help="give up on a file after this long and list it as skipped (default: 60; 0: none)",
+    )  # fmt: skip
     _add_output_options(scan)
 
     rules = commands.add_parser("rules", help="list the rules or show one")
@@ -243,13 +256,38 @@ def _cmd_check(args: argparse.Namespace, stdout: TextIO) -> int:
     return _emit(report, args, stdout)
 
 
+def _cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
 def _cmd_scan(args: argparse.Namespace, stdout: TextIO) -> int:
     from patchaudit.engine import Options, scan_tree
+    from patchaudit.engine.progress import ProgressLine
+    from patchaudit.engine.work import ScanLimits
     from patchaudit.tree.base import BaseTree
 
+    if args.jobs < 1:
+        raise InputError("--jobs", "must be at least 1")
+    defaults = ScanLimits()
+    limits = ScanLimits(
+        defaults.max_file_size if args.max_file_size is None else args.max_file_size,
+        defaults.seconds_per_file if args.file_time_limit is None else args.file_time_limit,
+    )
+    if limits.max_file_size < 0 or limits.seconds_per_file < 0:
+        raise InputError("--max-file-size/--file-time-limit", "must not be negative")
     rules = _load_rules(args)
     base = BaseTree(Path(args.tree))
-    report = scan_tree(base, args.paths, rules, Options(args.all_rules, _cache(args), args.tree))
+    # A progress line only for a person watching: never in logs, pipes or CI output.
+    line = ProgressLine(sys.stderr) if sys.stderr.isatty() else None
+    try:
+        report = scan_tree(base, args.paths, rules, Options(args.all_rules, _cache(args), args.tree),
+                           jobs=args.jobs, limits=limits, progress=line)
+    finally:
+        if line is not None:
+            line.close()
     return _emit(report, args, stdout)
 
 

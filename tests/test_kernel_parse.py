@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from tree_sitter import Node
 
+from patchaudit.cfront import parse_c
 from patchaudit.cfront.kernel import iterator_macro_at
 from patchaudit.cfront.parser import describe_errors, parse_tree
 from patchaudit.cfront.report import collect_files, parse_report
@@ -156,8 +157,6 @@ def test_parse_report_figures(tmp_path: Path) -> None:
 
 
 def _constructs(path: Path) -> list[str]:
-    from patchaudit.cfront import parse_c
-
     return sorted(parse_c(path.read_bytes()).error_constructs)
 
 

@@ -331,42 +331,49 @@ class _Masker:
         starts.append(len(data) + 1)  # sentinel: no bounds checks below
         n = 0  # next name candidate
         count = data.count
+        # self.pos and self.depth live in locals on the hot path (comments and
+        # literals, most events); they are synced around every method call.
+        pos, depth = self.pos, self.depth
         for m in _SCAN.finditer(data):
             start = m.start()
             if starts[n] < start:
+                self.pos, self.depth = pos, depth
                 while starts[n] < start:
                     self.name(names[n])
                     n += 1
-            if start < self.pos:
+                pos, depth = self.pos, self.depth
+            if start < pos:
                 continue  # inside text a macro treatment already handled
             kind = data[start]
             if kind in _SKIP_BYTES:
-                # The most frequent event (comments, literals): count_to() inline.
                 if not self.skipping:
-                    pos = self.pos
-                    depth = self.depth + count(b"{", pos, start) - count(b"}", pos, start)
-                    self.depth = depth if depth > 0 else 0
-                self.pos = end = m.end()
+                    depth += count(b"{", pos, start) - count(b"}", pos, start)
+                    depth = max(depth, 0)
+                pos = end = m.end()
                 while starts[n] < end:
                     n += 1  # inside the comment or literal
                 continue
+            self.pos, self.depth = pos, depth
             self.count_to(start)
             if kind == 0x23:  # "#"
                 self.directive(m)
+                consumed = True
             elif kind == 0x0A:  # "\n"
-                if not self.file_scope_call(start + 1, m.end() - 1):
-                    self.pos = start + 1  # the name may still be a table macro
-                    continue
-            elif (
-                self.skipping or start < self.no_join_until or not _join_type(data, self.out, m)
-            ):
-                # Not a type argument (a cast such as `(void __iomem *)`):
-                # the annotations inside are still to be blanked.
+                consumed = self.file_scope_call(start + 1, m.end() - 1)
+            else:  # "(" or ","
+                consumed = not (self.skipping or start < self.no_join_until) and _join_type(
+                    data, self.out, m
+                )
+            if consumed:
+                self.pos = max(self.pos, m.end())
+                while starts[n] < self.pos:
+                    n += 1  # inside a directive, type argument or blanked invocation
+            else:
+                # Not a file-scope invocation after all, or not a type argument
+                # (a cast such as `(void __iomem *)`): names inside still count.
                 self.pos = start + 1
-                continue
-            self.pos = end = m.end()
-            while starts[n] < end:
-                n += 1  # inside a directive or type argument
+            pos, depth = self.pos, self.depth
+        self.pos, self.depth = pos, depth
         for name in names[n:]:
             self.name(name)
         if self.skipping:

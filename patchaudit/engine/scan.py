@@ -1,56 +1,187 @@
-"""``scan``: every finding in whole files of a tree."""
+"""``scan``: every finding in whole files of a tree, prefiltered by tokens, in parallel, cached.
+
+Data flow: list the files; reuse what the scan index says is unchanged;
+hand the rest in chunks to workers (engine/work.py), which read each file
+once, drop it unless it holds a token of some applicable rule
+(engine/prefilter.py), and take its findings from the result cache
+(engine/results.py) or parse and analyse it; merge by path, so the report
+does not depend on the number of processes.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
 
 from patchaudit import __version__
-from patchaudit.engine.common import (
-    C_SUFFIXES,
-    Applicability,
-    Options,
-    file_findings,
-    parse,
-    rule_infos,
-)
-from patchaudit.errors import InputError
+from patchaudit.engine.common import Applicability, Options, rule_infos
+from patchaudit.engine.index import IndexEntry, ScanIndex
+from patchaudit.engine.listing import list_c_files
+from patchaudit.engine.parallel import dispatch
+from patchaudit.engine.prefilter import build_filter
+from patchaudit.engine.results import ResultCache, pack_key
+from patchaudit.engine.reuse import Reuse
+from patchaudit.engine.work import FileOutcome, ScanJob, ScanLimits
 from patchaudit.model import FileIssue, Finding, RunReport
 from patchaudit.ruleset import RuleSet
 from patchaudit.ruleset.anchor import RuleStatus
 from patchaudit.ruleset.kinds import KINDS, Scope
 from patchaudit.tree.base import BaseTree
 
+# A chunk is this many files or this many bytes, whichever comes first: big
+# enough to amortise the trip to a worker, small enough to balance the load.
+CHUNK_FILES = 64
+CHUNK_BYTES = 2 << 20
+DEFAULT_LIMITS = ScanLimits()
+
+
+@dataclass(frozen=True)
+class ScanProgress:
+    files_done: int
+    files_total: int
+    analysed: int  # files the prefilter let through (analysed now or taken from the caches)
+    reused: int  # of those, files whose results came from the caches
+    findings: int
+    seconds: float
+
+
+ProgressFn = Callable[[ScanProgress], None]
+
+
+@dataclass
+class _Collector:
+    total: int
+    progress: ProgressFn | None
+    started: float = field(default_factory=time.monotonic)
+    outcomes: dict[str, FileOutcome] = field(default_factory=dict)
+    analysed: int = 0
+    reused: int = 0
+    findings: int = 0
+
+    def add(self, batch: list[FileOutcome]) -> None:
+        for outcome in batch:
+            self.outcomes[outcome.path] = outcome
+            self.analysed += outcome.selected
+            self.reused += outcome.selected and outcome.reused
+            self.findings += len(outcome.result.findings)
+        if self.progress is not None:
+            self.progress(self.state())
+
+    def state(self) -> ScanProgress:
+        return ScanProgress(len(self.outcomes), self.total, self.analysed, self.reused,
+                            self.findings, time.monotonic() - self.started)
+
+
+def _chunks(files: Sequence[str], reuse: Reuse | None, collector: _Collector) -> Iterator[list[str]]:
+    """The files that need a worker, in chunks; files the index vouches for go straight to the result."""
+    chunk: list[str] = []
+    size = 0
+    for path in files:
+        if reuse is not None:
+            outcome = reuse.outcome(path)
+            if outcome is not None:
+                collector.add([outcome])
+                continue
+            stamp = reuse.stamp(path)
+            size += stamp[0] if stamp is not None else 0
+        chunk.append(path)
+        if len(chunk) >= CHUNK_FILES or size >= CHUNK_BYTES:
+            yield chunk
+            chunk, size = [], 0
+    if chunk:
+        yield chunk
+
 
 def scan_files(
-    base: BaseTree, files: Iterable[str], rules: RuleSet, options: Options
+    base: BaseTree,
+    files: Iterable[str],
+    rules: RuleSet,
+    options: Options,
+    *,
+    jobs: int = 1,
+    limits: ScanLimits = DEFAULT_LIMITS,
+    progress: ProgressFn | None = None,
+    whole_tree: bool = False,
 ) -> tuple[list[Finding], list[FileIssue], int, dict[str, RuleStatus]]:
+    """Findings, skipped files and parse issues, the number of files analysed, and rule statuses.
+
+    ``whole_tree`` says ``files`` lists every .c/.h file of the tree (the
+    index may then trust the listing for absent files).
+    """
+    paths = sorted(set(files))
     applicability = Applicability(options.all_rules)
     statuses = {rule.id: applicability.status(rule, base.read) for rule in rules}
-    file_rules = [rule for rule in rules if KINDS[rule.kind].scope is Scope.FILE]
+    active = tuple(
+        rule for rule in rules
+        if KINDS[rule.kind].scope is Scope.FILE and statuses[rule.id].applies
+    )  # fmt: skip
+    # Timeouts are never cached, so the time limit is not part of the key.
+    settings = f"max_file_size={limits.max_file_size} read_limit={base.max_file_size} all={options.all_rules}"
+    pack = pack_key(active, statuses, settings)
+    cache_dir = options.cache.directory if options.cache is not None else None
+    job = ScanJob(
+        root=str(base.root),
+        read_limit=base.max_file_size,
+        rules=active,
+        statuses=tuple(sorted(statuses.items())),
+        token_filter=build_filter(active),
+        all_rules=options.all_rules,
+        parse_cache=str(cache_dir) if cache_dir is not None else None,
+        result_cache=str(cache_dir / "results") if cache_dir is not None else None,
+        pack=pack,
+        limits=limits,
+    )
+    collector = _Collector(len(paths), progress)
+    index = ScanIndex(cache_dir / "scan-index", str(base.root), pack) if cache_dir else None
+    previous = index.load() if index is not None else {}
+    reuse = None
+    if cache_dir is not None:
+        listing = frozenset(paths) if whole_tree else None
+        reuse = Reuse(str(base.root), pack, previous, ResultCache(cache_dir / "results"), listing)
+    # Fewer files than a chunk: starting processes would cost more than it saves.
+    workers = jobs if len(paths) > CHUNK_FILES else 1
+    dispatch(job, _chunks(paths, reuse, collector), workers, collector.add)
+
     findings: list[Finding] = []
     issues: list[FileIssue] = []
-    analysed = 0
-    for path in files:
-        # One bad file never stops the scan: it is listed and the scan goes on.
-        try:
-            data = base.read(path)
-        except InputError as exc:
-            issues.append(FileIssue(path, exc.problem))
-            continue
-        if data is None:
-            issues.append(FileIssue(path, "no such file"))
-            continue
-        ir = parse(data, path, options)
-        analysed += 1
-        issues.extend(FileIssue(path, issue.message) for issue in ir.issues)
-        findings.extend(file_findings(file_rules, statuses, ir, data, None, None, base.read, options))
-    return findings, issues, analysed, statuses
+    entries = {} if whole_tree else dict(previous)
+    for path in paths:
+        outcome = collector.outcomes[path]
+        findings.extend(outcome.result.findings)
+        issues.extend(outcome.result.issues)
+        entries.pop(path, None)
+        if outcome.stamp is not None:
+            has_results = bool(outcome.result.findings or outcome.result.issues)
+            entry: IndexEntry = (
+                outcome.stamp, outcome.selected, outcome.digest, has_results, outcome.dep_stamps,
+            )  # fmt: skip
+            entries[path] = entry
+    if index is not None and entries != previous:
+        index.save(entries)
+    return findings, issues, collector.analysed, statuses
 
 
-def scan_tree(base: BaseTree, paths: Sequence[str], rules: RuleSet, options: Options) -> RunReport:
-    """Report every match in the C files under ``paths`` (the whole tree when empty)."""
-    files = list(base.iter_files(paths, C_SUFFIXES))
-    findings, issues, analysed, statuses = scan_files(base, files, rules, options)
+def scan_tree(
+    base: BaseTree,
+    paths: Sequence[str],
+    rules: RuleSet,
+    options: Options,
+    *,
+    jobs: int = 1,
+    limits: ScanLimits = DEFAULT_LIMITS,
+    progress: ProgressFn | None = None,
+) -> RunReport:
+    """Report every match in the C files under ``paths`` (the whole tree when empty).
+
+    The report is the same for any ``jobs`` and whether or not the caches
+    were warm; ``progress`` is called as files complete.
+    """
+    files = list_c_files(base, paths)
+    findings, issues, analysed, statuses = scan_files(
+        base, files, rules, options, jobs=jobs, limits=limits, progress=progress,
+        whole_tree=not paths,
+    )
     return RunReport(
         tool="patchaudit",
         version=__version__,
@@ -62,3 +193,4 @@ def scan_tree(base: BaseTree, paths: Sequence[str], rules: RuleSet, options: Opt
         file_issues=tuple(issues),
         files_analysed=analysed,
     )
+

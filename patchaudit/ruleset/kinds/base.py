@@ -83,6 +83,25 @@ class PartnerKind(Protocol):
         ...
 
 
+@runtime_checkable
+class TokenKind(Protocol):
+    def required_tokens(self, rule: Rule) -> tuple[str, ...] | None:
+        """Literal strings a file must contain one of for ``rule`` to report anything in it.
+
+        Judged on one tree state, as ``scan`` sees it: ``scan`` never parses a
+        file that contains none of them. None means any file may match; an
+        empty tuple that no file can. Kinds without this method count as None.
+        """
+        ...
+
+
+def required_tokens(kind: RuleKind, rule: Rule) -> tuple[str, ...] | None:
+    """The tokens ``rule`` needs in a file (see TokenKind); None when its kind does not say."""
+    if isinstance(kind, TokenKind):
+        return kind.required_tokens(rule)
+    return None
+
+
 def run_check(kind: RuleKind, rule: Rule, ir: FileIR, context: CheckContext) -> Iterator[Hit]:
     """Run ``kind`` on one file, giving it ``context`` if it can use one."""
     if isinstance(kind, ContextKind):

@@ -30,6 +30,11 @@ class CallerContractKind:
         reject_unknown(raw, {"function", "requires"}, where)
         return CallerContractParams(param_str(raw, "function", where), requirements(raw, where))
 
+    def required_tokens(self, rule: Rule) -> tuple[str, ...]:
+        # Only calls of the function are judged.
+        params: CallerContractParams = rule.params
+        return (params.function,)
+
     def check(self, rule: Rule, ir: FileIR) -> Iterator[Hit]:
         params: CallerContractParams = rule.params
         # Cheap filter: no call of the function, no analysis.

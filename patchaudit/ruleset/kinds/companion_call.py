@@ -40,6 +40,11 @@ class CompanionCallKind:
             only_if_named=param_str_list(raw, "only_if_named", where) if "only_if_named" in raw else (),
         )
 
+    def required_tokens(self, rule: Rule) -> tuple[str, ...]:
+        # Only calls of the callee are reported.
+        params: CompanionCallParams = rule.params
+        return (params.callee,)
+
     def check(self, rule: Rule, ir: FileIR) -> Iterator[Hit]:
         params: CompanionCallParams = rule.params
         if not any(ident.name == params.callee for ident in ir.identifiers):

@@ -67,6 +67,12 @@ class DocStaleKind:
     def parse_params(self, raw: Mapping[str, Any], where: str) -> None:
         reject_unknown(raw, set(), where)
 
+    def required_tokens(self, rule: Rule) -> tuple[str, ...]:
+        # On one tree state only page-flag mentions (PagePrivate, SetPageLRU,
+        # PG_private) and var->member mentions are judged (analyses/docs/stale.py).
+        # Across a patch (check) any mention can be: check does not prefilter.
+        return ("Page", "PG_", "->")
+
     def check(self, rule: Rule, ir: FileIR) -> Iterator[Hit]:
         return self.check_in(rule, ir, CheckContext())
 

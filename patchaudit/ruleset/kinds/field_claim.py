@@ -67,6 +67,11 @@ class FieldClaimKind:
         )
         return FieldClaimParams(claim, param_str_list(raw, "files_using", where))
 
+    def required_tokens(self, rule: Rule) -> tuple[str, ...]:
+        # The claim governs only files whose code uses one of these names.
+        params: FieldClaimParams = rule.params
+        return params.files_using
+
     def check(self, rule: Rule, ir: FileIR) -> Iterator[Hit]:
         params: FieldClaimParams = rule.params
         wanted = frozenset(params.files_using)

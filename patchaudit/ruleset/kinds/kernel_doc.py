@@ -51,6 +51,14 @@ class KernelDocKind:
         comments = _choice(raw, "comments", where, [s.value for s in CommentStyle])
         return KernelDocParams(DocProblemKind(problem), CommentStyle(comments))
 
+    def required_tokens(self, rule: Rule) -> tuple[str, ...]:
+        params: KernelDocParams = rule.params
+        if params.comments is CommentStyle.KERNEL_DOC:
+            # scripts/kernel-doc reads only comments opened by a "/**" line.
+            return ("/**",)
+        # A plain comment is in kernel-doc form only with "@param:" lines.
+        return ("@",)
+
     def check(self, rule: Rule, ir: FileIR) -> Iterator[Hit]:
         return self.check_in(rule, ir, CheckContext())
 

@@ -34,6 +34,11 @@ class LockOrderKind:
         reject_unknown(raw, {"first", "then"}, where)
         return LockOrderParams(lock_class(raw, "first", where), lock_class(raw, "then", where))
 
+    def required_tokens(self, rule: Rule) -> tuple[str, ...]:
+        # The cheap filter in check(): the inner lock's member is named.
+        params: LockOrderParams = rule.params
+        return (params.then.rsplit(".", 1)[-1],)
+
     def check(self, rule: Rule, ir: FileIR) -> Iterator[Hit]:
         params: LockOrderParams = rule.params
         # Cheap filter: the inner lock's member must be named in the file.

@@ -58,12 +58,15 @@ class MustHoldKind:
             raise InputError(where, "field 'params.target': must be struct.member")
         return MustHoldParams(lock_class(raw, "lock", where), operation, target)
 
+    def required_tokens(self, rule: Rule) -> tuple[str, ...]:
+        # The same names as the cheap filter in check(), as bytes a file must hold.
+        return _filter_names(rule.params)
+
     def check(self, rule: Rule, ir: FileIR) -> Iterator[Hit]:
         params: MustHoldParams = rule.params
         # Cheap filter: the file must name the target's struct or function.
-        word = params.target.split(".")[0]
-        owners = set(tables().lists.owners) if params.operation is Operation.LIST_REMOVE else set()
-        if not any(ident.name == word or ident.name in owners for ident in ir.identifiers):
+        names = set(_filter_names(params))
+        if not any(ident.name in names for ident in ir.identifiers):
             return
         for fl in lock_analysis(ir).functions:
             if not fl.trusted_for_absence:
@@ -83,6 +86,13 @@ class MustHoldKind:
                     f"{op.what}, but {params.lock} {missing_text(holding)}",
                     tuple(sorted(set(trace))),
                 )
+
+
+def _filter_names(params: MustHoldParams) -> tuple[str, ...]:
+    """The target's struct or function, and for list removals the owner lookups (balloon_page_device)."""
+    word = params.target.split(".")[0]
+    owners = sorted(tables().lists.owners) if params.operation is Operation.LIST_REMOVE else []
+    return (word, *owners)
 
 
 def _operations(fl: FunctionLocks, params: MustHoldParams, path: str) -> Iterator[_Op]:

@@ -39,6 +39,11 @@ class PairedStateKind:
             exclude_paths=optional_strs(raw, "exclude_paths", where),
         )
 
+    def required_tokens(self, rule: Rule) -> tuple[str, ...]:
+        # Only a call of a setter is reported; check() also filters on these names.
+        params: PairedStateParams = rule.params
+        return params.set
+
     def check(self, rule: Rule, ir: FileIR) -> Iterator[Hit]:
         params: PairedStateParams = rule.params
         if ir.path.startswith(params.exclude_paths):

@@ -30,6 +30,11 @@ class RemovedApiKind:
             removed_in=param_str(raw, "removed_in", where),
         )
 
+    def required_tokens(self, rule: Rule) -> tuple[str, ...]:
+        # Only identifiers equal to a removed name are reported.
+        params: RemovedApiParams = rule.params
+        return params.names
+
     def check(self, rule: Rule, ir: FileIR) -> Iterator[Hit]:
         params: RemovedApiParams = rule.params
         wanted = frozenset(params.names)

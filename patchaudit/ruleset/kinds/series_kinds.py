@@ -33,6 +33,9 @@ class SeriesProblemKind:
             known = ", ".join(kind.value for kind in ProblemKind)
             raise InputError(where, f"field 'params.problem': must be one of {known}") from None
 
+    def required_tokens(self, rule: Rule) -> tuple[str, ...]:
+        return ()  # about the series, never found in a file
+
     def check(self, rule: Rule, ir: FileIR) -> Iterator[Hit]:
         return iter(())
 
@@ -52,6 +55,9 @@ class PatchApplyKind:
         reject_unknown(raw, set(), where)
         return PatchApplyParams()
 
+    def required_tokens(self, rule: Rule) -> tuple[str, ...]:
+        return ()  # about the series, never found in a file
+
     def check(self, rule: Rule, ir: FileIR) -> Iterator[Hit]:
         return iter(())
 
@@ -70,6 +76,9 @@ class RuleSourceKind:
     def parse_params(self, raw: Mapping[str, Any], where: str) -> RuleSourceParams:
         reject_unknown(raw, set(), where)
         return RuleSourceParams()
+
+    def required_tokens(self, rule: Rule) -> tuple[str, ...]:
+        return ()  # about the series, never found in a file
 
     def check(self, rule: Rule, ir: FileIR) -> Iterator[Hit]:
         return iter(())

@@ -27,6 +27,10 @@ class SuppressionKind:
         reject_unknown(raw, set(), where)
         return SuppressionParams()
 
+    def required_tokens(self, rule: Rule) -> tuple[str, ...]:
+        # The marker every suppression comment starts with.
+        return ("patchaudit:",)
+
     def check(self, rule: Rule, ir: FileIR) -> Iterator[Hit]:
         for found in suppressions(ir):
             if not found.reason:

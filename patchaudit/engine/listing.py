@@ -1,0 +1,61 @@
+"""The .c/.h files of a whole tree, listed as BaseTree.iter_files lists them, at the speed a full scan needs."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+
+from patchaudit.engine.common import C_SUFFIXES
+from patchaudit.errors import InputError
+from patchaudit.tree.base import BaseTree
+from patchaudit.tree.paths import is_inside, path_problem
+
+
+def _plain(name: str) -> bool:
+    # Printable ASCII without a backslash is what path_problem accepts in one
+    # name; checked in C, it spares 60,000 calls of a per-character loop.
+    return name.isascii() and name.isprintable() and "\\" not in name
+
+
+def list_c_files(base: BaseTree, paths: Sequence[str] = ()) -> list[str]:
+    """Sorted relative paths of the .c/.h files under ``paths`` (all of the tree if none).
+
+    The same list as ``base.iter_files(paths, C_SUFFIXES)``: ``.git`` and
+    symlinked directories are not entered, a symlinked file counts only if it
+    resolves to a regular file inside the tree, names path_problem refuses are
+    left out. Given paths go through BaseTree itself.
+    """
+    if paths:
+        return list(base.iter_files(paths, C_SUFFIXES))
+    root = str(base.root)
+    found: list[str] = []
+    pending = [""]
+    while pending:
+        rel = pending.pop()
+        full = f"{root}/{rel}" if rel else root
+        try:
+            with os.scandir(full) as listing:
+                entries = list(listing)
+        except OSError as exc:
+            raise InputError(full, f"cannot list directory: {exc.strerror}") from exc
+        for entry in entries:
+            name = entry.name
+            child = f"{rel}/{name}" if rel else name
+            if entry.is_dir(follow_symlinks=False):
+                if name != ".git":
+                    pending.append(child)
+            elif (
+                name.endswith(C_SUFFIXES)
+                and (_plain(name) or path_problem(name) is None)
+                and _listable(root, entry)
+            ):
+                found.append(child)
+    found.sort()
+    return found
+
+
+def _listable(root: str, entry: os.DirEntry[str]) -> bool:
+    if not entry.is_symlink():
+        return entry.is_file(follow_symlinks=False)
+    target = os.path.realpath(entry.path)
+    return is_inside(root, target) and os.path.isfile(target)

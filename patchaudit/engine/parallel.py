@@ -1,0 +1,49 @@
+"""Spread scan chunks over worker processes, a bounded number in flight, results handed back as they come."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+
+from patchaudit.engine.work import FileOutcome, ScanJob, Worker, init_worker, run_chunk
+
+# Chunks queued per worker: enough that a worker never waits for the parent,
+# few enough that memory is bounded by the work in flight, not by the tree.
+IN_FLIGHT_PER_JOB = 3
+
+Deliver = Callable[[list[FileOutcome]], None]
+
+
+def dispatch(job: ScanJob, chunks: Iterable[list[str]], jobs: int, deliver: Deliver) -> None:
+    """Scan every chunk (in this process when ``jobs`` is 1) and pass each chunk's outcomes to ``deliver``.
+
+    Outcomes arrive in completion order; callers that need a stable order
+    sort them (scan orders by path). ``chunks`` is consumed lazily, so the
+    parent can produce chunks (and reuse cached files) while workers run.
+    """
+    if jobs <= 1:
+        worker = Worker(job)
+        for chunk in chunks:
+            deliver(worker.run(chunk))
+        return
+    pool = ProcessPoolExecutor(max_workers=jobs, initializer=init_worker, initargs=(job,))
+    try:
+        pending: set[Future[list[FileOutcome]]] = set()
+        for chunk in chunks:
+            pending.add(pool.submit(run_chunk, chunk))
+            while len(pending) >= IN_FLIGHT_PER_JOB * jobs:
+                pending = _drain(pending, deliver)
+        while pending:
+            pending = _drain(pending, deliver)
+    finally:
+        # On an error or Ctrl-C, queued chunks are dropped rather than run.
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _drain(
+    pending: set[Future[list[FileOutcome]]], deliver: Deliver
+) -> set[Future[list[FileOutcome]]]:
+    done, still = wait(pending, return_when=FIRST_COMPLETED)
+    for future in done:
+        deliver(future.result())
+    return set(still)

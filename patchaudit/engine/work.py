@@ -1,0 +1,256 @@
+"""One scan worker's job: read a file, prefilter it, then reuse its cached results or analyse it."""
+
+from __future__ import annotations
+
+import os
+import signal
+import stat
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from types import FrameType
+
+from patchaudit.cfront import MAX_FILE_SIZE
+from patchaudit.cfront.cache import ParseCache
+from patchaudit.engine.common import Options, file_findings, parse
+from patchaudit.engine.index import DepStamp, Stamp, stat_stamp, trusted
+from patchaudit.engine.prefilter import TokenFilter
+from patchaudit.engine.results import (
+    ABSENT,
+    Dependency,
+    FileResult,
+    ResultCache,
+    content_digest,
+    result_key,
+)
+from patchaudit.errors import InputError
+from patchaudit.model import FileIssue
+from patchaudit.ruleset import Rule
+from patchaudit.ruleset.anchor import RuleStatus
+from patchaudit.tree.base import BaseTree
+
+
+@dataclass(frozen=True)
+class ScanLimits:
+    max_file_size: int = MAX_FILE_SIZE  # larger files are not analysed (generated register tables)
+    seconds_per_file: float = 60.0  # parse and analysis of one file; 0: no limit
+
+
+@dataclass(frozen=True)
+class ScanJob:
+    """Everything a worker needs, sent once per worker process."""
+
+    root: str
+    read_limit: int  # the base tree's file size limit: larger files are not even read
+    rules: tuple[Rule, ...]  # the applicable file-scope rules
+    statuses: tuple[tuple[str, RuleStatus], ...]
+    token_filter: TokenFilter
+    all_rules: bool
+    parse_cache: str | None  # directories; None: no cache
+    result_cache: str | None
+    pack: str
+    limits: ScanLimits
+
+
+@dataclass(frozen=True)
+class FileOutcome:
+    """What scanning one file gave; small and picklable (no IR crosses processes)."""
+
+    path: str
+    stamp: Stamp | None  # None: not to be remembered by the index (racy, skipped, timed out)
+    selected: bool  # the rules ran on it (fresh or from the result cache)
+    digest: str
+    result: FileResult
+    dep_stamps: tuple[DepStamp, ...] = ()
+    reused: bool = False  # from the result cache
+
+
+class FileTimeout(Exception):
+    """Raised by the interval timer when one file takes longer than its limit."""
+
+
+def _alarm(_signum: int, _frame: FrameType | None) -> None:
+    raise FileTimeout
+
+
+@contextmanager
+def time_limit(seconds: float) -> Iterator[None]:
+    """Raise FileTimeout after ``seconds`` of wall time (main thread only; 0: no limit)."""
+    if seconds <= 0 or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGALRM, _alarm)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def read_listed(root: str, path: str, limit: int) -> tuple[bytes, os.stat_result]:
+    """A file the tree listing found, read with one open: the listing already checked the path.
+
+    BaseTree.read re-checks every path component for symlinks, which costs
+    more than the read itself over 60,000 files; listed paths were produced
+    by a walk that never follows a directory symlink.
+    """
+    full = os.path.join(root, path)
+    try:
+        fd = os.open(full, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError as exc:
+        raise InputError(path, f"cannot read: {exc.strerror or exc}") from None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise InputError(path, "is not a regular file")
+        if info.st_size > limit:
+            raise InputError(path, f"file is {info.st_size} bytes, over the {limit}-byte read limit")
+        chunks = []
+        remaining = info.st_size + 1  # one byte more shows a file that grew meanwhile
+        while remaining > 0:
+            chunk = os.read(fd, remaining)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            remaining -= len(chunk)
+        data = b"".join(chunks)
+    except OSError as exc:
+        raise InputError(path, f"cannot read: {exc.strerror or exc}") from None
+    finally:
+        os.close(fd)
+    return data, info
+
+
+class _Recorder:
+    """The tree reader given to kinds, remembering each file read and what was there."""
+
+    def __init__(self, base: BaseTree) -> None:
+        self.base = base
+        self.seen: dict[str, Dependency] = {}
+
+    def read(self, path: str) -> bytes | None:
+        try:
+            data = self.base.read(path)
+        except InputError as exc:
+            self.seen.setdefault(path, Dependency(path, f"error: {exc.problem}"))
+            raise
+        state = ABSENT if data is None else content_digest(data)
+        self.seen.setdefault(path, Dependency(path, state))
+        return data
+
+
+class Worker:
+    """Scans files for one ScanJob; one per process."""
+
+    def __init__(self, job: ScanJob) -> None:
+        self.job = job
+        self.base = BaseTree(job.root, max_file_size=job.read_limit)
+        self.rules = {rule.id: rule for rule in job.rules}
+        self.statuses = dict(job.statuses)
+        cache = ParseCache(Path(job.parse_cache)) if job.parse_cache is not None else None
+        self.options = Options(job.all_rules, cache)
+        self.results = ResultCache(Path(job.result_cache)) if job.result_cache is not None else None
+
+    def run(self, paths: list[str]) -> list[FileOutcome]:
+        return [self.one(path) for path in paths]
+
+    def one(self, path: str) -> FileOutcome:
+        job = self.job
+        try:
+            data, info = read_listed(job.root, path, job.read_limit)
+        except InputError as exc:
+            return _skipped(path, exc.problem)
+        stamp = trusted(info)
+        chosen = job.token_filter.select(data)
+        if not chosen:
+            return FileOutcome(path, stamp, False, "", FileResult((), (), ()))
+        if len(data) > job.limits.max_file_size:
+            return _skipped(
+                path, f"{len(data)} bytes, over the {job.limits.max_file_size}-byte analysis limit"
+            )
+        digest = content_digest(data)
+        key = result_key(job.pack, path, digest)
+        if self.results is not None:
+            cached = self.results.get(key)
+            if cached is not None and self._still_valid(cached):
+                stamps = self._dep_stamps(cached)
+                return FileOutcome(path, stamp if stamps is not None else None, True, digest,
+                                   cached, stamps or (), reused=True)
+        recorder = _Recorder(self.base)
+        rules = [self.rules[rule_id] for rule_id in chosen]
+        try:
+            with time_limit(job.limits.seconds_per_file):
+                ir = parse(data, path, self.options)
+                findings = tuple(
+                    file_findings(rules, self.statuses, ir, data, None, None, recorder.read,
+                                  self.options)
+                )
+        except FileTimeout:
+            return _skipped(path, f"analysis took longer than {job.limits.seconds_per_file:g} s")
+        except InputError as exc:
+            return _skipped(path, exc.problem)
+        except RecursionError:
+            return _skipped(path, "too deeply nested to analyse")
+        issues = tuple(FileIssue(path, issue.message) for issue in ir.issues)
+        result = FileResult(findings, issues, tuple(recorder.seen.values()))
+        if self.results is not None:
+            self.results.put(key, result)
+        stamps = self._dep_stamps(result)
+        return FileOutcome(path, stamp if stamps is not None else None, True, digest, result,
+                           stamps or ())
+
+    def _still_valid(self, cached: FileResult) -> bool:
+        """Whether every file the cached analysis read is still as it was."""
+        for dep in cached.deps:
+            if dep.state == ABSENT:
+                if os.path.lexists(os.path.join(self.job.root, dep.path)):
+                    return False
+                continue
+            try:
+                data = self.base.read(dep.path)
+            except InputError:
+                return False
+            if data is None or content_digest(data) != dep.state:
+                return False
+        return True
+
+    def _dep_stamps(self, result: FileResult) -> tuple[DepStamp, ...] | None:
+        """Stamps for the index; None when one is untrusted (the entry is then not indexed)."""
+        stamps: list[DepStamp] = []
+        for dep in result.deps:
+            full = os.path.join(self.job.root, dep.path)
+            if dep.state == ABSENT:
+                if os.path.lexists(full):
+                    return None
+                stamps.append((dep.path, None))
+                continue
+            found = stat_stamp(full)
+            if found is None or dep.state.startswith("error:"):
+                return None
+            stamps.append((dep.path, found))
+        return tuple(stamps)
+
+
+def _skipped(path: str, problem: str) -> FileOutcome:
+    # Not indexed (stamp None): a skipped file is tried again next time.
+    return FileOutcome(path, None, False, "", FileResult((), (FileIssue(path, problem),), ()))
+
+
+_WORKER: Worker | None = None
+
+
+def init_worker(job: ScanJob) -> None:
+    """Process-pool initializer: Ctrl-C is the parent's to handle."""
+    global _WORKER
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _WORKER = Worker(job)
+
+
+def run_chunk(paths: list[str]) -> list[FileOutcome]:
+    """Process-pool entry point."""
+    if _WORKER is None:
+        raise RuntimeError("scan worker used before init_worker")
+    return _WORKER.run(paths)

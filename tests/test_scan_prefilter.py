@@ -1,0 +1,144 @@
+"""The scan's token prefilter: what each rule declares, how files are picked, and that it never hides a finding."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from patchaudit.engine import Options, scan_tree
+from patchaudit.engine.common import Applicability, file_findings, parse
+from patchaudit.engine.prefilter import RuleTokens, TokenFilter, build_filter, choose_anchors
+from patchaudit.model import Finding
+from patchaudit.resources import rules_dir
+from patchaudit.ruleset import load_rules
+from patchaudit.ruleset.kinds import KINDS, Scope
+from patchaudit.ruleset.kinds.base import required_tokens
+from patchaudit.tree.base import BaseTree
+
+REPO = Path(__file__).resolve().parents[1]
+RULES = load_rules([rules_dir()])
+FILE_RULES = [rule for rule in RULES if KINDS[rule.kind].scope is Scope.FILE]
+BY_ID = RULES.by_id()
+
+
+def test_shipped_rules_declare_the_tokens_they_cannot_match_without() -> None:
+    declared = {rule.id: required_tokens(KINDS[rule.kind], rule) for rule in FILE_RULES}
+    assert declared == {
+        "PA0030": ("patchaudit:",),
+        "PA1001": ("PageBalloon",),
+        "PA1002": ("__SetPageBalloon",),
+        "PA1003": ("__ClearPageBalloon",),
+        "PA1004": ("PG_balloon",),
+        "PA1005": ("PAGE_BALLOON_MAPCOUNT_VALUE",),
+        "PA2001": ("pages_lock",),
+        "PA2002": ("balloon_dev_info", "balloon_page_device"),
+        "PA2003": ("balloon_page_insert",),
+        "PA2004": ("balloon_page_delete",),
+        "PA2005": ("balloon_page_finalize",),
+        "PA2006": ("__SetPageOffline",),
+        "PA2007": ("VMCOREINFO_NUMBER",),
+        "PA3001": ("/**",),
+        "PA3002": ("/**",),
+        "PA3003": ("/**",),
+        "PA3004": ("/**",),
+        "PA3005": ("@",),
+        "PA3006": ("@",),
+        "PA3007": ("@",),
+        "PA3101": ("Page", "PG_", "->"),
+        "PA3201": ("balloon_dev_info",),
+        "PA3202": ("balloon_dev_info",),
+    }
+
+
+def test_series_rules_need_no_file() -> None:
+    for rule in RULES:
+        if KINDS[rule.kind].scope is Scope.SERIES:
+            assert required_tokens(KINDS[rule.kind], rule) == ()
+
+
+def test_a_kind_that_declares_nothing_needs_every_file() -> None:
+    class Silent:
+        name = "silent"
+        scope = Scope.FILE
+
+    assert required_tokens(Silent(), BY_ID["PA1001"]) is None  # type: ignore[arg-type]
+    every = TokenFilter((RuleTokens("PA9999", None), RuleTokens("PA1001", (b"PageBalloon",))), ())
+    assert every.select(b"int x;\n") == ("PA9999",)
+    assert every.select(b"PageBalloon(p)") == ("PA9999", "PA1001")
+
+
+def test_anchors_are_few_long_substrings_that_cover_every_token() -> None:
+    tokens = {
+        b"balloon_dev_info", b"balloon_page_device", b"balloon_page_insert",
+        b"balloon_page_finalize", b"PageBalloon", b"__SetPageBalloon", b"pages_lock", b"->",
+    }  # fmt: skip
+    # "__SetPageBalloon" holds "PageBalloon"; the four balloon_ names share
+    # "balloon_"; short tokens stand for themselves.
+    assert choose_anchors(tokens) == (b"->", b"PageBalloon", b"balloon_", b"pages_lock")
+
+
+def test_balloon_packs_search_seven_anchors() -> None:
+    balloon = [rule for rule in FILE_RULES if rule.id.startswith(("PA1", "PA2"))]
+    assert build_filter(balloon).anchors == (
+        b"PAGE_BALLOON_MAPCOUNT_VALUE", b"PG_balloon", b"PageBalloon", b"VMCOREINFO_NUMBER",
+        b"__SetPageOffline", b"balloon_", b"pages_lock",
+    )  # fmt: skip
+
+
+def test_select_names_the_rules_whose_tokens_occur_in_rule_order() -> None:
+    chosen = build_filter([BY_ID["PA1001"], BY_ID["PA1002"], BY_ID["PA2001"], BY_ID["PA3001"]])
+    assert chosen.select(b"int x;\n") == ()
+    assert chosen.select(b"if (PageBalloon(page))\n") == ("PA1001",)
+    assert chosen.select(b"__SetPageBalloon(page);\n") == ("PA1001", "PA1002")
+    assert chosen.select(b"/**\n * f() - g\n */\nspin_lock(&b->pages_lock);\n") == (
+        "PA2001", "PA3001",
+    )  # fmt: skip
+    # Bytes, not words: a token inside a longer name still selects (the kind decides).
+    assert chosen.select(b"my_pages_lock_count++;\n") == ("PA2001",)
+
+
+def _fixture_files(rule_id: str) -> list[Path]:
+    folder = REPO / "tests" / "rules" / rule_id
+    return sorted(p for p in folder.rglob("*") if p.suffix in (".c", ".h"))
+
+
+@pytest.mark.parametrize("rule", FILE_RULES, ids=lambda rule: rule.id)
+def test_every_fixture_a_rule_reports_in_passes_its_prefilter(rule) -> None:  # type: ignore[no-untyped-def]
+    chosen = build_filter([rule])
+    marked = [p for p in _fixture_files(rule.id) if f"expect: {rule.id}" in p.read_text()]
+    assert marked, f"tests/rules/{rule.id}/ marks no expected line"
+    for path in marked:
+        assert chosen.select(path.read_bytes()) == (rule.id,), path
+
+
+def _unfiltered(root: Path) -> list[Finding]:
+    """The oracle: every rule on every file, no prefilter, no cache."""
+    base = BaseTree(root)
+    options = Options(all_rules=True)
+    applicability = Applicability(True)
+    statuses = {rule.id: applicability.status(rule, base.read) for rule in RULES}
+    found: list[Finding] = []
+    for path in base.iter_files():
+        data = base.read(path)
+        assert data is not None
+        found.extend(file_findings(FILE_RULES, statuses, parse(data, path, options), data,
+                                   None, None, base.read, options))
+    return sorted(found)
+
+
+@pytest.mark.parametrize("tree", ["tests/rules", "samples/tree"])
+def test_prefiltered_scan_reports_what_running_every_rule_everywhere_reports(tree: str) -> None:
+    report = scan_tree(BaseTree(REPO / tree), [], RULES, Options(all_rules=True))
+    oracle = _unfiltered(REPO / tree)
+    assert oracle, "the oracle must find something for the comparison to mean anything"
+    assert list(report.findings) == oracle
+
+
+def test_files_without_tokens_are_not_analysed(tmp_path: Path) -> None:
+    (tmp_path / "mm").mkdir()
+    (tmp_path / "mm" / "plain.c").write_text("int plain(int x)\n{\n\treturn x + 1;\n}\n")
+    (tmp_path / "mm" / "old.c").write_text("int old(struct page *p)\n{\n\treturn PageBalloon(p);\n}\n")
+    report = scan_tree(BaseTree(tmp_path), [], RULES, Options(all_rules=True))
+    assert report.files_analysed == 1
+    assert [(f.rule_id, f.file, f.line) for f in report.findings] == [("PA1001", "mm/old.c", 3)]
