@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from patchaudit.model import Finding, PatchSummary, RunReport, Status
+from patchaudit.report.highlight import Token, highlight_lines
 from patchaudit.report.text import rule_name, summary_line
 from patchaudit.resources import templates_dir
 
@@ -19,6 +20,11 @@ class PatchView:
     at_line: dict[tuple[str, str, int | None], list[Finding]]
     unplaced: list[Finding]  # findings of this patch with no diff line to sit on
     counts: dict[str, int]
+    # (file, hunk number) -> highlighted tokens of each line of that hunk
+    tokens: dict[tuple[str, int], list[list[Token]]]
+    new: int
+    fixed: int
+    preexisting: int
 
 
 def _environment() -> Environment:
@@ -57,7 +63,18 @@ def _patch_views(report: RunReport) -> list[PatchView]:
                 unplaced.append(finding)
         counts = Counter(f.severity.label for f in mine if f.status is Status.NEW)
         counts.update(f.status.value for f in mine if f.status is not Status.NEW)
-        views.append(PatchView(patch, dict(at_line), unplaced, dict(counts)))
+        tokens = {
+            (diff.path, number): highlight_lines(line.text for line in hunk.lines)
+            for diff in patch.files
+            for number, hunk in enumerate(diff.hunks)
+        }
+        statuses = Counter(f.status for f in mine)
+        views.append(
+            PatchView(
+                patch, dict(at_line), unplaced, dict(counts), tokens,
+                statuses[Status.NEW], statuses[Status.FIXED], statuses[Status.PREEXISTING],
+            )
+        )
     return views
 
 
