@@ -84,6 +84,8 @@ def test_sample_report_shows_findings_with_their_documentation(chromium: str, tm
     assert dom.count("PageOffline() indicates that the page is logically offline") >= 5
     # The documentation section: where rule texts were found, and the edit of
     # balloon_compaction.h's rule comment by patch 1 with its before/after text.
+    assert 'id="overview"' in dom and dom.count("next patch") == 7
+    assert '<span class="c-keyword">static</span>' in dom
     assert 'id="documentation"' in dom
     assert "Patch 1: the patch edits documentation that rules encode: PA2001" in dom
     assert "PA2002 text after the patch:" in dom
