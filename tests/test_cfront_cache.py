@@ -152,3 +152,37 @@ def test_diagnostics_survive_the_cache(tmp_path: Path) -> None:
         == first.issues
         == (ir.ParseIssue("not valid UTF-8 (first bad byte at offset 6); parsed anyway"),)
     )
+
+
+def test_parse_tree_limits_become_a_per_file_issue(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import patchaudit.cfront as cfront
+    from patchaudit.errors import InputError
+
+    def too_slow(data: bytes) -> None:
+        raise InputError("<input>", "parsing took longer than the 10 s limit")
+
+    monkeypatch.setattr(cfront, "parse_tree", too_slow)
+    ir = cfront.parse_c(b"int x;\n", "slow.c")
+    assert [issue.message for issue in ir.issues] == ["parsing took longer than the 10 s limit"]
+    assert ir.functions == ()
+
+
+def test_parse_report_warm_run_reads_summaries_without_parsing(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import patchaudit.cfront.report as report_module
+    from patchaudit.cfront.cache import ParseCache
+
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    (tree / "a.c").write_text("int f(void)\n{\n\treturn 0;\n}\n")
+    (tree / "b.c").write_text("int g(void)\n{\n\treturn 1 +;\n}\n")
+    cache = ParseCache(tmp_path / "cache")
+    cold = report_module.parse_report(tree, cache=cache)
+
+    def no_parsing(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise AssertionError("a warm run must not parse")
+
+    monkeypatch.setattr(report_module, "parse_c", no_parsing)
+    warm = report_module.parse_report(tree, cache=cache)
+    for key in ("files", "bytes", "functions", "functions_with_errors", "top_error_constructs"):
+        assert warm[key] == cold[key]
+    assert cold["functions"] == 2 and cold["functions_with_errors"] == 1

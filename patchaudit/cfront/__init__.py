@@ -12,6 +12,7 @@ from patchaudit.cfront.cache import ParseCache
 from patchaudit.cfront.ir import FileIR, ParseIssue
 from patchaudit.cfront.lower import line_count, lower_tree
 from patchaudit.cfront.parser import parse_tree
+from patchaudit.errors import InputError
 
 __all__ = ["FRONTEND_VERSION", "MAX_FILE_SIZE", "FileIR", "ParseCache", "digest", "parse_c"]
 
@@ -108,6 +109,9 @@ def parse_c(
         # The explicit depth limit should make this unreachable; a file must
         # still never stop a run.
         return _skipped(data, path, key, "too deeply nested to lower")
+    except InputError as exc:
+        # parse_tree's own limits (time, size): a per-file issue, not a stop.
+        return _skipped(data, path, key, exc.problem)
     if issues:
         ir = replace(ir, issues=tuple(issues) + ir.issues)
     if cache is not None:

@@ -130,3 +130,37 @@ class ParseCache:
                 os.unlink(temp)
             except OSError:
                 pass
+
+    # Small derived records keyed by the same content digest (a parse-report
+    # summary, ...): reading one is far cheaper than rebuilding a whole IR.
+
+    def note_path(self, namespace: str, digest: str) -> Path:
+        return self.directory / "notes" / namespace / digest[:2] / digest
+
+    def get_note(self, namespace: str, digest: str) -> bytes | None:
+        """The payload stored by ``put_note``, or None when missing or damaged."""
+        try:
+            raw = self.note_path(namespace, digest).read_bytes()
+        except OSError:
+            return None
+        payload = raw[_HEADER:]
+        if not raw.startswith(_MAGIC) or _checksum(payload) != raw[len(_MAGIC) : _HEADER]:
+            return None
+        return payload
+
+    def put_note(self, namespace: str, digest: str, payload: bytes) -> None:
+        target = self.note_path(namespace, digest)
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            fd, temp = tempfile.mkstemp(prefix=".tmp-", dir=target.parent)
+        except OSError:
+            return
+        try:
+            with os.fdopen(fd, "wb") as out:
+                out.write(_MAGIC + _checksum(payload) + payload)
+            os.replace(temp, target)
+        except OSError:
+            try:
+                os.unlink(temp)
+            except OSError:
+                pass

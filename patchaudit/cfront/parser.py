@@ -1,4 +1,4 @@
-"""tree-sitter parsing of C bytes; the only module besides lower.py that touches tree_sitter."""
+"""tree-sitter parsing of C bytes after kernel-aware masking, and descriptions of the errors left."""
 
 from __future__ import annotations
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import time
 from collections import Counter
@@ -10,7 +11,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from patchaudit.cfront import parse_c
+from patchaudit.cfront import digest, parse_c
 from patchaudit.cfront.cache import ParseCache
 from patchaudit.errors import InputError
 
@@ -19,6 +20,7 @@ TOP_CONSTRUCTS = 20
 # Files per task handed to a worker process: large enough to amortise the
 # inter-process traffic, small enough to balance a few huge files.
 CHUNK_FILES = 16
+_NOTE = "parse-report-v1"  # the summary record's namespace in the parse cache
 
 
 @dataclass(frozen=True)
@@ -68,11 +70,21 @@ def file_stats(root: Path, rel: str, cache: ParseCache | None) -> FileStats:
         data = (root / rel).read_bytes()
     except OSError as exc:
         return FileStats(rel, 0, 0, 0, (), (f"cannot read: {exc.strerror or exc}",))
+    key = digest(data)
+    if cache is not None:
+        # A warm re-run reads this small summary instead of rebuilding the IR.
+        note = cache.get_note(_NOTE, key)
+        if note is not None:
+            try:
+                size, functions, with_errors, constructs, issues = json.loads(note)
+                return FileStats(rel, size, functions, with_errors, tuple(constructs), tuple(issues))
+            except (ValueError, TypeError):
+                pass  # a damaged note is a miss
     try:
         ir = parse_c(data, rel, cache=cache)
     except InputError as exc:
         return FileStats(rel, len(data), 0, 0, (), (exc.problem,))
-    return FileStats(
+    stats = FileStats(
         rel,
         len(data),
         len(ir.functions),
@@ -80,6 +92,11 @@ def file_stats(root: Path, rel: str, cache: ParseCache | None) -> FileStats:
         ir.error_constructs,
         tuple(issue.message for issue in ir.issues),
     )
+    if cache is not None:
+        record = [stats.size, stats.functions, stats.functions_with_errors,
+                  list(stats.constructs), list(stats.issues)]
+        cache.put_note(_NOTE, key, json.dumps(record).encode("utf-8", "surrogateescape"))
+    return stats
 
 
 def _chunk_stats(root: str, rels: list[str], cache_dir: str | None) -> list[FileStats]:
