@@ -28,7 +28,7 @@ exit status:
   with --exit-style nipa: 0 clean, 250 warnings only, 1 errors, 2 input error
 
 environment:
-  PATCHAUDIT_CACHE_DIR  where parsed C is cached (default: $XDG_CACHE_HOME/patchaudit)
+  PATCHAUDIT_CACHE_DIR  where parsed C is cached (default: $XDG_CACHE_HOME/patchaudit/parse)
 """
 
 FAIL_ON = ("error", "warning", "note", "never")
