@@ -40,7 +40,7 @@ class DocBlock:
     name: str  # the documented identifier ("" for an overview)
     name_line: int
     params: tuple[DocParam, ...]
-    has_return: bool  # a non-empty "Return:" / "Returns:" / "@return:" section
+    has_return: bool  # a "Return:" / "Returns:" / "@return:" section heading, even empty
     start_line: int
     end_line: int
 
@@ -102,7 +102,7 @@ def _name_of(line: str) -> tuple[DocKind, str] | None:
 
 
 def _sections(lines: list[str], first: int, start_line: int) -> tuple[tuple[DocParam, ...], bool]:
-    """The ``@param`` lines and whether a non-empty Return section exists, from line index ``first``."""
+    """The ``@param`` lines and whether a Return section heading exists, from line index ``first``."""
     params: list[DocParam] = []
     has_return = False
     in_return = False
@@ -115,7 +115,9 @@ def _sections(lines: list[str], first: int, start_line: int) -> tuple[tuple[DocP
             title = heading.group(1)
             inline = (heading.group(2) or "").lstrip(" ")
             in_return = title.lower() in ("return", "returns", "@return")
-            if in_return and inline:
+            if in_return:
+                # scripts/kernel-doc (6.12) counts the heading itself: an empty
+                # "Return:" gets no warning from it, so none from us either.
                 has_return = True
             elif title.startswith("@") and title.lower() != "@return":
                 key = _PARAM_KEY_RE.match(title)
