@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import gc
 import io
+import os
+import pty
 import shutil
 import subprocess
 import sys
@@ -38,7 +41,7 @@ def big_tree(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_the_report_does_not_depend_on_the_number_of_processes(big_tree: Path) -> None:
     base = BaseTree(big_tree)
-    assert len(list(base.iter_files())) > 3 * CHUNK_FILES
+    assert len(list(base.iter_files())) > 2 * CHUNK_FILES  # several chunks, both workers busy
     one = scan_tree(base, [], RULES, Options(all_rules=True), jobs=1)
     two = scan_tree(base, [], RULES, Options(all_rules=True), jobs=2)
     assert one.findings, "a report without findings would prove nothing"
@@ -53,7 +56,10 @@ def test_progress_is_reported_up_to_the_last_file(big_tree: Path) -> None:
     total = len(list(BaseTree(big_tree).iter_files()))
     done = [state.files_done for state in seen]
     assert done == sorted(done) and done[-1] == total
-    assert all(state.files_total == total for state in seen)
+    # The total grows while the walk still lists files; it ends at the tree's size.
+    totals = [state.files_total for state in seen]
+    assert totals == sorted(totals) and totals[-1] == total
+    assert all(state.files_done <= state.files_total for state in seen)
     last = seen[-1]
     assert (last.analysed, last.reused, last.findings) == (
         report.files_analysed, 0, len(report.findings),
@@ -143,7 +149,7 @@ def test_a_file_that_takes_too_long_is_skipped_and_the_scan_goes_on(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     base = _tree(tmp_path, {"mm/slow.c": MATCHING, "mm/fast.c": MATCHING})
-    real_parse = work_module.parse
+    real_parse = work_module.parse  # type: ignore[attr-defined]
 
     def slow_parse(data, path, options):  # type: ignore[no-untyped-def]
         if path == "mm/slow.c":
@@ -156,3 +162,62 @@ def test_a_file_that_takes_too_long_is_skipped_and_the_scan_goes_on(
     assert time.monotonic() - started < 4
     assert report.file_issues == (FileIssue("mm/slow.c", "analysis took longer than 0.3 s"),)
     assert [(f.rule_id, f.file) for f in report.findings] == [("PA1001", "mm/fast.c")]
+
+
+def test_cli_draws_progress_when_stderr_is_a_terminal(big_tree: Path) -> None:
+    leader, follower = pty.openpty()
+    try:
+        result = subprocess.run(
+            [sys.executable, "-m", "patchaudit", "scan", str(big_tree), "-j", "2",
+             "--all-rules", "--no-cache", "-f", "terse"],
+            stdout=subprocess.PIPE, stderr=follower, cwd=REPO, check=False, text=True,
+        )  # fmt: skip
+        os.close(follower)
+        drawn = b""
+        while True:
+            try:
+                chunk = os.read(leader, 65536)
+            except OSError:  # the terminal's other end is closed: all read
+                break
+            if not chunk:
+                break
+            drawn += chunk
+    finally:
+        os.close(leader)
+    assert result.returncode == 1
+    total = len(list(BaseTree(big_tree).iter_files()))
+    text = drawn.decode()
+    assert f"scan: {total}/{total} files (100%)" in text
+    assert text.endswith("\r")  # erased at the end: nothing left on the terminal
+
+
+def test_cli_lists_files_over_the_size_limit(tmp_path: Path) -> None:
+    _tree(tmp_path, {"mm/big.c": PADDING + MATCHING})
+    result = subprocess.run(
+        [sys.executable, "-m", "patchaudit", "scan", str(tmp_path), "--all-rules", "--no-cache",
+         "--max-file-size", "1000", "--file-time-limit", "5"],
+        capture_output=True, text=True, cwd=REPO, check=False,
+    )  # fmt: skip
+    size = len(PADDING + MATCHING)
+    assert result.returncode == 0, result.stderr
+    assert f"mm/big.c: skipped: {size} bytes, over the 1000-byte analysis limit" in result.stdout
+
+
+def test_workers_collect_cycles_even_while_the_parent_pauses_the_collector(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The parent pauses the cyclic collector while it gathers results; the
+    # analyses make reference cycles, so the worker (in-process at -j 1)
+    # must run with it on.
+    base = _tree(tmp_path, {"mm/a.c": MATCHING})
+    seen: list[bool] = []
+    real_parse = work_module.parse  # type: ignore[attr-defined]
+
+    def watching(data, path, options):  # type: ignore[no-untyped-def]
+        seen.append(gc.isenabled())
+        return real_parse(data, path, options)
+
+    monkeypatch.setattr(work_module, "parse", watching)
+    scan_tree(base, [], RULES, Options(all_rules=True))
+    assert seen == [True]
+    assert gc.isenabled()

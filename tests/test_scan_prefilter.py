@@ -13,7 +13,12 @@ from patchaudit.model import Finding
 from patchaudit.resources import rules_dir
 from patchaudit.ruleset import load_rules
 from patchaudit.ruleset.kinds import KINDS, Scope
-from patchaudit.ruleset.kinds.base import required_tokens
+from patchaudit.ruleset.kinds.base import required_tokens, whole_identifiers
+from patchaudit.ruleset.kinds.bytescan import (
+    KERNEL_DOC_OPENING,
+    PLAIN_PARAM_LINE,
+    comments_contain,
+)
 from patchaudit.tree.base import BaseTree
 
 REPO = Path(__file__).resolve().parents[1]
@@ -90,12 +95,17 @@ def test_select_names_the_rules_whose_tokens_occur_in_rule_order() -> None:
     chosen = build_filter([BY_ID["PA1001"], BY_ID["PA1002"], BY_ID["PA2001"], BY_ID["PA3001"]])
     assert chosen.select(b"int x;\n") == ()
     assert chosen.select(b"if (PageBalloon(page))\n") == ("PA1001",)
-    assert chosen.select(b"__SetPageBalloon(page);\n") == ("PA1001", "PA1002")
     assert chosen.select(b"/**\n * f() - g\n */\nspin_lock(&b->pages_lock);\n") == (
         "PA2001", "PA3001",
     )  # fmt: skip
-    # Bytes, not words: a token inside a longer name still selects (the kind decides).
-    assert chosen.select(b"my_pages_lock_count++;\n") == ("PA2001",)
+    # These kinds compare whole identifiers, and so does their prefilter.
+    assert chosen.select(b"__SetPageBalloon(page);\n") == ("PA1002",)
+    assert chosen.select(b"spin_lock(&kvm->arch.tdp_mmu_pages_lock);\n") == ()
+    assert chosen.select(b"x = pages_lock2 + $pages_lock;\n") == ()
+    # A non-ASCII neighbour is let through: the front end decides.
+    assert chosen.select("y = \u00e9pages_lock;\n".encode()) == ("PA2001",)
+    # "/**" counts only as the opening line of a kernel-doc comment.
+    assert chosen.select(b"/** one-line */\n") == ()
 
 
 def _fixture_files(rule_id: str) -> list[Path]:
@@ -142,3 +152,50 @@ def test_files_without_tokens_are_not_analysed(tmp_path: Path) -> None:
     report = scan_tree(BaseTree(tmp_path), [], RULES, Options(all_rules=True))
     assert report.files_analysed == 1
     assert [(f.rule_id, f.file, f.line) for f in report.findings] == [("PA1001", "mm/old.c", 3)]
+
+
+@pytest.mark.parametrize(
+    ("text", "inside"),
+    [
+        (b"x = a->b; /* nothing here */\n", False),
+        (b"/* takes a->lock */\n", True),
+        (b"// takes a->lock\n", True),
+        (b"// first line \\\n   continued a->lock\n", True),
+        (b'p = "http://x"; /* see\n * dev->lock\n */\n', True),
+        (b'p = "/*"; q->r = 1; /* x */\n', True),  # a string makes a span longer, never shorter
+        (b"/* PageReserved */\n", True),
+        (b"if (PageReserved(p)) /* no flag named here */\n", False),
+        (b"/* unterminated a->b", True),
+    ],
+)
+def test_comment_test_sees_every_comment(text: bytes, inside: bool) -> None:
+    assert comments_contain(text, (b"->", b"PG_", b"Page")) is inside
+
+
+def test_doc_block_patterns_follow_the_unicode_spacing_of_the_block_reader() -> None:
+    assert KERNEL_DOC_OPENING.search(b"/**  \n * f() - g\n */") is not None
+    assert KERNEL_DOC_OPENING.search("/**\u00a0\n * f() - g\n */".encode()) is not None
+    assert KERNEL_DOC_OPENING.search(b"/**/\n/** f() - g */\n") is None
+    assert PLAIN_PARAM_LINE.search(b"/*\n * f() - g\n * @x: y\n */") is not None
+    assert PLAIN_PARAM_LINE.search("\t*\u2003@x: y\n".encode()) is not None
+    assert PLAIN_PARAM_LINE.search(b" * Author: A Dev <a@example.org>\n") is None
+
+
+def test_kinds_that_compare_identifiers_want_their_tokens_whole() -> None:
+    whole = sorted(name for name, kind in KINDS.items() if whole_identifiers(kind))
+    assert whole == [
+        "caller-contract", "companion-call", "field-claim", "lock-order", "must-hold",
+        "paired-state", "removed-api",
+    ]  # fmt: skip
+
+
+def test_one_line_comments_count_only_where_structs_could_hold_them() -> None:
+    register_table = b"//SOME_REG__PageTableBase_MASK\n#define SOME_REG__PAGE_BASE 0x0\n"
+    assert comments_contain(register_table, (b"Page",), line_comments=False) is False
+    assert comments_contain(register_table, (b"Page",)) is True
+    continued = b"// PageReserved pages \\\n   stay here\nint x;\n"
+    assert comments_contain(continued, (b"Page",), line_comments=False) is True
+    stale = BY_ID["PA3101"]
+    assert build_filter([stale]).select(register_table) == ()
+    member = b"struct pool {\n\tstruct list_head pages;\t// all PageReserved\n};\n"
+    assert build_filter([stale]).select(member) == ("PA3101",)

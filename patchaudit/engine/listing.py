@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 from patchaudit.engine.common import C_SUFFIXES
 from patchaudit.errors import InputError
@@ -27,8 +27,15 @@ def list_c_files(base: BaseTree, paths: Sequence[str] = ()) -> list[str]:
     """
     if paths:
         return list(base.iter_files(paths, C_SUFFIXES))
+    return sorted(walk_c_files(base))
+
+
+def walk_c_files(base: BaseTree) -> Iterator[str]:
+    """The .c/.h files of the whole tree as list_c_files finds them, unsorted, as the walk goes.
+
+    A cold scan hands files to its workers while the walk is still going.
+    """
     root = str(base.root)
-    found: list[str] = []
     pending = [""]
     while pending:
         rel = pending.pop()
@@ -49,9 +56,7 @@ def list_c_files(base: BaseTree, paths: Sequence[str] = ()) -> list[str]:
                 and (_plain(name) or path_problem(name) is None)
                 and _listable(root, entry)
             ):
-                found.append(child)
-    found.sort()
-    return found
+                yield child
 
 
 def _listable(root: str, entry: os.DirEntry[str]) -> bool:

@@ -5,30 +5,31 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 
-from patchaudit.engine.work import FileOutcome, ScanJob, Worker, init_worker, run_chunk
+from patchaudit.engine.work import ChunkResult, ScanJob, Worker, init_worker, run_chunk
 
 # Chunks queued per worker: enough that a worker never waits for the parent,
 # few enough that memory is bounded by the work in flight, not by the tree.
 IN_FLIGHT_PER_JOB = 3
 
-Deliver = Callable[[list[FileOutcome]], None]
+Deliver = Callable[[ChunkResult], None]
 
 
 def dispatch(job: ScanJob, chunks: Iterable[list[str]], jobs: int, deliver: Deliver) -> None:
-    """Scan every chunk (in this process when ``jobs`` is 1) and pass each chunk's outcomes to ``deliver``.
+    """Scan every chunk (in this process when ``jobs`` is 1) and pass each chunk's result to ``deliver``.
 
     Outcomes arrive in completion order; callers that need a stable order
     sort them (scan orders by path). ``chunks`` is consumed lazily, so the
     parent can produce chunks (and reuse cached files) while workers run.
     """
     if jobs <= 1:
-        worker = Worker(job)
+        worker = None  # made for the first chunk: a warm scan may have none
         for chunk in chunks:
+            worker = worker or Worker(job)
             deliver(worker.run(chunk))
         return
     pool = ProcessPoolExecutor(max_workers=jobs, initializer=init_worker, initargs=(job,))
     try:
-        pending: set[Future[list[FileOutcome]]] = set()
+        pending: set[Future[ChunkResult]] = set()
         for chunk in chunks:
             pending.add(pool.submit(run_chunk, chunk))
             while len(pending) >= IN_FLIGHT_PER_JOB * jobs:
@@ -41,8 +42,8 @@ def dispatch(job: ScanJob, chunks: Iterable[list[str]], jobs: int, deliver: Deli
 
 
 def _drain(
-    pending: set[Future[list[FileOutcome]]], deliver: Deliver
-) -> set[Future[list[FileOutcome]]]:
+    pending: set[Future[ChunkResult]], deliver: Deliver
+) -> set[Future[ChunkResult]]:
     done, still = wait(pending, return_when=FIRST_COMPLETED)
     for future in done:
         deliver(future.result())

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 from patchaudit.ruleset import Rule
 from patchaudit.ruleset.kinds import KINDS
-from patchaudit.ruleset.kinds.base import required_tokens
+from patchaudit.ruleset.kinds.base import (
+    ByteCheckKind,
+    may_match,
+    required_tokens,
+    whole_identifiers,
+)
 
 # Anchors shorter than this hit too many files by accident ("_page_", "alloc"):
 # a longer shared substring ("balloon_") stays rare and still stands for many tokens.
@@ -18,6 +25,10 @@ MIN_ANCHOR = 8
 class RuleTokens:
     rule_id: str
     tokens: tuple[bytes, ...] | None  # None: every file
+    whole: bool = False  # tokens count only as whole identifiers
+    # The rule, when its kind has a finer byte test (may_match) for files
+    # that hold a token: "->" is in nearly every file, "->" in a comment is not.
+    refine: Rule | None = None
 
 
 @dataclass(frozen=True)
@@ -43,10 +54,18 @@ class TokenFilter:
         if not self.every_file and not any(anchor in data for anchor in self.anchors):
             return ()
         present: dict[bytes, bool] = {}
+        refined: dict[tuple[str, object], bool] = {}
         chosen = []
         for entry in self.rules:
-            if entry.tokens is None or any(_has(data, token, present) for token in entry.tokens):
-                chosen.append(entry.rule_id)
+            if entry.tokens is not None and not any(
+                _has(data, token, present) for token in entry.tokens
+            ):
+                continue
+            if entry.whole and entry.tokens and _identifiers(entry.tokens).search(data) is None:
+                continue
+            if entry.refine is not None and not _refined(data, entry.refine, refined):
+                continue
+            chosen.append(entry.rule_id)
         return tuple(chosen)
 
 
@@ -57,13 +76,38 @@ def _has(data: bytes, token: bytes, memo: dict[bytes, bool]) -> bool:
     return found
 
 
+@lru_cache(maxsize=256)
+def _identifiers(tokens: tuple[bytes, ...]) -> re.Pattern[bytes]:
+    # Not next to an ASCII identifier character; a non-ASCII byte counts as a
+    # boundary, which can only let more files through (the front end would
+    # read "épages_lock" as one identifier).
+    names = b"|".join(re.escape(token) for token in tokens)
+    return re.compile(rb"(?<![A-Za-z0-9_$])(?:" + names + rb")(?![A-Za-z0-9_$])")
+
+
+def _refined(data: bytes, rule: Rule, memo: dict[tuple[str, object], bool]) -> bool:
+    # Rules of one kind with equal parameters (PA3001-PA3004) share one test.
+    key = (rule.kind, rule.params)
+    found = memo.get(key)
+    if found is None:
+        found = memo[key] = may_match(KINDS[rule.kind], rule, data)
+    return found
+
+
 def build_filter(rules: Iterable[Rule]) -> TokenFilter:
     """The filter for ``rules`` (the applicable file-scope rules of a scan)."""
     entries = []
     for rule in rules:
-        tokens = required_tokens(KINDS[rule.kind], rule)
-        encoded = None if tokens is None else _minimal({t.encode("utf-8") for t in tokens if t})
-        entries.append(RuleTokens(rule.id, encoded))
+        kind = KINDS[rule.kind]
+        tokens = required_tokens(kind, rule)
+        whole = whole_identifiers(kind)
+        encoded = None
+        if tokens is not None:
+            unique = {t.encode("utf-8") for t in tokens if t}
+            # "__SetPageBalloon" holds "PageBalloon" as bytes, not as a whole identifier.
+            encoded = tuple(sorted(unique)) if whole else _minimal(unique)
+        refine = rule if isinstance(kind, ByteCheckKind) else None
+        entries.append(RuleTokens(rule.id, encoded, whole, refine))
     every = {t for entry in entries if entry.tokens is not None for t in entry.tokens}
     return TokenFilter(tuple(entries), choose_anchors(every))
 

@@ -14,6 +14,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from patchaudit import __version__
+from patchaudit.cfront.lower_ctx import paused_gc
 from patchaudit.model import FileIssue, Finding
 from patchaudit.ruleset import Rule
 from patchaudit.ruleset.anchor import RuleStatus
@@ -120,7 +121,8 @@ class ResultCache:
         if hashlib.blake2b(payload, digest_size=_CHECKSUM).digest() != raw[len(_MAGIC) : _HEADER]:
             return None
         try:
-            value = pickle.loads(zlib.decompress(payload))
+            with paused_gc():  # findings form no reference cycles
+                value = pickle.loads(zlib.decompress(payload))
         except Exception:  # noqa: BLE001 - any failure to load a checked entry is a miss
             return None
         return value if isinstance(value, FileResult) else None

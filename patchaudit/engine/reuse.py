@@ -7,10 +7,8 @@ from dataclasses import dataclass, field
 
 from patchaudit.engine.common import C_SUFFIXES
 from patchaudit.engine.index import IndexEntry, Stamp, stamp_of
-from patchaudit.engine.results import FileResult, ResultCache, result_key
-from patchaudit.engine.work import FileOutcome
-
-_EMPTY = FileResult((), (), ())
+from patchaudit.engine.results import ResultCache, result_key
+from patchaudit.engine.work import EMPTY, FileOutcome
 
 
 @dataclass
@@ -51,7 +49,7 @@ class Reuse:
         for dep_path, dep_stamp in deps:
             if self.stamp(dep_path) != dep_stamp:
                 return None
-        result = _EMPTY
+        result = EMPTY
         if has_results:
             found = self.results.get(result_key(self.pack, path, digest))
             if found is None:

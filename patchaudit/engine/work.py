@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import signal
 import stat
@@ -67,6 +68,21 @@ class FileOutcome:
     reused: bool = False  # from the result cache
 
 
+# One shared empty result: the pickle of a chunk then holds it once.
+EMPTY = FileResult((), (), ())
+
+
+# A file no rule can match, as a worker reports it: its path and stamp
+# (None: not to be indexed). Plain tuples: there are 60,000 of them a scan.
+Quiet = tuple[str, "Stamp | None"]
+
+
+@dataclass(frozen=True)
+class ChunkResult:
+    quiet: tuple[Quiet, ...]
+    outcomes: tuple[FileOutcome, ...]  # files some rule ran on, and skipped files
+
+
 class FileTimeout(Exception):
     """Raised by the interval timer when one file takes longer than its limit."""
 
@@ -90,6 +106,25 @@ def time_limit(seconds: float) -> Iterator[None]:
         signal.signal(signal.SIGALRM, previous)
 
 
+class OverLimit(InputError):
+    """A file larger than a limit: skipped the same way every time until it changes."""
+
+    def __init__(self, source: str, problem: str, info: os.stat_result) -> None:
+        super().__init__(source, problem)
+        self.info = info
+
+
+@contextmanager
+def _collecting() -> Iterator[None]:
+    was_enabled = gc.isenabled()
+    gc.enable()
+    try:
+        yield
+    finally:
+        if not was_enabled:
+            gc.disable()
+
+
 def read_listed(root: str, path: str, limit: int) -> tuple[bytes, os.stat_result]:
     """A file the tree listing found, read with one open: the listing already checked the path.
 
@@ -97,9 +132,8 @@ def read_listed(root: str, path: str, limit: int) -> tuple[bytes, os.stat_result
     more than the read itself over 60,000 files; listed paths were produced
     by a walk that never follows a directory symlink.
     """
-    full = os.path.join(root, path)
     try:
-        fd = os.open(full, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+        fd = os.open(f"{root}/{path}", os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
     except OSError as exc:
         raise InputError(path, f"cannot read: {exc.strerror or exc}") from None
     try:
@@ -107,16 +141,17 @@ def read_listed(root: str, path: str, limit: int) -> tuple[bytes, os.stat_result
         if not stat.S_ISREG(info.st_mode):
             raise InputError(path, "is not a regular file")
         if info.st_size > limit:
-            raise InputError(path, f"file is {info.st_size} bytes, over the {limit}-byte read limit")
-        chunks = []
-        remaining = info.st_size + 1  # one byte more shows a file that grew meanwhile
-        while remaining > 0:
-            chunk = os.read(fd, remaining)
-            if not chunk:
-                break
-            chunks.append(chunk)
-            remaining -= len(chunk)
-        data = b"".join(chunks)
+            raise OverLimit(
+                path, f"file is {info.st_size} bytes, over the {limit}-byte read limit", info
+            )
+        # One byte more than the size: a short read is the end of the file, a
+        # full one means it grew meanwhile and the rest is read as well.
+        data = os.read(fd, info.st_size + 1)
+        if len(data) > info.st_size:
+            chunks = [data]
+            while chunk := os.read(fd, 1 << 20):
+                chunks.append(chunk)
+            data = b"".join(chunks)
     except OSError as exc:
         raise InputError(path, f"cannot read: {exc.strerror or exc}") from None
     finally:
@@ -154,22 +189,45 @@ class Worker:
         self.options = Options(job.all_rules, cache)
         self.results = ResultCache(Path(job.result_cache)) if job.result_cache is not None else None
 
-    def run(self, paths: list[str]) -> list[FileOutcome]:
-        return [self.one(path) for path in paths]
+    def run(self, paths: list[str]) -> ChunkResult:
+        # The parent pauses the cyclic collector while it gathers results;
+        # parsing and analysing do make cycles, so a worker collects them.
+        with _collecting():
+            return self._run(paths)
 
-    def one(self, path: str) -> FileOutcome:
+    def _run(self, paths: list[str]) -> ChunkResult:
         job = self.job
-        try:
-            data, info = read_listed(job.root, path, job.read_limit)
-        except InputError as exc:
-            return _skipped(path, exc.problem)
-        stamp = trusted(info)
-        chosen = job.token_filter.select(data)
-        if not chosen:
-            return FileOutcome(path, stamp, False, "", FileResult((), (), ()))
+        select = job.token_filter.select
+        quiet: list[Quiet] = []
+        outcomes: list[FileOutcome] = []
+        # The common case, a file no rule can match, stays on this short path:
+        # over 60,000 files its cost is the scan's cost.
+        for path in paths:
+            try:
+                data, info = read_listed(job.root, path, job.read_limit)
+            except OverLimit as exc:
+                outcomes.append(self._over_limit(path, exc.problem, trusted(exc.info),
+                                                 exc.info.st_size))
+                continue
+            except InputError as exc:
+                outcomes.append(_skipped(path, exc.problem))
+                continue
+            chosen = select(data)
+            if chosen:
+                outcomes.append(self.one(path, data, trusted(info), chosen))
+            else:
+                quiet.append((path, trusted(info)))
+        return ChunkResult(tuple(quiet), tuple(outcomes))
+
+    def one(self, path: str, data: bytes, stamp: Stamp | None, chosen: tuple[str, ...]) -> FileOutcome:
+        """Results for a file the prefilter let through: from the result cache, or analysed now."""
+        job = self.job
         if len(data) > job.limits.max_file_size:
-            return _skipped(
-                path, f"{len(data)} bytes, over the {job.limits.max_file_size}-byte analysis limit"
+            return self._over_limit(
+                path,
+                f"{len(data)} bytes, over the {job.limits.max_file_size}-byte analysis limit",
+                stamp,
+                len(data),
             )
         digest = content_digest(data)
         key = result_key(job.pack, path, digest)
@@ -201,6 +259,16 @@ class Worker:
         stamps = self._dep_stamps(result)
         return FileOutcome(path, stamp if stamps is not None else None, True, digest, result,
                            stamps or ())
+
+    def _over_limit(self, path: str, problem: str, stamp: Stamp | None, size: int) -> FileOutcome:
+        """A size skip: cached like a result (the limits are part of the pack key), so indexed."""
+        result = FileResult((), (FileIssue(path, problem),), ())
+        digest = f"size={size}"
+        if self.results is None:
+            stamp = None
+        else:
+            self.results.put(result_key(self.job.pack, path, digest), result)
+        return FileOutcome(path, stamp, False, digest, result)
 
     def _still_valid(self, cached: FileResult) -> bool:
         """Whether every file the cached analysis read is still as it was."""
@@ -235,7 +303,8 @@ class Worker:
 
 
 def _skipped(path: str, problem: str) -> FileOutcome:
-    # Not indexed (stamp None): a skipped file is tried again next time.
+    # Not indexed (stamp None): a file that could not be read or took too
+    # long may fare better next time.
     return FileOutcome(path, None, False, "", FileResult((), (FileIssue(path, problem),), ()))
 
 
@@ -249,7 +318,7 @@ def init_worker(job: ScanJob) -> None:
     _WORKER = Worker(job)
 
 
-def run_chunk(paths: list[str]) -> list[FileOutcome]:
+def run_chunk(paths: list[str]) -> ChunkResult:
     """Process-pool entry point."""
     if _WORKER is None:
         raise RuntimeError("scan worker used before init_worker")

@@ -91,8 +91,33 @@ class TokenKind(Protocol):
         Judged on one tree state, as ``scan`` sees it: ``scan`` never parses a
         file that contains none of them. None means any file may match; an
         empty tuple that no file can. Kinds without this method count as None.
+        A kind whose class sets ``whole_identifiers = True`` matches its
+        tokens as whole C identifiers (tdp_mmu_pages_lock is not pages_lock).
         """
         ...
+
+
+@runtime_checkable
+class ByteCheckKind(Protocol):
+    def may_match(self, rule: Rule, data: bytes) -> bool:
+        """A finer test on the raw bytes of a file that holds one of the tokens (see bytescan.py).
+
+        False only when ``rule`` cannot report anything in the file; ``scan``
+        then does not parse it.
+        """
+        ...
+
+
+def may_match(kind: RuleKind, rule: Rule, data: bytes) -> bool:
+    """Whether ``rule`` may report in ``data`` by its kind's byte test (True without one)."""
+    if isinstance(kind, ByteCheckKind):
+        return kind.may_match(rule, data)
+    return True
+
+
+def whole_identifiers(kind: RuleKind) -> bool:
+    """Whether the kind's tokens count only as whole identifiers (see TokenKind)."""
+    return bool(getattr(kind, "whole_identifiers", False))
 
 
 def required_tokens(kind: RuleKind, rule: Rule) -> tuple[str, ...] | None:

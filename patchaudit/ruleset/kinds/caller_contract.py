@@ -25,6 +25,8 @@ class CallerContractParams:
 class CallerContractKind:
     name = "caller-contract"
     scope = Scope.FILE
+    # Its tokens are names it compares whole (ident.name == token): scan wants them whole too.
+    whole_identifiers = True
 
     def parse_params(self, raw: Mapping[str, Any], where: str) -> CallerContractParams:
         reject_unknown(raw, {"function", "requires"}, where)

@@ -29,6 +29,8 @@ class CompanionCallParams:
 class CompanionCallKind:
     name = "companion-call"
     scope = Scope.FILE
+    # Its tokens are names it compares whole (ident.name == token): scan wants them whole too.
+    whole_identifiers = True
 
     def parse_params(self, raw: Mapping[str, Any], where: str) -> CompanionCallParams:
         reject_unknown(raw, {"callee", "present", "requires", "accepted", "only_if_named"}, where)

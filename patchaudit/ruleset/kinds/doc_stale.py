@@ -24,6 +24,7 @@ from patchaudit.ruleset.kinds.base import (
     Scope,
     reject_unknown,
 )
+from patchaudit.ruleset.kinds.bytescan import comments_contain
 from patchaudit.ruleset.model import Rule
 
 
@@ -72,6 +73,15 @@ class DocStaleKind:
         # PG_private) and var->member mentions are judged (analyses/docs/stale.py).
         # Across a patch (check) any mention can be: check does not prefilter.
         return ("Page", "PG_", "->")
+
+    def may_match(self, rule: Rule, data: bytes) -> bool:
+        # Mentions come from interface comments only ("->" in code, in nearly
+        # every file, does not count). A one-line "//" comment is neither a
+        # doc block nor a header's top comment: it counts only as a struct
+        # member's comment (the generated AMD register headers, 7 MB of
+        # "//" lines and #defines, need no parse).
+        members = b"struct" in data or b"union" in data
+        return comments_contain(data, (b"Page", b"PG_", b"->"), line_comments=members)
 
     def check(self, rule: Rule, ir: FileIR) -> Iterator[Hit]:
         return self.check_in(rule, ir, CheckContext())

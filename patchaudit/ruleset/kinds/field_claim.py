@@ -38,6 +38,8 @@ def _optional_list(raw: Mapping[str, Any], key: str, where: str) -> tuple[str, .
 class FieldClaimKind:
     name = "field-claim"
     scope = Scope.FILE
+    # Its tokens are names it compares whole (ident.name == token): scan wants them whole too.
+    whole_identifiers = True
 
     def parse_params(self, raw: Mapping[str, Any], where: str) -> FieldClaimParams:
         known = {

@@ -11,6 +11,7 @@ from patchaudit.cfront.ir import FileIR
 from patchaudit.errors import InputError
 from patchaudit.model import TraceStep
 from patchaudit.ruleset.kinds.base import CheckContext, Hit, Scope, param_str, reject_unknown
+from patchaudit.ruleset.kinds.bytescan import KERNEL_DOC_OPENING, PLAIN_PARAM_LINE
 from patchaudit.ruleset.model import Rule
 
 
@@ -58,6 +59,12 @@ class KernelDocKind:
             return ("/**",)
         # A plain comment is in kernel-doc form only with "@param:" lines.
         return ("@",)
+
+    def may_match(self, rule: Rule, data: bytes) -> bool:
+        params: KernelDocParams = rule.params
+        if params.comments is CommentStyle.KERNEL_DOC:
+            return KERNEL_DOC_OPENING.search(data) is not None
+        return PLAIN_PARAM_LINE.search(data) is not None
 
     def check(self, rule: Rule, ir: FileIR) -> Iterator[Hit]:
         return self.check_in(rule, ir, CheckContext())

@@ -29,6 +29,8 @@ def _name(cls: str) -> str:
 class LockOrderKind:
     name = "lock-order"
     scope = Scope.FILE
+    # Its tokens are names it compares whole (ident.name == token): scan wants them whole too.
+    whole_identifiers = True
 
     def parse_params(self, raw: Mapping[str, Any], where: str) -> LockOrderParams:
         reject_unknown(raw, {"first", "then"}, where)

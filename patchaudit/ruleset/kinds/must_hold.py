@@ -45,6 +45,8 @@ class _Op:
 class MustHoldKind:
     name = "must-hold"
     scope = Scope.FILE
+    # Its tokens are names it compares whole (ident.name == token): scan wants them whole too.
+    whole_identifiers = True
 
     def parse_params(self, raw: Mapping[str, Any], where: str) -> MustHoldParams:
         reject_unknown(raw, {"lock", "operation", "target"}, where)

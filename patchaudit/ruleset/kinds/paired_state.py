@@ -28,6 +28,8 @@ class PairedStateParams:
 class PairedStateKind:
     name = "paired-state"
     scope = Scope.FILE
+    # Its tokens are names it compares whole (ident.name == token): scan wants them whole too.
+    whole_identifiers = True
 
     def parse_params(self, raw: Mapping[str, Any], where: str) -> PairedStateParams:
         reject_unknown(raw, {"set", "clear", "clear_via", "release", "exclude_paths"}, where)

@@ -21,6 +21,8 @@ class RemovedApiParams:
 class RemovedApiKind:
     name = "removed-api"
     scope = Scope.FILE
+    # Its tokens are names it compares whole (ident.name == token): scan wants them whole too.
+    whole_identifiers = True
 
     def parse_params(self, raw: Mapping[str, Any], where: str) -> RemovedApiParams:
         reject_unknown(raw, {"names", "replacement", "removed_in"}, where)

@@ -1,0 +1,155 @@
+"""Whole-tree benchmark: patchaudit scan against spatch (rule ii) and grep -rl of the packs' tokens.
+
+    python bench/scan_tree.py KERNEL_TREE [--jobs 2] [--quick]
+
+Runs, side by side and in this order, on a page cache warmed by one
+unmeasured read of every .c/.h file:
+
+- grep -rlF over every .c and .h for the tokens of the balloon packs, then
+  of all shipped packs (the I/O floor of a prefiltered scan);
+- spatch with bench/rule-ii.cocci (list_del(&P->lru) not under ->pages_lock);
+- patchaudit scan with the balloon packs (PA1xxx, PA2xxx): no cache at all,
+  then warm, then with a warm parse cache but no result cache (what a rule
+  change costs);
+- patchaudit scan with every shipped pack: no cache, then warm (skipped
+  with --quick: the cold run parses about 17,000 files).
+
+Prints a Markdown table (docs/benchmarks.md) and checks the balloon packs'
+zero-findings target. Caches live in a temporary directory.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from measure import HEADER, Measured, machine, run, snapshot
+
+REPO = Path(__file__).resolve().parents[1]
+BALLOON = ("PA1", "PA2")
+
+
+def _tokens(prefixes: tuple[str, ...] | None) -> list[str]:
+    """The tokens the selected packs declare (what grep has to look for)."""
+    sys.path.insert(0, str(REPO))
+    from patchaudit.engine.prefilter import build_filter
+    from patchaudit.resources import rules_dir
+    from patchaudit.ruleset import load_rules
+    from patchaudit.ruleset.kinds import KINDS, Scope
+
+    rules = [r for r in load_rules([rules_dir()]) if KINDS[r.kind].scope is Scope.FILE]
+    if prefixes is not None:
+        rules = [r for r in rules if r.id.startswith(prefixes)]
+    found = build_filter(rules)
+    return sorted({t.decode() for e in found.rules if e.tokens for t in e.tokens})
+
+
+def _grep(label: str, tree: str, tokens: list[str]) -> tuple[Measured, str]:
+    patterns = [arg for token in tokens for arg in ("-e", token)]
+    measured = run(label, ["grep", "-rlF", "--include=*.c", "--include=*.h", *patterns, "."],
+                   cwd=tree, env=dict(os.environ, LC_ALL="C"))
+    return measured, f"{len(measured.stdout.splitlines()):,} files"
+
+
+def _scan(label: str, code: Path, tree: str, cache: Path, jobs: int,
+          rules: Path | None, output: str = "json") -> tuple[Measured, str]:
+    command = [sys.executable, "-m", "patchaudit", "scan", tree, "-j", str(jobs), "-f", output,
+               "--cache-dir", str(cache)]
+    if rules is not None:
+        command += ["--no-default-rules", "--rules", str(rules)]
+    measured = run(label, command, cwd=str(code))
+    if measured.status not in (0, 1):
+        raise SystemExit(f"{label} failed:\n{measured.stderr}")
+    if output == "terse":
+        found = [line for line in measured.stdout.splitlines() if not line.startswith("total:")]
+        return measured, f"{len(found):,} findings (-f terse)"
+    report = json.loads(measured.stdout)
+    per_pack: dict[str, int] = {}
+    for finding in report["findings"]:
+        pack = finding["rule_id"][:3] + "x"
+        per_pack[pack] = per_pack.get(pack, 0) + 1
+    packs = ", ".join(f"{pack}: {count:,}" for pack, count in sorted(per_pack.items()))
+    summary = report["summary"]
+    return measured, (
+        f"{summary['files_analysed']:,} files analysed, {len(report['findings']):,} findings"
+        f"{' (' + packs + ')' if packs else ''}, {len(report['file_issues'])} skipped"
+    )
+
+
+def _spatch(tree: str, jobs: int) -> tuple[Measured, str]:
+    if shutil.which("spatch") is None:
+        raise SystemExit("spatch not found: apt-get install coccinelle")
+    measured = run(
+        f"spatch -j {jobs}, rule ii (bench/rule-ii.cocci)",
+        ["spatch", "--sp-file", str(REPO / "bench/rule-ii.cocci"), "--dir", ".", "-j", str(jobs),
+         "--no-includes", "--include-headers", "--very-quiet"],
+        cwd=tree,
+    )
+    reports = [line for line in measured.stdout.splitlines() if "not under ->pages_lock" in line]
+    return measured, f"{len(reports)} places reported"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("tree")
+    parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--quick", action="store_true", help="skip the all-packs cold scan")
+    args = parser.parse_args()
+    tree = str(Path(args.tree).resolve())
+    print(f"machine: {machine()}")
+    # Warm the page cache so that every contender reads from memory.
+    subprocess.run(["grep", "-rlF", "--include=*.c", "--include=*.h", "-e", "\x01\x02", "."],
+                   cwd=tree, stdout=subprocess.DEVNULL, check=False)
+    rows: list[str] = []
+
+    def record(item: tuple[Measured, str]) -> Measured:
+        measured, result = item
+        rows.append(measured.row(result))
+        print(rows[-1], flush=True)
+        return measured
+
+    with tempfile.TemporaryDirectory(prefix="patchaudit-bench-") as scratch:
+        work = Path(scratch)
+        code = snapshot(REPO, work)
+        balloon_rules = work / "balloon-rules"
+        balloon_rules.mkdir()
+        for path in sorted((code / "rules").glob("*.toml")):
+            if path.name.startswith(BALLOON):
+                shutil.copy(path, balloon_rules / path.name)
+        print(HEADER)
+        record(_grep("grep -rlF, balloon packs' tokens", tree, _tokens(BALLOON)))
+        record(_grep("grep -rlF, all packs' tokens", tree, _tokens(None)))
+        record(_spatch(tree, args.jobs))
+        cache = work / "cache-balloon"
+        cold = record(_scan(f"patchaudit scan -j {args.jobs}, balloon packs, no cache", code,
+                            tree, cache, args.jobs, balloon_rules))
+        record(_scan(f"patchaudit scan -j {args.jobs}, balloon packs, warm", code, tree, cache,
+                     args.jobs, balloon_rules))
+        shutil.rmtree(cache / "results")
+        shutil.rmtree(cache / "scan-index")
+        record(_scan(f"patchaudit scan -j {args.jobs}, balloon packs, parse cache only", code, tree,
+                     cache, args.jobs, balloon_rules))
+        if json.loads(cold.stdout)["findings"]:
+            print("TARGET MISSED: the balloon packs report findings on the unmodified tree")
+        if not args.quick:
+            cache = work / "cache-all"
+            record(_scan(f"patchaudit scan -j {args.jobs}, all packs, no cache", code, tree, cache,
+                         args.jobs, None))
+            record(_scan(f"patchaudit scan -j {args.jobs}, all packs, warm", code, tree, cache,
+                         args.jobs, None))
+            # Formatting 29,000 findings as JSON is a second of its own.
+            record(_scan(f"patchaudit scan -j {args.jobs}, all packs, warm, -f terse", code, tree,
+                         cache, args.jobs, None, "terse"))
+            size = sum(p.stat().st_size for p in cache.rglob("*") if p.is_file())
+            print(f"cache after the all-packs scan: {size / 1e6:.0f} MB")
+    print("\n" + HEADER + "\n" + "\n".join(rows))
+
+
+if __name__ == "__main__":
+    main()
