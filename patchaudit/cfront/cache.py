@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import copyreg
 import dataclasses
-import hashlib
 import io
 import os
 import pickle
-import tempfile
 import zlib
 from collections.abc import Callable
 from dataclasses import replace
@@ -17,13 +15,12 @@ from pathlib import Path
 from patchaudit.cfront import ir as ir_module
 from patchaudit.cfront.ir import FileIR
 from patchaudit.cfront.lower_ctx import paused_gc
+from patchaudit.entries import read_entry, write_entry
 
-# Entry layout: MAGIC, blake2b-16 of the payload, zlib(pickle protocol 5).
-# The checksum turns a torn or bit-flipped entry into a miss instead of a
-# plausible but wrong IR; the magic changes with the layout.
+# Entry payload: zlib(pickle protocol 5), stored by patchaudit.entries (magic,
+# checksum: a torn or bit-flipped entry is a miss, not a plausible but wrong
+# IR); the magic changes with the layout.
 _MAGIC = b"PAIR\x01\x00\x00\x00"
-_CHECKSUM = 16
-_HEADER = len(_MAGIC) + _CHECKSUM
 # zlib level 1 shrinks the pickles about 4x (mm/: 32 MB -> 8 MB) for about 5% of a
 # cold parse; higher levels cost more time than they save space.
 _LEVEL = 1
@@ -68,10 +65,6 @@ def _dumps(value: FileIR) -> bytes:
     return out.getvalue()
 
 
-def _checksum(payload: bytes) -> bytes:
-    return hashlib.blake2b(payload, digest_size=_CHECKSUM).digest()
-
-
 class ParseCache:
     """A directory of entries ``ab/abcdef...`` shared safely by concurrent processes.
 
@@ -89,14 +82,8 @@ class ParseCache:
 
     def get(self, digest: str, *, path: str = "") -> FileIR | None:
         """The cached IR for ``digest`` with its path set to ``path``, or None on a miss."""
-        try:
-            raw = self.entry_path(digest).read_bytes()
-        except OSError:
-            return None
-        if len(raw) < _HEADER or not raw.startswith(_MAGIC):
-            return None
-        payload = raw[_HEADER:]
-        if _checksum(payload) != raw[len(_MAGIC) : _HEADER]:
+        payload = read_entry(self.entry_path(digest), _MAGIC)
+        if payload is None:
             return None
         try:
             with paused_gc():
@@ -114,22 +101,7 @@ class ParseCache:
                 pickled = _dumps(replace(ir, path=""))
         except (RecursionError, pickle.PicklingError):
             return  # not cacheable; the caller still has its IR
-        payload = zlib.compress(pickled, _LEVEL)
-        target = self.entry_path(digest)
-        try:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            fd, temp = tempfile.mkstemp(prefix=".tmp-", dir=target.parent)
-        except OSError:
-            return
-        try:
-            with os.fdopen(fd, "wb") as out:
-                out.write(_MAGIC + _checksum(payload) + payload)
-            os.replace(temp, target)
-        except OSError:
-            try:
-                os.unlink(temp)
-            except OSError:
-                pass
+        write_entry(self.entry_path(digest), _MAGIC, zlib.compress(pickled, _LEVEL))
 
     # Small derived records keyed by the same content digest (a parse-report
     # summary, ...): reading one is far cheaper than rebuilding a whole IR.
@@ -139,28 +111,7 @@ class ParseCache:
 
     def get_note(self, namespace: str, digest: str) -> bytes | None:
         """The payload stored by ``put_note``, or None when missing or damaged."""
-        try:
-            raw = self.note_path(namespace, digest).read_bytes()
-        except OSError:
-            return None
-        payload = raw[_HEADER:]
-        if not raw.startswith(_MAGIC) or _checksum(payload) != raw[len(_MAGIC) : _HEADER]:
-            return None
-        return payload
+        return read_entry(self.note_path(namespace, digest), _MAGIC)
 
     def put_note(self, namespace: str, digest: str, payload: bytes) -> None:
-        target = self.note_path(namespace, digest)
-        try:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            fd, temp = tempfile.mkstemp(prefix=".tmp-", dir=target.parent)
-        except OSError:
-            return
-        try:
-            with os.fdopen(fd, "wb") as out:
-                out.write(_MAGIC + _checksum(payload) + payload)
-            os.replace(temp, target)
-        except OSError:
-            try:
-                os.unlink(temp)
-            except OSError:
-                pass
+        write_entry(self.note_path(namespace, digest), _MAGIC, payload)

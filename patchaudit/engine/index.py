@@ -17,12 +17,10 @@ import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from patchaudit.engine.results import write_entry
+from patchaudit.entries import read_entry, write_entry
 
 RACY_NS = 2_000_000_000
 _MAGIC = b"PAIX\x01\x00\x00\x00"
-_CHECKSUM = 16
-_HEADER = len(_MAGIC) + _CHECKSUM
 
 
 # Plain tuples, not NamedTuples: unpickling 60,000 entries of NamedTuples
@@ -69,14 +67,8 @@ class ScanIndex:
 
     def load(self) -> dict[str, IndexEntry]:
         """The entries, or none when the index is missing or damaged (a cold scan)."""
-        try:
-            raw = self.path.read_bytes()
-        except OSError:
-            return {}
-        if len(raw) < _HEADER or not raw.startswith(_MAGIC):
-            return {}
-        payload = raw[_HEADER:]
-        if hashlib.blake2b(payload, digest_size=_CHECKSUM).digest() != raw[len(_MAGIC) : _HEADER]:
+        payload = read_entry(self.path, _MAGIC)
+        if payload is None:
             return {}
         try:
             value = pickle.loads(zlib.decompress(payload))
@@ -89,5 +81,4 @@ class ScanIndex:
 
     def save(self, entries: dict[str, IndexEntry]) -> None:
         payload = zlib.compress(pickle.dumps(((self.tree, self.pack), entries), protocol=5), 1)
-        checksum = hashlib.blake2b(payload, digest_size=_CHECKSUM).digest()
-        write_entry(self.path, _MAGIC + checksum + payload)
+        write_entry(self.path, _MAGIC, payload)

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import hashlib
-import os
 import pickle
 import sys
-import tempfile
 import zlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -15,6 +13,7 @@ from pathlib import Path
 
 from patchaudit import __version__
 from patchaudit.cfront.lower_ctx import paused_gc
+from patchaudit.entries import read_entry, write_entry
 from patchaudit.model import FileIssue, Finding
 from patchaudit.ruleset import Rule
 from patchaudit.ruleset.anchor import RuleStatus
@@ -24,8 +23,6 @@ RESULTS_VERSION = "1"
 # Entry layout as in the parse cache: MAGIC, blake2b-16 of the payload, zlib(pickle).
 # The checksum turns a torn or damaged entry into a miss.
 _MAGIC = b"PARS\x01\x00\x00\x00"
-_CHECKSUM = 16
-_HEADER = len(_MAGIC) + _CHECKSUM
 ABSENT = "absent"
 
 
@@ -111,14 +108,8 @@ class ResultCache:
         return self.directory / key[:2] / key
 
     def get(self, key: str) -> FileResult | None:
-        try:
-            raw = self.entry_path(key).read_bytes()
-        except OSError:
-            return None
-        if len(raw) < _HEADER or not raw.startswith(_MAGIC):
-            return None
-        payload = raw[_HEADER:]
-        if hashlib.blake2b(payload, digest_size=_CHECKSUM).digest() != raw[len(_MAGIC) : _HEADER]:
+        payload = read_entry(self.entry_path(key), _MAGIC)
+        if payload is None:
             return None
         try:
             with paused_gc():  # findings form no reference cycles
@@ -130,23 +121,5 @@ class ResultCache:
     def put(self, key: str, result: FileResult) -> None:
         """Store ``result``; an unwritable directory makes this a no-op (the cache is an optimisation)."""
         payload = zlib.compress(pickle.dumps(result, protocol=5), 1)
-        checksum = hashlib.blake2b(payload, digest_size=_CHECKSUM).digest()
-        write_entry(self.entry_path(key), _MAGIC + checksum + payload)
+        write_entry(self.entry_path(key), _MAGIC, payload)
 
-
-def write_entry(target: Path, data: bytes) -> None:
-    """Publish ``data`` at ``target`` with an atomic rename; errors make it a no-op."""
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, temp = tempfile.mkstemp(prefix=".tmp-", dir=target.parent)
-    except OSError:
-        return
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)
-        os.replace(temp, target)
-    except OSError:
-        try:
-            os.unlink(temp)
-        except OSError:
-            pass
