@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 import os
-import subprocess
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from patchaudit.errors import InputError
+from patchaudit.gitcmd import run_git
 from patchaudit.tree.base import DEFAULT_MAX_FILE_SIZE, DEFAULT_SUFFIXES, BaseTree
 from patchaudit.tree.paths import normalize_relpath
 
-# Repository config must not make git run other programs: only git runs.
-_SAFE_CONFIG = ("-c", "core.fsmonitor=false")
-_TIMEOUT_SECONDS = 300
 _SYMLINK_MODE = "120000"
 
 
@@ -61,19 +58,8 @@ class GitTree(BaseTree):
     def commit(self) -> str:
         return self._commit
 
-    def _git(self, where: str, *args: str, stdin: bytes | None = None) -> bytes:
-        command = ["git", *_SAFE_CONFIG, "-C", self._repo, *args]
-        try:
-            done = subprocess.run(command, input=stdin, capture_output=True,
-                                  timeout=_TIMEOUT_SECONDS, check=False)
-        except FileNotFoundError:
-            raise InputError(where, "git is not installed (not found on PATH)") from None
-        except subprocess.TimeoutExpired:
-            raise InputError(where, "git took too long") from None
-        if done.returncode != 0:
-            message = done.stderr.decode("utf-8", "replace").strip().splitlines()
-            raise InputError(where, f"git failed: {message[-1] if message else done.returncode}")
-        return done.stdout
+    def _git(self, where: str, *args: str) -> bytes:
+        return run_git(self._repo, list(args), where, f"git {args[0]}")
 
     def normalize(self, relpath: str, *, source: str | None = None) -> str:
         # Paths are looked up in the commit, never on disk: only the lexical
