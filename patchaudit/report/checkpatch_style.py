@@ -8,6 +8,7 @@ buffer wants places to jump to.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 
 from patchaudit.model import Finding, RunReport, Severity
 from patchaudit.report.text import counts_against, location, rule_name
@@ -34,23 +35,21 @@ def _where(finding: Finding, report: RunReport, column: bool) -> str:
     return f"{finding.file}:{finding.line}:{finding.column}" if column else f"{finding.file}:{finding.line}"
 
 
-def format_terse(report: RunReport) -> str:
-    """``FILE:LINE: LEVEL: message`` a line, then checkpatch's ``total:`` line."""
+def _format(report: RunReport, column: bool, level: Callable[[Finding], str]) -> str:
     findings = _listed(report)
     lines = [
-        f"{_where(f, report, False)}: {LEVELS[f.severity]}: {f.message} [{rule_name(f, report)}]"
+        f"{_where(f, report, column)}: {level(f)}: {f.message} [{rule_name(f, report)}]"
         for f in findings
     ]
     lines.append(_total(findings))
     return "\n".join(lines) + "\n"
+
+
+def format_terse(report: RunReport) -> str:
+    """``FILE:LINE: LEVEL: message`` a line, then checkpatch's ``total:`` line."""
+    return _format(report, False, lambda f: LEVELS[f.severity])
 
 
 def format_emacs(report: RunReport) -> str:
     """``FILE:LINE:COL: level: message``: what compilation-mode and vim's quickfix parse."""
-    findings = _listed(report)
-    lines = [
-        f"{_where(f, report, True)}: {f.severity.label}: {f.message} [{rule_name(f, report)}]"
-        for f in findings
-    ]
-    lines.append(_total(findings))
-    return "\n".join(lines) + "\n"
+    return _format(report, True, lambda f: f.severity.label)

@@ -41,44 +41,34 @@ class SeriesProblemKind:
 
 
 @dataclass(frozen=True)
-class PatchApplyParams:
-    pass
+class NoParams:
+    """The parameters of a kind that takes none."""
 
 
-class PatchApplyKind:
+class _EngineKind:
+    """A series kind the engine emits itself: no parameters, nothing found in files."""
+
+    name = ""
+    scope = Scope.SERIES
+
+    def parse_params(self, raw: Mapping[str, Any], where: str) -> NoParams:
+        reject_unknown(raw, set(), where)
+        return NoParams()
+
+    def required_tokens(self, rule: Rule) -> tuple[str, ...]:
+        return ()  # about the series, never found in a file
+
+    def check(self, rule: Rule, ir: FileIR) -> Iterator[Hit]:
+        return iter(())
+
+
+class PatchApplyKind(_EngineKind):
     """Reported by the engine for each hunk that does not apply to the tree."""
 
     name = "patch-apply"
-    scope = Scope.SERIES
-
-    def parse_params(self, raw: Mapping[str, Any], where: str) -> PatchApplyParams:
-        reject_unknown(raw, set(), where)
-        return PatchApplyParams()
-
-    def required_tokens(self, rule: Rule) -> tuple[str, ...]:
-        return ()  # about the series, never found in a file
-
-    def check(self, rule: Rule, ir: FileIR) -> Iterator[Hit]:
-        return iter(())
 
 
-@dataclass(frozen=True)
-class RuleSourceParams:
-    pass
-
-
-class RuleSourceKind:
+class RuleSourceKind(_EngineKind):
     """Reported by the engine when a patch edits documentation text that rules encode."""
 
     name = "rule-source"
-    scope = Scope.SERIES
-
-    def parse_params(self, raw: Mapping[str, Any], where: str) -> RuleSourceParams:
-        reject_unknown(raw, set(), where)
-        return RuleSourceParams()
-
-    def required_tokens(self, rule: Rule) -> tuple[str, ...]:
-        return ()  # about the series, never found in a file
-
-    def check(self, rule: Rule, ir: FileIR) -> Iterator[Hit]:
-        return iter(())
