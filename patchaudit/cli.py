@@ -3,21 +3,23 @@
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import NoReturn, TextIO
+from typing import TYPE_CHECKING, NoReturn, TextIO
 
 from patchaudit import __version__
 from patchaudit.errors import ExitCode, InputError
-from patchaudit.model import RunReport, Severity
-from patchaudit.output import encode, write_atomic
 from patchaudit.report import FORMATTERS
-from patchaudit.report.text import counts_against, summary_line
-from patchaudit.resources import rules_dir
-from patchaudit.ruleset import RuleSet, load_rules
+
+# The stages are imported inside the command that needs them, so --help and a
+# usage error do not pay for the C front end, the analyses or jinja2, and a
+# check pays only for its own output format (tests/test_startup.py checks it).
+if TYPE_CHECKING:
+    from patchaudit.cfront.cache import ParseCache
+    from patchaudit.model import RunReport
+    from patchaudit.ruleset import RuleSet
 
 EPILOG = """\
 exit status:
@@ -181,6 +183,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _load_rules(args: argparse.Namespace) -> RuleSet:
+    from patchaudit.resources import rules_dir
+    from patchaudit.ruleset import load_rules
+
     directories = [] if args.no_default_rules else [rules_dir()]
     directories.extend(Path(d) for d in args.rules)
     if not directories:
@@ -188,7 +193,7 @@ def _load_rules(args: argparse.Namespace) -> RuleSet:
     return load_rules(directories)
 
 
-def _cache(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+def _cache(args: argparse.Namespace) -> ParseCache | None:
     from patchaudit.cfront.cache import ParseCache, default_cache_dir
 
     if args.no_cache:
@@ -197,6 +202,10 @@ def _cache(args: argparse.Namespace):  # type: ignore[no-untyped-def]
 
 
 def _emit(report: RunReport, args: argparse.Namespace, stdout: TextIO) -> int:
+    from patchaudit.model import Severity
+    from patchaudit.output import encode, write_atomic
+    from patchaudit.report.text import counts_against
+
     if args.baseline:
         from patchaudit.engine.baseline import apply_baseline, load_baseline
 
@@ -219,6 +228,9 @@ def _emit(report: RunReport, args: argparse.Namespace, stdout: TextIO) -> int:
 
 
 def _nipa_status(report: RunReport) -> int:
+    from patchaudit.model import Severity
+    from patchaudit.report.text import counts_against, summary_line
+
     counting = [f for f in report.findings if counts_against(f)]
     worst = max((f.severity for f in counting), default=None)
     summary = summary_line(report)
@@ -306,6 +318,8 @@ def _cmd_rules(args: argparse.Namespace, stdout: TextIO) -> int:
 
 
 def _cmd_parse_report(args: argparse.Namespace, stdout: TextIO) -> int:
+    import json
+
     from patchaudit.cfront.report import parse_report
 
     if args.jobs < 1:

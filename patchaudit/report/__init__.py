@@ -2,28 +2,49 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
+from importlib import import_module
+from typing import TYPE_CHECKING
 
-from patchaudit.model import RunReport
-from patchaudit.report.checkpatch_style import format_emacs, format_terse
-from patchaudit.report.email_format import format_email
-from patchaudit.report.html import format_html
-from patchaudit.report.json_format import format_json
-from patchaudit.report.patchwork import format_patchwork
-from patchaudit.report.sarif import format_sarif
-from patchaudit.report.text import format_text
+if TYPE_CHECKING:
+    from patchaudit.model import RunReport
 
-Formatter = Callable[[RunReport], str]
+Formatter = Callable[["RunReport"], str]
 
-FORMATTERS: dict[str, Formatter] = {
-    "text": format_text,
-    "json": format_json,
-    "html": format_html,
-    "terse": format_terse,
-    "emacs": format_emacs,
-    "sarif": format_sarif,
-    "email": format_email,
-    "patchwork": format_patchwork,
+# Format name -> (module in patchaudit.report, function). The modules are
+# imported on first use: a run pays only for the format it asks for (html
+# brings in jinja2, sarif and email their own helpers).
+_WHERE: dict[str, tuple[str, str]] = {
+    "text": ("text", "format_text"),
+    "json": ("json_format", "format_json"),
+    "html": ("html", "format_html"),
+    "terse": ("checkpatch_style", "format_terse"),
+    "emacs": ("checkpatch_style", "format_emacs"),
+    "sarif": ("sarif", "format_sarif"),
+    "email": ("email_format", "format_email"),
+    "patchwork": ("patchwork", "format_patchwork"),
 }
+
+
+class _Formatters(Mapping[str, Formatter]):
+    """The format-name mapping; a formatter's module is imported when it is looked up."""
+
+    def __getitem__(self, name: str) -> Formatter:
+        module, function = _WHERE[name]
+        formatter: Formatter = getattr(import_module(f"{__name__}.{module}"), function)
+        return formatter
+
+    def __contains__(self, name: object) -> bool:
+        # Mapping's default would import the module just to answer "is it a format?".
+        return name in _WHERE
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(_WHERE)
+
+    def __len__(self) -> int:
+        return len(_WHERE)
+
+
+FORMATTERS: Mapping[str, Formatter] = _Formatters()
 
 __all__ = ["FORMATTERS", "Formatter"]

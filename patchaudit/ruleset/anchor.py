@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
+from patchaudit.errors import InputError
 from patchaudit.ruleset.model import Rule
 
 # Comment decoration at the start of a line ("/*", " * ", "//", "*/") and at
@@ -46,13 +48,23 @@ def normalise(text: str) -> NormalisedText:
     return NormalisedText(" ".join(words), tuple(offsets), tuple(lines))
 
 
+@lru_cache(maxsize=256)
 def normalise_words(text: str) -> str:
+    # Cached: the same few dozen rule texts are looked for in every snapshot.
     return normalise(text).text
+
+
+# A check asks for several rules' texts in the same file, before and after
+# each patch: a file's content is normalised once, not once per rule. The
+# bound covers the files the shipped rules quote plus a patch's touched ones.
+@lru_cache(maxsize=16)
+def _normalised_file(data: bytes) -> NormalisedText:
+    return normalise(data.decode("utf-8", "surrogateescape"))
 
 
 def find_span(text: str, data: bytes) -> tuple[int, int] | None:
     """First and last line of the first occurrence of ``text`` (normalised) in ``data``."""
-    haystack = normalise(data.decode("utf-8", "surrogateescape"))
+    haystack = _normalised_file(data)
     needle = normalise_words(text)
     if not needle:
         return None
@@ -88,7 +100,10 @@ def locate(rule: Rule, read: Reader) -> RuleStatus:
 def locate_in(rule: Rule, data: bytes) -> RuleStatus:
     # find_span requires a word boundary at both ends so "the lock" does not
     # match "the locks".
-    span = find_span(rule.source.text, data)
+    return _status(rule, find_span(rule.source.text, data))
+
+
+def _status(rule: Rule, span: tuple[int, int] | None) -> RuleStatus:
     if span is not None:
         line = span[0]
         return RuleStatus(
@@ -100,6 +115,34 @@ def locate_in(rule: Rule, data: bytes) -> RuleStatus:
         f"{rule.source.file} does not contain the rule text (as worded in {rule.source.version})",
         rule.source.file,
     )
+
+
+def locate_all(rules: Iterable[Rule], read: Reader) -> dict[str, RuleStatus]:
+    """``locate`` for many rules in one tree state: each quoted file read once, each text searched once.
+
+    A file that cannot be read (an unsafe path in a rule file, a directory)
+    makes its rules not apply, with the reason, instead of stopping the run.
+    """
+    contents: dict[str, bytes | InputError | None] = {}
+    spans: dict[tuple[str, str], tuple[int, int] | None] = {}
+    statuses: dict[str, RuleStatus] = {}
+    for rule in rules:
+        file, text = rule.source.file, rule.source.text
+        if file not in contents:
+            try:
+                contents[file] = read(file)
+            except InputError as exc:
+                contents[file] = exc
+        data = contents[file]
+        if isinstance(data, InputError):
+            statuses[rule.id] = RuleStatus(rule.id, False, data.problem, file)
+        elif data is None:
+            statuses[rule.id] = RuleStatus(rule.id, False, f"{file} is not in the tree", file)
+        else:
+            if (file, text) not in spans:
+                spans[file, text] = find_span(text, data)
+            statuses[rule.id] = _status(rule, spans[file, text])
+    return statuses
 
 
 def assumed(rule: Rule) -> RuleStatus:

@@ -11,7 +11,6 @@ from typing import Any
 
 from patchaudit.errors import InputError
 from patchaudit.model import Confidence, Severity
-from patchaudit.ruleset.kinds import KINDS
 from patchaudit.ruleset.model import Rule, RuleSource
 
 # Codes are stable: two capital letters and four digits; slugs are kebab-case.
@@ -63,6 +62,10 @@ def _choice(table: Mapping[str, Any], key: str, where: str, names: Iterable[str]
 
 def parse_rule(data: bytes, where: str) -> Rule:
     """Validate one rule file's bytes; every error names the file and the field."""
+    # The kinds bring in the C front end and the analyses: imported when a rule
+    # is validated, not when a module wants the Rule and RuleSet types.
+    from patchaudit.ruleset.kinds import KINDS
+
     try:
         table = tomllib.loads(data.decode("utf-8"))
     except UnicodeDecodeError:

@@ -71,7 +71,11 @@ class BaseTree:
 
     def read(self, relpath: str) -> bytes | None:
         """The bytes of a file, or None if it does not exist."""
-        path = str(self.resolve(relpath))
+        return self.read_normalized(self.normalize(relpath))
+
+    def read_normalized(self, key: str) -> bytes | None:
+        """``read`` of a path ``normalize`` returned: a snapshot has checked it already."""
+        path = os.path.join(self._real_root, key)
         try:
             # stat before open: opening a FIFO or device could block or have side effects.
             self._check_regular(path, os.stat(path))

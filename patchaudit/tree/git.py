@@ -27,7 +27,7 @@ def range_base(rev_range: str) -> str:
 class GitTree(BaseTree):
     """The files of one commit of a repository; the working tree is never read or written."""
 
-    __slots__ = ("_commit", "_entries", "_repo")
+    __slots__ = ("_blobs", "_commit", "_entries", "_repo")
 
     def __init__(
         self, repo: str | os.PathLike[str], revision: str, *,
@@ -50,6 +50,7 @@ class GitTree(BaseTree):
             if kind == "blob":
                 entries[name.decode("utf-8", "surrogateescape")] = (mode, blob)
         self._entries = entries
+        self._blobs: dict[str, bytes] = {}
 
     def __repr__(self) -> str:
         return f"GitTree({self._repo!r}, {self._commit[:12]})"
@@ -73,17 +74,21 @@ class GitTree(BaseTree):
         entry = self._entries.get(self.normalize(relpath))
         return entry is not None and entry[0] != _SYMLINK_MODE
 
-    def read(self, relpath: str) -> bytes | None:
-        path = self.normalize(relpath)
-        entry = self._entries.get(path)
+    def read_normalized(self, key: str) -> bytes | None:
+        entry = self._entries.get(key)
         if entry is None:
             return None
-        where = f"{self._commit[:12]}:{path}"
+        where = f"{self._commit[:12]}:{key}"
         if entry[0] == _SYMLINK_MODE:
             raise InputError(where, "is a symbolic link in the commit, not a file")
-        data = self._git(where, "cat-file", "blob", entry[1])
-        if len(data) > self.max_file_size:
-            raise InputError(where, f"file is larger than the {self.max_file_size}-byte limit")
+        # A blob never changes and each read costs a git process: a check reads
+        # the files its rules quote once per patch, so each blob is fetched once.
+        data = self._blobs.get(entry[1])
+        if data is None:
+            data = self._git(where, "cat-file", "blob", entry[1])
+            if len(data) > self.max_file_size:
+                raise InputError(where, f"file is larger than the {self.max_file_size}-byte limit")
+            self._blobs[entry[1]] = data
         return data
 
     def iter_files(

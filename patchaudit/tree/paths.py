@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import os
+import re
+import stat
 
 from patchaudit.errors import InputError
+
+# Control characters have no place in a kernel path and would garble one-line reports.
+_CONTROL_RE = re.compile(r"[\x00-\x1f\x7f]")
 
 
 class PathEscapeError(InputError):
@@ -17,8 +22,7 @@ def path_problem(relpath: str) -> str | None:
         return "empty path"
     if "\0" in relpath:
         return "path contains a NUL byte"
-    # Control characters have no place in a kernel path and would garble one-line reports.
-    if any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in relpath):
+    if _CONTROL_RE.search(relpath):
         return "path contains a control character"
     # A backslash is a separator on Windows ("..\\..\\x") and in no kernel path: refuse, not guess.
     if "\\" in relpath:
@@ -55,12 +59,20 @@ def check_symlinks(real_root: str, canonical: str, *, source: str) -> None:
     Every prefix is checked, not only the deepest existing one: a path that leaves the tree
     through one symlink and comes back through another still reads through foreign ground.
     """
+    # ``current`` is always the resolved prefix, so a component that is not a
+    # symlink needs one lstat and no realpath: every read of the base tree
+    # passes here, several times per file in a check.
     current = real_root
     for part in canonical.split("/"):
         current = os.path.join(current, part)
-        if not os.path.lexists(current):
+        try:
+            mode = os.lstat(current).st_mode
+        except OSError:
             return  # nothing below a missing component exists either
-        if not is_inside(real_root, os.path.realpath(current)):
+        if not stat.S_ISLNK(mode):
+            continue
+        current = os.path.realpath(current)
+        if not is_inside(real_root, current):
             raise PathEscapeError(
                 source, f"unsafe path {canonical!r}: a symlink leads outside the tree"
             )

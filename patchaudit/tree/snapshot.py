@@ -57,7 +57,7 @@ class Snapshot:
         key = self._base.normalize(path)
         if key in self._overlay:
             return self._overlay[key]
-        return self._base.read(key)
+        return self._base.read_normalized(key)
 
     def exists(self, path: str) -> bool:
         key = self._base.normalize(path)
@@ -123,9 +123,9 @@ def _merged(
     return merged
 
 
-def _base_content(base: BaseTree, path: str) -> bytes | None:
+def _base_content(base: BaseTree, key: str) -> bytes | None:
     # A directory in the base is "no file" for an overlay that deletes or adds a file there.
     try:
-        return base.read(path)
+        return base.read_normalized(key)
     except NotAFileError:
         return None
