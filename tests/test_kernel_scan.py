@@ -9,7 +9,7 @@ import pytest
 
 from patchaudit.cfront.cache import ParseCache
 from patchaudit.engine import Options, scan_tree
-from patchaudit.engine.common import Applicability, file_findings, parse
+from patchaudit.engine.common import Applicability, FileState, file_findings
 from patchaudit.engine.prefilter import build_filter
 from patchaudit.engine.scan import ScanProgress
 from patchaudit.model import FileIssue, Finding
@@ -87,8 +87,8 @@ def test_prefilter_hides_no_finding_of_any_shipped_rule(kernel_tree: Path, tmp_p
     for path in paths:
         data = base.read(path)
         assert data is not None
-        oracle.extend(file_findings(file_rules, statuses, parse(data, path, options), data,
-                                    None, None, base.read, options))
+        oracle.extend(file_findings(file_rules, statuses, FileState(path, data, options),
+                                    None, None, base.read))
     report = scan_tree(base, list(SOUNDNESS_PATHS), rules, options, jobs=2)
     assert len(oracle) > 100  # kernel-doc drift and stale references exist there
     assert list(report.findings) == sorted(oracle)

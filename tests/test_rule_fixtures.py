@@ -18,6 +18,7 @@ from patchaudit.engine import Options, check_series
 from patchaudit.resources import rules_dir
 from patchaudit.ruleset import load_rules
 from patchaudit.ruleset.kinds import KINDS, Scope
+from patchaudit.ruleset.kinds.base import CheckContext, run_check
 from patchaudit.series import load_series
 from patchaudit.tree.base import BaseTree
 
@@ -57,7 +58,7 @@ def test_file_rule_reports_exactly_the_marked_lines(rule) -> None:  # type: igno
         marks = markers(data.decode(), rule.id)
         expected_somewhere |= bool(marks["expect"])
         ir = parse_c(data, path.name)
-        reported = {hit.line for hit in KINDS[rule.kind].check(rule, ir)}
+        reported = {hit.line for hit in run_check(KINDS[rule.kind], rule, ir, CheckContext(data))}
         assert reported - marks["todo"] == marks["expect"], path.name
         assert not reported & marks["ok"], f"{path.name}: near miss reported"
     assert expected_somewhere, f"tests/rules/{rule.id}/ marks no line with expect:"

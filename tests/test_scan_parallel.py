@@ -15,9 +15,10 @@ from pathlib import Path
 import pytest
 
 from patchaudit.engine import Options, scan_tree
-from patchaudit.engine import work as work_module
+from patchaudit.engine import common as common_module
+from patchaudit.engine import scan as scan_module
 from patchaudit.engine.progress import ProgressLine, progress_text
-from patchaudit.engine.scan import CHUNK_FILES, ScanProgress
+from patchaudit.engine.scan import ScanProgress
 from patchaudit.engine.work import ScanLimits
 from patchaudit.model import FileIssue
 from patchaudit.report import FORMATTERS
@@ -39,9 +40,12 @@ def big_tree(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
-def test_the_report_does_not_depend_on_the_number_of_processes(big_tree: Path) -> None:
+def test_the_report_does_not_depend_on_the_number_of_processes(
+    big_tree: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(scan_module, "CHUNK_FILES", 64)
     base = BaseTree(big_tree)
-    assert len(list(base.iter_files())) > 2 * CHUNK_FILES  # several chunks, both workers busy
+    assert len(list(base.iter_files())) > 2 * 64  # several chunks, both workers busy
     one = scan_tree(base, [], RULES, Options(all_rules=True), jobs=1)
     two = scan_tree(base, [], RULES, Options(all_rules=True), jobs=2)
     assert one.findings, "a report without findings would prove nothing"
@@ -149,14 +153,14 @@ def test_a_file_that_takes_too_long_is_skipped_and_the_scan_goes_on(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     base = _tree(tmp_path, {"mm/slow.c": MATCHING, "mm/fast.c": MATCHING})
-    real_parse = work_module.parse  # type: ignore[attr-defined]
+    real_parse = common_module.parse
 
     def slow_parse(data, path, options):  # type: ignore[no-untyped-def]
         if path == "mm/slow.c":
             time.sleep(5)
         return real_parse(data, path, options)
 
-    monkeypatch.setattr(work_module, "parse", slow_parse)
+    monkeypatch.setattr(common_module, "parse", slow_parse)
     started = time.monotonic()
     report = scan_tree(base, [], RULES, Options(all_rules=True), limits=ScanLimits(10**6, 0.3))
     assert time.monotonic() - started < 4
@@ -211,13 +215,13 @@ def test_workers_collect_cycles_even_while_the_parent_pauses_the_collector(
     # must run with it on.
     base = _tree(tmp_path, {"mm/a.c": MATCHING})
     seen: list[bool] = []
-    real_parse = work_module.parse  # type: ignore[attr-defined]
+    real_parse = common_module.parse
 
     def watching(data, path, options):  # type: ignore[no-untyped-def]
         seen.append(gc.isenabled())
         return real_parse(data, path, options)
 
-    monkeypatch.setattr(work_module, "parse", watching)
+    monkeypatch.setattr(common_module, "parse", watching)
     scan_tree(base, [], RULES, Options(all_rules=True))
     assert seen == [True]
     assert gc.isenabled()

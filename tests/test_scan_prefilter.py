@@ -7,8 +7,14 @@ from pathlib import Path
 import pytest
 
 from patchaudit.engine import Options, scan_tree
-from patchaudit.engine.common import Applicability, file_findings, parse
-from patchaudit.engine.prefilter import RuleTokens, TokenFilter, build_filter, choose_anchors
+from patchaudit.engine.common import Applicability, FileState, file_findings
+from patchaudit.engine.prefilter import (
+    RuleTokens,
+    TokenFilter,
+    anchor_of,
+    build_filter,
+    choose_anchors,
+)
 from patchaudit.model import Finding
 from patchaudit.resources import rules_dir
 from patchaudit.ruleset import load_rules
@@ -83,6 +89,22 @@ def test_anchors_are_few_long_substrings_that_cover_every_token() -> None:
     assert choose_anchors(tokens) == (b"->", b"PageBalloon", b"balloon_", b"pages_lock")
 
 
+def test_a_short_token_is_no_anchor_for_the_long_ones() -> None:
+    # "Page" (a documentation rule's token) is in nearly every file: were it
+    # the anchor of "PageBalloon", that name would be searched in every file.
+    tokens = {b"Page", b"PG_", b"PageBalloon", b"__SetPageBalloon", b"PG_balloon"}
+    anchors = choose_anchors(tokens)
+    assert anchors == (b"PG_", b"PG_balloon", b"Page", b"PageBalloon")
+    assert anchor_of(anchors, b"__SetPageBalloon") == b"PageBalloon"
+    assert anchor_of(anchors, b"Page") == b"Page"
+
+
+def test_a_token_is_looked_for_only_where_its_anchor_is() -> None:
+    token_filter = build_filter([BY_ID["PA1002"], BY_ID["PA3101"]])
+    assert token_filter.select(b"/* ->next */ __SetPageBalloon(page);") == ("PA1002", "PA3101")
+    assert token_filter.select(b"/* ->next */ __SetPageOffline(page);") == ("PA3101",)
+
+
 def test_balloon_packs_search_seven_anchors() -> None:
     balloon = [rule for rule in FILE_RULES if rule.id.startswith(("PA1", "PA2"))]
     assert build_filter(balloon).anchors == (
@@ -132,8 +154,8 @@ def _unfiltered(root: Path) -> list[Finding]:
     for path in base.iter_files():
         data = base.read(path)
         assert data is not None
-        found.extend(file_findings(FILE_RULES, statuses, parse(data, path, options), data,
-                                   None, None, base.read, options))
+        found.extend(file_findings(FILE_RULES, statuses, FileState(path, data, options),
+                                   None, None, base.read))
     return sorted(found)
 
 

@@ -2,8 +2,19 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from patchaudit.engine.check import check_series
 from patchaudit.engine.common import Options
-from patchaudit.engine.scan import scan_files, scan_tree
 
 __all__ = ["Options", "check_series", "scan_files", "scan_tree"]
+
+
+def __getattr__(name: str) -> Any:
+    # The scan brings multiprocessing and its worker machinery: a check,
+    # which never scans, does not pay for importing them.
+    if name in ("scan_files", "scan_tree"):
+        from patchaudit.engine import scan
+
+        return getattr(scan, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -14,10 +14,10 @@ from collections.abc import Iterator
 from patchaudit import __version__
 from patchaudit.engine.common import (
     Applicability,
+    FileState,
     Options,
     file_findings,
     is_c,
-    parse,
     rule_infos,
 )
 from patchaudit.engine.summary import summarise_patch
@@ -213,12 +213,12 @@ def _partner_findings(
         if after_data is None or before_data is None:
             continue
         chosen = list(dict.fromkeys(partner_rules))
-        ir = parse(after_data, partner, options)
-        after = list(file_findings(chosen, statuses, ir, after_data, ref, None,
-                                   application.after.read, options,
+        after = list(file_findings(chosen, statuses, FileState(partner, after_data, options),
+                                   ref, None, application.after.read,
                                    read_before=application.before.read))
-        before = list(file_findings(chosen, before_statuses, ir, before_data, ref, None,
-                                    application.before.read, options))
+        before = list(file_findings(chosen, before_statuses,
+                                    FileState(partner, before_data, options), ref, None,
+                                    application.before.read))
         yield from _compare(before, after, partner, frozenset(), ref)
 
 
@@ -243,8 +243,8 @@ def check_series(series: Series, base: BaseTree, rules: RuleSet, options: Option
             findings.extend(_apply_findings(application, apply_rule))
         if source_rule is not None:
             findings.extend(_source_changes(application, rules, source_rule))
-        before_statuses = {r.id: applicability.status(r, application.before.read) for r in rules}
-        statuses = {r.id: applicability.status(r, application.after.read) for r in rules}
+        before_statuses = applicability.statuses(rules, application.before.read)
+        statuses = applicability.statuses(rules, application.after.read)
         ref = _patch_ref(application.patch)
         for result in application.files:
             if not is_c(result.path) or not (result.added_lines or result.removed_lines):
@@ -252,23 +252,23 @@ def check_series(series: Series, base: BaseTree, rules: RuleSet, options: Option
             after: list[Finding] = []
             before: list[Finding] = []
             if result.after is not None:
-                ir = parse(result.after, result.path, options)
+                state = FileState(result.path, result.after, options)
                 analysed += 1
-                issues.extend(FileIssue(result.path, issue.message) for issue in ir.issues)
-                after = list(file_findings(rules, statuses, ir, result.after, ref, None,
-                                           application.after.read, options,
+                after = list(file_findings(rules, statuses, state, ref, None,
+                                           application.after.read,
                                            read_before=application.before.read))
+                if state.parsed:
+                    issues.extend(FileIssue(result.path, i.message) for i in state.ir.issues)
             if result.before is not None:
-                old_path = result.old_path or result.path
-                old_ir = parse(result.before, old_path, options)
-                before = list(file_findings(rules, before_statuses, old_ir, result.before, ref,
-                                            None, application.before.read, options))
+                old_state = FileState(result.old_path or result.path, result.before, options)
+                before = list(file_findings(rules, before_statuses, old_state, ref, None,
+                                            application.before.read))
             findings.extend(_compare(before, after, result.path, result.added_lines, ref))
         findings.extend(
             _partner_findings(application, rules, before_statuses, statuses, options, ref)
         )
     if not applications:
-        statuses = {rule.id: applicability.status(rule, base.read) for rule in rules}
+        statuses = applicability.statuses(rules, base.read)
     return RunReport(
         tool="patchaudit",
         version=__version__,

@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from typing import cast
 
 from patchaudit.cfront import parse_c
 from patchaudit.cfront.cache import ParseCache
 from patchaudit.cfront.ir import FileIR
-from patchaudit.errors import InputError
 from patchaudit.model import Finding, PatchRef, RuleInfo
 from patchaudit.ruleset import Rule, RuleSet
-from patchaudit.ruleset.anchor import RuleStatus, assumed, locate_in
+from patchaudit.ruleset.anchor import RuleStatus, assumed, locate_all
 from patchaudit.ruleset.kinds import KINDS, Scope
-from patchaudit.ruleset.kinds.base import CheckContext, run_check
-from patchaudit.ruleset.suppress import suppressions
+from patchaudit.ruleset.kinds.base import CheckContext, TextKind, needs_ir, run_check
+from patchaudit.ruleset.suppress import SUPPRESSION_MARK, Suppression, suppressions
 
 C_SUFFIXES = (".c", ".h")
 PATCH_APPLY_KIND = "patch-apply"
@@ -31,55 +30,85 @@ class Options:
     tree_label: str = ""  # how reports name the tree (as the user gave it); default its path
 
 
-@dataclass
+@dataclass(frozen=True)
 class Applicability:
-    """Memoised rule applicability, keyed by the content of the file holding the rule text."""
+    """Which rules apply in a tree state: where each rule's text is found (anchor.py)."""
 
     all_rules: bool
-    memo: dict[tuple[str, str], RuleStatus] = field(default_factory=dict)
+
+    def statuses(self, rules: Iterable[Rule], read: Reader) -> dict[str, RuleStatus]:
+        """The status of every rule in one tree state; each file that quotes rule text read once."""
+        found: dict[str, RuleStatus] = {}
+        located: list[Rule] = []
+        for rule in rules:
+            kind = KINDS[rule.kind]
+            if self.all_rules:
+                found[rule.id] = assumed(rule)
+            elif kind.scope is Scope.SERIES or getattr(kind, "tree_independent", False):
+                # These rules are about the mail or patchaudit's own markers,
+                # not the code: they do not depend on what the tree documents.
+                found[rule.id] = RuleStatus(rule.id, True, "applies to every tree", rule.source.file)
+            else:
+                located.append(rule)
+        found.update(locate_all(located, read))
+        return found
 
     def status(self, rule: Rule, read: Reader) -> RuleStatus:
-        if self.all_rules:
-            return assumed(rule)
-        kind = KINDS[rule.kind]
-        if kind.scope is Scope.SERIES or getattr(kind, "tree_independent", False):
-            # These rules are about the mail or patchaudit's own markers, not
-            # the code: they do not depend on what the tree documents.
-            return RuleStatus(rule.id, True, "applies to every tree", rule.source.file)
-        try:
-            data = read(rule.source.file)
-        except InputError as exc:
-            return RuleStatus(rule.id, False, exc.problem, rule.source.file)
-        if data is None:
-            return RuleStatus(
-                rule.id, False, f"{rule.source.file} is not in the tree", rule.source.file
-            )
-        key = (rule.id, hashlib.blake2b(data, digest_size=16).hexdigest())
-        if key not in self.memo:
-            self.memo[key] = locate_in(rule, data)
-        return self.memo[key]
+        return self.statuses([rule], read)[rule.id]
 
 
 def is_c(path: str) -> bool:
     return path.endswith(C_SUFFIXES)
 
 
-def line_text(data: bytes, line: int) -> str:
-    lines = data.split(b"\n")
-    if 1 <= line <= len(lines):
-        return lines[line - 1].decode("utf-8", "surrogateescape").strip()
-    return ""
+class FileState:
+    """One file as one tree state has it: its path and bytes, parsed only when a rule needs the IR.
+
+    Text kinds (kernel-doc) read the bytes alone; a file no other rule runs
+    on is never parsed.
+    """
+
+    def __init__(self, path: str, data: bytes, options: Options | None = None,
+                 ir: FileIR | None = None) -> None:
+        self.path = path
+        self.data = data
+        self.options = options or Options()
+        self._ir = ir
+        self._lines: list[bytes] | None = None
+
+    def line_text(self, line: int) -> str:
+        """Line ``line`` (1-based), stripped; "" past the end."""
+        if self._lines is None:
+            self._lines = self.data.split(b"\n")
+        if 1 <= line <= len(self._lines):
+            return self._lines[line - 1].decode("utf-8", "surrogateescape").strip()
+        return ""
+
+    @property
+    def parsed(self) -> bool:
+        return self._ir is not None
+
+    @property
+    def ir(self) -> FileIR:
+        if self._ir is None:
+            self._ir = parse(self.data, self.path, self.options)
+        return self._ir
+
+    def suppressions(self) -> tuple[Suppression, ...]:
+        # A suppression is a comment holding the marker: without it in the
+        # bytes there is none, and no parse is needed to know.
+        if SUPPRESSION_MARK not in self.data:
+            return ()
+        return suppressions(self.ir)
 
 
 def file_findings(
     rules: Iterable[Rule],
     statuses: dict[str, RuleStatus],
-    ir: FileIR,
-    data: bytes,
+    state: FileState,
     patch: PatchRef | None,
     wanted_lines: frozenset[int] | None,
     read: Reader | None = None,
-    options: Options | None = None,
     read_before: Reader | None = None,
 ) -> Iterator[Finding]:
     """Findings of the file-scope rules in one file; ``wanted_lines`` limits them to a patch's lines.
@@ -88,36 +117,44 @@ def file_findings(
     against others (doc-stale-reference) read them through it. In check mode,
     the after-state run also gets ``read_before``, the tree before the patch.
     """
+    options = state.options
+    data = state.data
     # Kinds that use more than the IR get the file's bytes and the tree.
-    context = CheckContext(
-        data,
-        read,
-        (lambda d, p: parse(d, p, options)) if options is not None else None,
-        read_before,
-    )
-    muted = suppressions(ir)
+    context = CheckContext(data, read, lambda d, p: parse(d, p, options), read_before)
+    muted: tuple[Suppression, ...] | None = None
     for rule in rules:
-        if KINDS[rule.kind].scope is not Scope.FILE or not statuses[rule.id].applies:
+        kind = KINDS[rule.kind]
+        if kind.scope is not Scope.FILE or not statuses[rule.id].applies:
             continue
         refs = (rule.id, rule.slug, rule.name)
-        for hit in run_check(KINDS[rule.kind], rule, ir, context):
+        if needs_ir(kind):
+            hits = run_check(kind, rule, state.ir, context)
+        else:
+            hits = cast(TextKind, kind).check_text(rule, state.path, data)
+        for hit in hits:
             if wanted_lines is not None and hit.line not in wanted_lines:
                 continue
-            function = ir.function_at(hit.line)
+            if hit.function is not None:
+                function = hit.function
+            else:
+                found = state.ir.function_at(hit.line)
+                function = found.name if found is not None else ""
+            if muted is None:
+                muted = state.suppressions()
             reason = next((s.reason for s in muted if s.covers(refs, hit.line)), None)
             yield Finding(
                 rule_id=rule.id,
                 severity=rule.severity,
                 confidence=rule.confidence,
-                file=ir.path,
+                file=state.path,
                 line=hit.line,
                 column=hit.column,
                 message=hit.message,
                 patch=patch,
                 trace=hit.trace,
                 source=rule.source.quote(statuses[rule.id].line),
-                code=line_text(data, hit.line),
-                function=function.name if function is not None else "",
+                code=state.line_text(hit.line),
+                function=function,
                 suppressed=reason,
             )
 

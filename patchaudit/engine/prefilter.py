@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 from patchaudit.ruleset import Rule
 from patchaudit.ruleset.kinds import KINDS
@@ -35,9 +35,8 @@ class RuleTokens:
 class TokenFilter:
     """The rules of a scan with the tokens each needs, and a short list of anchors to search first.
 
-    Every token contains at least one anchor, so a file holding no anchor
-    holds no token: most files cost one ``bytes.find`` per anchor and nothing
-    more. ``bytes.find`` runs at gigabytes a second where one regular
+    Every token contains its anchor, so a file holding no anchor holds no
+    token: most files cost one ``bytes.find`` per anchor and nothing more. ``bytes.find`` runs at gigabytes a second where one regular
     expression alternation of the same words manages about a tenth of that.
     """
 
@@ -49,11 +48,37 @@ class TokenFilter:
         """Whether some rule needs every file (a kind without tokens)."""
         return any(entry.tokens is None for entry in self.rules)
 
-    def select(self, data: bytes) -> tuple[str, ...]:
-        """Ids of the rules that may match in ``data``, in rule order."""
-        if not self.every_file and not any(anchor in data for anchor in self.anchors):
+    @cached_property
+    def _anchor_of(self) -> dict[bytes, bytes]:
+        tokens = {t for entry in self.rules if entry.tokens is not None for t in entry.tokens}
+        return {token: anchor_of(self.anchors, token) for token in tokens}
+
+    @property
+    def rare_anchors(self) -> tuple[bytes, ...]:
+        """The anchors a first pass (grep) can look for: long names, absent from most files."""
+        return tuple(anchor for anchor in self.anchors if len(anchor) >= MIN_ANCHOR)
+
+    @property
+    def needs_reading(self) -> bool:
+        """Whether a file without any rare anchor may still match (short anchors, or none)."""
+        return self.every_file or len(self.rare_anchors) < len(self.anchors)
+
+    def select(self, data: bytes, absent: tuple[bytes, ...] = ()) -> tuple[str, ...]:
+        """Ids of the rules that may match in ``data``, in rule order.
+
+        ``absent``: anchors already known not to be in ``data`` (the first pass).
+        """
+        present: dict[bytes, bool] = dict.fromkeys(absent, False)
+        if not self.every_file and not any(
+            _has(data, anchor, present) for anchor in self.anchors
+        ):
             return ()
-        present: dict[bytes, bool] = {}
+        # A token is searched for only if its anchor is in the file: an
+        # absent token costs a pass over the whole file, an absent anchor
+        # one pass for all the tokens it stands for.
+        for token, anchor in self._anchor_of.items():
+            if token != anchor and not _has(data, anchor, present):
+                present[token] = False
         refined: dict[tuple[str, object], bool] = {}
         chosen = []
         for entry in self.rules:
@@ -126,7 +151,7 @@ def choose_anchors(tokens: set[bytes]) -> tuple[bytes, ...]:
     most of the tokens still uncovered, the longer on a tie (a longer needle
     is both rarer and searched faster).
     """
-    uncovered = set(_minimal(tokens))
+    uncovered = set(tokens)
     chosen: list[bytes] = []
     while uncovered:
         candidates: set[bytes] = set()
@@ -139,8 +164,23 @@ def choose_anchors(tokens: set[bytes]) -> tuple[bytes, ...]:
                     candidates.add(token[start:end])
         best = max(
             candidates,
-            key=lambda c: (sum(1 for t in uncovered if c in t), len(c), c),
+            key=lambda c: (sum(1 for t in uncovered if _covers(c, t)), len(c), c),
         )
         chosen.append(best)
-        uncovered = {t for t in uncovered if best not in t}
+        uncovered = {t for t in uncovered if not _covers(best, t)}
     return tuple(sorted(chosen))
+
+
+def _covers(anchor: bytes, token: bytes) -> bool:
+    """Whether ``anchor`` stands for ``token``: a short anchor only for itself.
+
+    "Page" (a token of the documentation rules) is in nearly every file; were
+    it the anchor of "PageBalloon", that token would be searched for in
+    nearly every file too.
+    """
+    return anchor == token or (len(anchor) >= MIN_ANCHOR and anchor in token)
+
+
+def anchor_of(anchors: tuple[bytes, ...], token: bytes) -> bytes:
+    """The anchor that stands for ``token`` (see choose_anchors); the token itself without one."""
+    return next((anchor for anchor in anchors if _covers(anchor, token)), token)

@@ -33,8 +33,10 @@ from patchaudit.tree.base import BaseTree
 
 # A chunk is this many files or this many bytes, whichever comes first: big
 # enough to amortise the trip to a worker, small enough to balance the load.
-CHUNK_FILES = 128
-CHUNK_BYTES = 4 << 20
+# Each chunk is also one grep run (grepfirst.py): fewer, larger chunks keep
+# the cost of starting grep small next to its search.
+CHUNK_FILES = 512
+CHUNK_BYTES = 16 << 20
 DEFAULT_LIMITS = ScanLimits()
 # Reused files are reported to the collector (and the progress line) in batches.
 REUSED_BATCH = 512
@@ -122,6 +124,7 @@ def scan_files(
     limits: ScanLimits = DEFAULT_LIMITS,
     progress: ProgressFn | None = None,
     whole_tree: bool = False,
+    first_pass: bool = True,
 ) -> tuple[list[Finding], list[FileIssue], int, dict[str, RuleStatus]]:
     """Findings, skipped files and parse issues, the number of files analysed, and rule statuses.
 
@@ -130,7 +133,7 @@ def scan_files(
     lazily on a cold scan, so that workers start while a walk still lists.
     """
     applicability = Applicability(options.all_rules)
-    statuses = {rule.id: applicability.status(rule, base.read) for rule in rules}
+    statuses = applicability.statuses(rules, base.read)
     active = tuple(
         rule for rule in rules
         if KINDS[rule.kind].scope is Scope.FILE and statuses[rule.id].applies
@@ -150,6 +153,7 @@ def scan_files(
         result_cache=str(cache_dir / "results") if cache_dir is not None else None,
         pack=pack,
         limits=limits,
+        first_pass=first_pass,
     )
     index = ScanIndex(cache_dir / "scan-index", str(base.root), pack) if cache_dir else None
     previous = index.load() if index is not None else {}
@@ -211,11 +215,13 @@ def scan_tree(
     jobs: int = 1,
     limits: ScanLimits = DEFAULT_LIMITS,
     progress: ProgressFn | None = None,
+    first_pass: bool = True,
 ) -> RunReport:
     """Report every match in the C files under ``paths`` (the whole tree when empty).
 
-    The report is the same for any ``jobs`` and whether or not the caches
-    were warm; ``progress`` is called as files complete.
+    The report is the same for any ``jobs``, whether or not the caches were
+    warm and whether or not grep ran as a first pass (``first_pass``: where
+    grep is found); ``progress`` is called as files complete.
     """
     files = list_c_files(base, paths) if paths else walk_c_files(base)
     # What the parent builds (the index, outcomes, 29,000 findings on a warm
@@ -224,7 +230,7 @@ def scan_tree(
     with paused_gc():
         findings, issues, analysed, statuses = scan_files(
             base, files, rules, options, jobs=jobs, limits=limits, progress=progress,
-            whole_tree=not paths,
+            whole_tree=not paths, first_pass=first_pass,
         )
         findings.sort()
     return RunReport(

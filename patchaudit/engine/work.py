@@ -15,7 +15,8 @@ from types import FrameType
 
 from patchaudit.cfront import MAX_FILE_SIZE
 from patchaudit.cfront.cache import ParseCache
-from patchaudit.engine.common import Options, file_findings, parse
+from patchaudit.engine.common import FileState, Options, file_findings
+from patchaudit.engine.grepfirst import files_holding
 from patchaudit.engine.index import DepStamp, Stamp, stat_stamp, trusted
 from patchaudit.engine.prefilter import TokenFilter
 from patchaudit.engine.results import (
@@ -30,6 +31,8 @@ from patchaudit.errors import InputError
 from patchaudit.model import FileIssue
 from patchaudit.ruleset import Rule
 from patchaudit.ruleset.anchor import RuleStatus
+from patchaudit.ruleset.kinds import KINDS
+from patchaudit.ruleset.kinds.base import may_report
 from patchaudit.tree.base import BaseTree
 
 
@@ -53,6 +56,7 @@ class ScanJob:
     result_cache: str | None
     pack: str
     limits: ScanLimits
+    first_pass: bool = True  # grep finds the files with rare anchors (grepfirst.py)
 
 
 @dataclass(frozen=True)
@@ -123,6 +127,17 @@ def _collecting() -> Iterator[None]:
     finally:
         if not was_enabled:
             gc.disable()
+
+
+def stat_listed(root: str, path: str) -> os.stat_result:
+    """What read_listed checks before reading, without reading: a regular file's stat."""
+    try:
+        info = os.stat(f"{root}/{path}")
+    except OSError as exc:
+        raise InputError(path, f"cannot read: {exc.strerror or exc}") from None
+    if not stat.S_ISREG(info.st_mode):
+        raise InputError(path, "is not a regular file")
+    return info
 
 
 def read_listed(root: str, path: str, limit: int) -> tuple[bytes, os.stat_result]:
@@ -197,9 +212,13 @@ class Worker:
 
     def _run(self, paths: list[str]) -> ChunkResult:
         job = self.job
-        select = job.token_filter.select
+        token_filter = job.token_filter
         quiet: list[Quiet] = []
         outcomes: list[FileOutcome] = []
+        rare = token_filter.rare_anchors
+        holders = self._first_pass(paths, quiet, outcomes) if job.first_pass and rare else None
+        if holders is not None and not token_filter.needs_reading:
+            paths = [path for path in paths if path in holders]  # the rest is settled already
         # The common case, a file no rule can match, stays on this short path:
         # over 60,000 files its cost is the scan's cost.
         for path in paths:
@@ -212,12 +231,49 @@ class Worker:
             except InputError as exc:
                 outcomes.append(_skipped(path, exc.problem))
                 continue
-            chosen = select(data)
+            absent = rare if holders is not None and path not in holders else ()
+            chosen = token_filter.select(data, absent)
             if chosen:
                 outcomes.append(self.one(path, data, trusted(info), chosen))
             else:
                 quiet.append((path, trusted(info)))
         return ChunkResult(tuple(quiet), tuple(outcomes))
+
+    def _first_pass(
+        self, paths: list[str], quiet: list[Quiet], outcomes: list[FileOutcome]
+    ) -> frozenset[str] | None:
+        """The files grep finds a rare anchor in; None when grep could not say.
+
+        When nothing but rare anchors matters, the files grep does not name
+        are settled here without being read: quiet, or skipped for their
+        size as a read would have skipped them. Their stamps are taken
+        before grep runs, so a file written meanwhile is seen as changed
+        by the next scan.
+        """
+        job = self.job
+        settled = not job.token_filter.needs_reading
+        infos: dict[str, os.stat_result | InputError] = {}
+        if settled:
+            for path in paths:
+                try:
+                    infos[path] = stat_listed(job.root, path)
+                except InputError as exc:
+                    infos[path] = exc
+        holders = files_holding(job.root, paths, job.token_filter.rare_anchors)
+        if holders is None or not settled:
+            return holders
+        for path in paths:
+            info = infos[path]
+            if path in holders:
+                continue
+            if isinstance(info, InputError):
+                outcomes.append(_skipped(path, info.problem))
+            elif info.st_size > job.read_limit:
+                problem = f"file is {info.st_size} bytes, over the {job.read_limit}-byte read limit"
+                outcomes.append(self._over_limit(path, problem, trusted(info), info.st_size))
+            else:
+                quiet.append((path, trusted(info)))
+        return holders
 
     def one(self, path: str, data: bytes, stamp: Stamp | None, chosen: tuple[str, ...]) -> FileOutcome:
         """Results for a file the prefilter let through: from the result cache, or analysed now."""
@@ -238,13 +294,16 @@ class Worker:
                 return FileOutcome(path, stamp if stamps is not None else None, True, digest,
                                    cached, stamps or (), reused=True)
         recorder = _Recorder(self.base)
-        rules = [self.rules[rule_id] for rule_id in chosen]
         try:
             with time_limit(job.limits.seconds_per_file):
-                ir = parse(data, path, self.options)
+                rules = [
+                    rule
+                    for rule in (self.rules[rule_id] for rule_id in chosen)
+                    if may_report(KINDS[rule.kind], rule, path, data, recorder.read)
+                ]
+                state = FileState(path, data, self.options)
                 findings = tuple(
-                    file_findings(rules, self.statuses, ir, data, None, None, recorder.read,
-                                  self.options)
+                    file_findings(rules, self.statuses, state, None, None, recorder.read)
                 )
         except FileTimeout:
             return _skipped(path, f"analysis took longer than {job.limits.seconds_per_file:g} s")
@@ -252,7 +311,7 @@ class Worker:
             return _skipped(path, exc.problem)
         except RecursionError:
             return _skipped(path, "too deeply nested to analyse")
-        issues = tuple(FileIssue(path, issue.message) for issue in ir.issues)
+        issues = tuple(FileIssue(path, i.message) for i in state.ir.issues) if state.parsed else ()
         result = FileResult(findings, issues, tuple(recorder.seen.values()))
         if self.results is not None:
             self.results.put(key, result)

@@ -17,6 +17,10 @@ _MARK_RE = re.compile(
 )
 
 
+# Every suppression comment holds this, as bytes: a file without it has none.
+SUPPRESSION_MARK = b"patchaudit:"
+
+
 @dataclass(frozen=True)
 class Suppression:
     refs: tuple[str, ...]

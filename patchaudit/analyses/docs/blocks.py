@@ -113,7 +113,6 @@ def _sections(lines: list[str], first: int, start_line: int) -> tuple[tuple[DocP
         heading = _SECTION_RE.match(line)
         if heading is not None:
             title = heading.group(1)
-            inline = (heading.group(2) or "").lstrip(" ")
             in_return = title.lower() in ("return", "returns", "@return")
             if in_return:
                 # scripts/kernel-doc (6.12) counts the heading itself: an empty
@@ -186,6 +185,8 @@ def doc_block(comment: Comment) -> DocBlock | None:
     """The doc block a comment is, if it is one (kernel-doc or plain kernel-doc form)."""
     if comment.text.startswith("/**"):
         return _kernel_doc_block(comment)
+    if "@" not in comment.text:
+        return None  # a plain comment is in kernel-doc form only with "@param:" lines
     return _plain_block(comment)
 
 

@@ -1,8 +1,7 @@
-"""The declaration a doc block documents: the function, prototype or macro that follows it."""
+"""The declaration a doc block documents: the function, prototype or macro that follows it, read from the text."""
 
 from __future__ import annotations
 
-import bisect
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -10,7 +9,7 @@ from enum import Enum
 
 from patchaudit.analyses.docs.blocks import DocBlock
 from patchaudit.analyses.docs.prototype import read_prototype, returns_value
-from patchaudit.cfront.ir import FileIR, Function, MacroDef
+from patchaudit.analyses.docs.words import word_positions
 
 # scripts/kernel-doc reads the prototype up to the first line holding "{",
 # ";" or a #define; a runaway span means the comment documents nothing.
@@ -19,11 +18,13 @@ _DEFINE_RE = re.compile(r"^\s*#\s*define\b")
 _COMMENT_RE = re.compile(r"/\*.*?(?:\*/|\Z)|//[^\n]*", re.DOTALL)
 # Only blank lines and plain comments before the next "/**" block.
 _NEXT_DOC_RE = re.compile(r"^(?:\s|/\*(?!\*\s*\n).*?\*/)*/\*\*\s*\n", re.DOTALL)
+# A macro's name and, right after it (C11 6.10.3), its parameter list.
+_MACRO_RE = re.compile(r"\s*#\s*define\s+(\w+)(?:\(([^)]*)\))?")
 
 
 class DeclKind(Enum):
-    FUNCTION = "function"  # a definition, from the IR
-    PROTOTYPE = "prototype"  # a declaration, read from the text
+    FUNCTION = "function"  # a definition: the prototype is followed by its body
+    PROTOTYPE = "prototype"  # a declaration only
     MACRO = "macro"  # a function-like macro
     OBJECT_MACRO = "object-macro"  # #define NAME value
 
@@ -44,6 +45,7 @@ class Declaration:
     column: int  # the column of the name
     first_line: int
     last_line: int
+    defines: str = ""  # for a definition, the function's name as written (foo_noprof)
 
 
 def _documented_name(name: str) -> str:
@@ -52,56 +54,39 @@ def _documented_name(name: str) -> str:
     return name.replace("_noprof", "", 1)
 
 
-def _from_function(fn: Function) -> Declaration:
-    params = tuple(
-        DeclParam("...", True) if p.name == "..." else DeclParam(p.name)
-        for p in fn.params
-        if p.name
-    )
-    return Declaration(
-        DeclKind.FUNCTION,
-        _documented_name(fn.name),
-        params,
-        returns_value(fn.return_type),
-        fn.pos.line,
-        fn.pos.column,
-        fn.start_line,
-        fn.pos.line,
-    )
-
-
-def _from_macro(macro: MacroDef) -> Declaration:
-    if macro.params is None:
-        return Declaration(
-            DeclKind.OBJECT_MACRO, macro.name, (), False, macro.line, 1, macro.line, macro.line
-        )
+def _macro_at(text: str, line: int) -> Declaration | None:
+    """The ``#define`` that starts the text (line ``line``), as kernel-doc reads a macro."""
+    match = _MACRO_RE.match(text)
+    if match is None:
+        return None
+    name, params_text = match.group(1), match.group(2)
+    if params_text is None:
+        return Declaration(DeclKind.OBJECT_MACRO, name, (), False, line, 1, line, line)
     params = []
-    for raw in macro.params:
-        # The IR keeps a line continuation inside a parameter ("\\\n\tb").
-        name = "".join(raw.replace("\\", " ").split())
-        if name.endswith("..."):
-            params.append(DeclParam(name[:-3] or "...", True))
-        elif name:
-            params.append(DeclParam(name))
-    return Declaration(
-        DeclKind.MACRO, macro.name, tuple(params), False, macro.line, 1, macro.line, macro.line
-    )
+    for raw in params_text.split(","):
+        # A parameter list may run over a line continuation ("a, \\\n\tb").
+        param = "".join(raw.replace("\\", " ").split())
+        if param.endswith("..."):
+            params.append(DeclParam(param[:-3] or "...", True))
+        elif param:
+            params.append(DeclParam(param))
+    return Declaration(DeclKind.MACRO, name, tuple(params), False, line, 1, line, line)
 
 
-def _trustworthy(fn: Function) -> bool:
-    """Whether the IR read the signature right; if not, the text is read instead.
+def _call_site(text: str, name: str) -> int:
+    """Index of the first whole ``name`` followed by "(" (blanks between); -1 if none.
 
-    A definition with a parse error may have a wrong name or parameters
-    (kernel macros in its signature), and a parameter type with parentheses
-    that is not a function pointer is a macro read as a declarator
-    (``DECL_BUCKET_PARAMS(size, b)``).
+    A search for a name fixed at run time: a regular expression per name
+    would be compiled for every declaration and crowd out the cached ones.
     """
-    if fn.has_error:
-        return False
-    return all("(" not in p.type or "(*" in p.type for p in fn.params)
+    for at in word_positions(text, name):
+        rest = text[at + len(name) : at + len(name) + 200].lstrip()
+        if rest.startswith("("):
+            return at
+    return -1
 
 
-def _span_from_text(lines: Sequence[str], after: int) -> tuple[int, int] | None:
+def _span(lines: Sequence[str], after: int) -> tuple[int, int] | None:
     """1-based first and last line of the prototype that follows line ``after``, as kernel-doc reads it.
 
     Unlike scripts/kernel-doc, comments in between are skipped before looking
@@ -111,7 +96,8 @@ def _span_from_text(lines: Sequence[str], after: int) -> tuple[int, int] | None:
     window = "\n".join(lines[after : after + _MAX_SPAN])
     if _NEXT_DOC_RE.match(window):
         return None
-    window = _COMMENT_RE.sub(lambda m: re.sub(r"[^\n]", " ", m.group()), window)
+    if "/*" in window or "//" in window:
+        window = _COMMENT_RE.sub(lambda m: re.sub(r"[^\n]", " ", m.group()), window)
     first = 0
     for offset, line in enumerate(window.split("\n")):
         number = after + 1 + offset
@@ -126,58 +112,42 @@ def _span_from_text(lines: Sequence[str], after: int) -> tuple[int, int] | None:
     return None
 
 
-def _span_from_tokens(ir: FileIR, after: int) -> tuple[int, int] | None:
-    """Without the text: the first line after ``after`` that holds a code token."""
-    lines = [ident.line for ident in ir.identifiers]
-    index = bisect.bisect_right(lines, after)
-    if index == len(lines):
-        return None
-    return lines[index], lines[index]
+def declaration_after(block: DocBlock, lines: Sequence[str]) -> Declaration | None:
+    """The declaration right after ``block`` in a file's ``lines``; None when none can be read.
 
-
-def declaration_after(
-    block: DocBlock, ir: FileIR, text_lines: Sequence[str] | None
-) -> Declaration | None:
-    """The declaration right after ``block``; None when none can be read.
-
-    Definitions and macros come from the IR. With the file's text, the
-    prototype span is found as scripts/kernel-doc finds it and prototypes
-    (which the IR does not hold) are read from the text; without it, only a
-    definition or macro that starts on the first code line is taken.
+    Read from the text as scripts/kernel-doc reads it, with no parse: the
+    span up to the first line holding "{", ";" or a ``#define``; a macro
+    from its ``#define``, a function definition or prototype by its
+    parameter list (prototype.py).
     """
-    if text_lines is not None:
-        span = _span_from_text(text_lines, block.end_line)
-    else:
-        span = _span_from_tokens(ir, block.end_line)
+    span = _span(lines, block.end_line)
     if span is None:
         return None
     first, last = span
-    fn = next((f for f in ir.functions if f.start_line <= last and f.pos.line >= first), None)
-    if fn is not None and _trustworthy(fn):
-        return _from_function(fn)
-    if fn is None:
-        macro = next((m for m in ir.macros if first <= m.line <= last), None)
-        if macro is not None:
-            return _from_macro(macro)
-    if text_lines is None:
-        return None
-    prototype = read_prototype("\n".join(text_lines[first - 1 : last]))
+    if _DEFINE_RE.match(lines[last - 1]):
+        return _macro_at("\n".join(lines[last - 1 : last - 1 + _MAX_SPAN]), last)
+    text = "\n".join(lines[first - 1 : last])
+    prototype = read_prototype(text)
     if prototype is None:
         return None
     name_line, name_column = first, 1
-    for number in range(first, last + 1):
-        found = re.search(rf"\b{re.escape(prototype.name)}\s*\(", text_lines[number - 1])
-        if found:
-            name_line, name_column = number, found.start() + 1
-            break
-    params = tuple(DeclParam(name, name == "...") for name in prototype.params)
+    # The name's place: where it stands before its parameter list (which
+    # may open on the next line).
+    at = _call_site(text, prototype.name)
+    if at >= 0:
+        name_line = first + text.count("\n", 0, at)
+        name_column = at - text.rfind("\n", 0, at)
+    code = _COMMENT_RE.sub(" ", text)
+    body = code.find("{")
+    defines = body >= 0 and ";" not in code[:body]
     return Declaration(
-        DeclKind.PROTOTYPE,
+        DeclKind.FUNCTION if defines else DeclKind.PROTOTYPE,
         _documented_name(prototype.name),
-        params,
+        tuple(DeclParam(name, name == "...") for name in prototype.params),
         returns_value(prototype.return_type),
         name_line,
         name_column,
         first,
         last,
+        prototype.name if defines else "",
     )

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import Enum
 
-from patchaudit.analyses.docs.blocks import CommentStyle, DocBlock, DocKind, doc_blocks
+from patchaudit.analyses.docs.blocks import CommentStyle, DocBlock, DocKind, doc_block
 from patchaudit.analyses.docs.decls import Declaration, declaration_after
-from patchaudit.cfront.ir import FileIR
+from patchaudit.analyses.docs.source import column_one_comments
 
 
 class DocProblemKind(Enum):
@@ -32,25 +32,7 @@ class DocProblem:
     message: str
     subject: str  # the parameter, or the documented name
     declaration: str  # the name of the declaration that follows the comment
-
-
-def _inside_code(ir: FileIR, block: DocBlock, text_lines: Sequence[str] | None) -> bool:
-    """Whether the comment sits inside a body, where scripts/kernel-doc never looks.
-
-    kernel-doc only opens a block at a "/**" in column 1; with the text that
-    is checked directly, without it bodies of functions and structs stand in.
-    """
-    if text_lines is not None and 0 < block.start_line <= len(text_lines):
-        opening = text_lines[block.start_line - 1]
-        return not opening.startswith("/*")
-    for fn in ir.functions:
-        if fn.start_line < block.start_line <= fn.end_line:
-            return True
-    for struct in ir.structs:
-        last = max((f.line for f in struct.fields), default=struct.line)
-        if struct.line < block.start_line <= last:
-            return True
-    return False
+    function: str  # the function the declaration defines ("" for a prototype or macro)
 
 
 def _plain_note(block: DocBlock) -> str:
@@ -65,7 +47,15 @@ def check_block(block: DocBlock, decl: Declaration) -> Iterator[DocProblem]:
 
     def problem(kind: DocProblemKind, doc_line: int, message: str, subject: str) -> DocProblem:
         return DocProblem(
-            kind, block.style, decl.line, decl.column, doc_line, message + note, subject, decl.name
+            kind,
+            block.style,
+            decl.line,
+            decl.column,
+            doc_line,
+            message + note,
+            subject,
+            decl.name,
+            decl.defines,
         )
 
     documented = {param.name for param in block.params}
@@ -107,19 +97,22 @@ def check_block(block: DocBlock, decl: Declaration) -> Iterator[DocProblem]:
         )
 
 
-def kernel_doc_problems(ir: FileIR, text: str | None = None) -> list[DocProblem]:
-    """Every function doc problem of a file; ``text`` (the file's source) adds prototypes.
+def kernel_doc_problems(text: str) -> list[DocProblem]:
+    """Every function doc problem of a file, from its text alone (no parse).
 
-    Struct, union, enum, typedef and DOC: blocks are skipped: their members
-    are not in the IR in the shape kernel-doc checks (nested anonymous
-    structs, struct_group(), ...), and a wrong member warning would be noise.
+    Only comments that open in column 1 are read: scripts/kernel-doc never
+    looks at one inside a body. Struct, union, enum, typedef and DOC:
+    blocks are skipped: their members take the shapes kernel-doc checks
+    (nested anonymous structs, struct_group(), ...) only after a real
+    declaration parse, and a wrong member warning would be noise.
     """
-    text_lines = text.split("\n") if text is not None else None
+    lines = text.split("\n")
     problems: list[DocProblem] = []
-    for block in doc_blocks(ir.comments):
-        if block.kind is not DocKind.FUNCTION or _inside_code(ir, block, text_lines):
+    for comment in column_one_comments(text):
+        block = doc_block(comment)
+        if block is None or block.kind is not DocKind.FUNCTION:
             continue
-        decl = declaration_after(block, ir, text_lines)
+        decl = declaration_after(block, lines)
         if decl is None:
             continue
         # A plain comment documents the declaration only when that starts on

@@ -103,8 +103,12 @@ def param_names(arg: str) -> tuple[str, ...]:
     arg = re.sub(r"\[[^\]]*\]", "", arg)  # char buf[16]
     arg = _ANNOTATION_RE.sub("", arg)  # __counted_by(n)
     words = _WORD_RE.findall(arg)
-    while len(words) > 2 and words[-1].startswith("__"):
+    # After the last "*" only the name and its annotations can stand: a
+    # "__" word there is the name when it is alone ("struct page *__page").
+    after_star = len(_WORD_RE.findall(arg[arg.rfind("*") + 1 :])) if "*" in arg else len(words)
+    while len(words) > 2 and words[-1].startswith("__") and after_star > 1:
         words.pop()  # int a __maybe_unused
+        after_star -= 1
     if len(words) < 2 or arg.rstrip().endswith("*") or words[-1] in _TYPE_WORDS:
         return ()
     if words[-2] in ("struct", "union", "enum"):

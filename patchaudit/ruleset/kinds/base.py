@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from enum import Enum
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, Protocol, cast, runtime_checkable
 
 from patchaudit.cfront.ir import FileIR
 from patchaudit.errors import InputError
@@ -26,6 +26,9 @@ class Hit:
     column: int
     message: str
     trace: tuple[TraceStep, ...] = ()
+    # The function the hit is in, when the kind knows it without the IR (a
+    # text kind); None: the engine looks it up in the file's IR.
+    function: str | None = None
 
 
 class RuleKind(Protocol):
@@ -72,6 +75,52 @@ class ContextKind(Protocol):
 
 
 @runtime_checkable
+class TextKind(Protocol):
+    def check_text(self, rule: Rule, path: str, data: bytes) -> Iterator[Hit]:
+        """Report every match in one file from its bytes alone: the file need not be parsed.
+
+        A text kind's hits carry their ``function``. Its ``check`` (IR only)
+        cannot work, as the IR does not hold the text: run it through
+        ``run_check`` with the file's bytes in the context.
+        """
+        ...
+
+
+@runtime_checkable
+class GateKind(Protocol):
+    def may_report(self, rule: Rule, path: str, data: bytes, read: Reader | None) -> bool:
+        """A finer test than ``may_match``, on the text of the file and of files it reads.
+
+        Judged on one tree state, as ``scan`` sees it: False only when
+        ``rule`` cannot report anything in ``path``; the file is then not
+        parsed for it. Files read through ``read`` count as what the
+        outcome depends on, as for the analysis itself.
+        """
+        ...
+
+
+def implements(kind: object, protocol: type) -> bool:
+    """``isinstance(kind, protocol)`` for the method protocols above, answered once per class.
+
+    isinstance() against a runtime-checkable protocol inspects every method
+    each time; scans ask it for every rule on every file.
+    """
+    key = (type(kind), protocol)
+    found = _IMPLEMENTS.get(key)
+    if found is None:
+        found = _IMPLEMENTS[key] = isinstance(kind, protocol)
+    return found
+
+
+_IMPLEMENTS: dict[tuple[type, type], bool] = {}
+
+
+def needs_ir(kind: RuleKind) -> bool:
+    """Whether running ``kind`` on a file needs the file parsed."""
+    return not implements(kind, TextKind)
+
+
+@runtime_checkable
 class PartnerKind(Protocol):
     def partners(self, path: str, read: Reader) -> tuple[str, ...]:
         """Other files whose findings of this kind may change when ``path`` changes.
@@ -110,8 +159,15 @@ class ByteCheckKind(Protocol):
 
 def may_match(kind: RuleKind, rule: Rule, data: bytes) -> bool:
     """Whether ``rule`` may report in ``data`` by its kind's byte test (True without one)."""
-    if isinstance(kind, ByteCheckKind):
-        return kind.may_match(rule, data)
+    if implements(kind, ByteCheckKind):
+        return cast(ByteCheckKind, kind).may_match(rule, data)
+    return True
+
+
+def may_report(kind: RuleKind, rule: Rule, path: str, data: bytes, read: Reader | None) -> bool:
+    """Whether ``rule`` may report in ``path`` by its kind's text gate (True without one)."""
+    if implements(kind, GateKind):
+        return cast(GateKind, kind).may_report(rule, path, data, read)
     return True
 
 
@@ -122,15 +178,17 @@ def whole_identifiers(kind: RuleKind) -> bool:
 
 def required_tokens(kind: RuleKind, rule: Rule) -> tuple[str, ...] | None:
     """The tokens ``rule`` needs in a file (see TokenKind); None when its kind does not say."""
-    if isinstance(kind, TokenKind):
-        return kind.required_tokens(rule)
+    if implements(kind, TokenKind):
+        return cast(TokenKind, kind).required_tokens(rule)
     return None
 
 
 def run_check(kind: RuleKind, rule: Rule, ir: FileIR, context: CheckContext) -> Iterator[Hit]:
     """Run ``kind`` on one file, giving it ``context`` if it can use one."""
-    if isinstance(kind, ContextKind):
-        return kind.check_in(rule, ir, context)
+    if implements(kind, TextKind) and context.data is not None:
+        return cast(TextKind, kind).check_text(rule, ir.path, context.data)
+    if implements(kind, ContextKind):
+        return cast(ContextKind, kind).check_in(rule, ir, context)
     return kind.check(rule, ir)
 
 

@@ -12,6 +12,7 @@ from patchaudit.analyses.docs import (
     stale_references,
     vocabulary,
 )
+from patchaudit.analyses.docs.gate import may_name_stale
 from patchaudit.cfront import parse_c
 from patchaudit.cfront.ir import FileIR
 from patchaudit.errors import InputError
@@ -82,6 +83,9 @@ class DocStaleKind:
         # "//" lines and #defines, need no parse).
         members = b"struct" in data or b"union" in data
         return comments_contain(data, (b"Page", b"PG_", b"->"), line_comments=members)
+
+    def may_report(self, rule: Rule, path: str, data: bytes, read: Reader | None) -> bool:
+        return may_name_stale(path, data, read)
 
     def check(self, rule: Rule, ir: FileIR) -> Iterator[Hit]:
         return self.check_in(rule, ir, CheckContext())

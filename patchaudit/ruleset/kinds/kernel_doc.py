@@ -10,7 +10,7 @@ from patchaudit.analyses.docs import CommentStyle, DocProblem, DocProblemKind, k
 from patchaudit.cfront.ir import FileIR
 from patchaudit.errors import InputError
 from patchaudit.model import TraceStep
-from patchaudit.ruleset.kinds.base import CheckContext, Hit, Scope, param_str, reject_unknown
+from patchaudit.ruleset.kinds.base import Hit, Scope, param_str, reject_unknown
 from patchaudit.ruleset.kinds.bytescan import KERNEL_DOC_OPENING, PLAIN_PARAM_LINE
 from patchaudit.ruleset.model import Rule
 
@@ -42,9 +42,7 @@ class KernelDocKind:
     scope = Scope.FILE
 
     def __init__(self) -> None:
-        # All rules of this kind read the same problems of a file: compute
-        # them once per file content (and text availability).
-        self._memo: tuple[tuple[str, bool], list[DocProblem]] | None = None
+        self._memo: tuple[bytes, list[DocProblem]] | None = None
 
     def parse_params(self, raw: Mapping[str, Any], where: str) -> KernelDocParams:
         reject_unknown(raw, {"problem", "comments"}, where)
@@ -67,18 +65,19 @@ class KernelDocKind:
         return PLAIN_PARAM_LINE.search(data) is not None
 
     def check(self, rule: Rule, ir: FileIR) -> Iterator[Hit]:
-        return self.check_in(rule, ir, CheckContext())
+        raise TypeError("kernel-doc rules read the file's text: use run_check with its bytes")
 
-    def check_in(self, rule: Rule, ir: FileIR, context: CheckContext) -> Iterator[Hit]:
+    def check_text(self, rule: Rule, path: str, data: bytes) -> Iterator[Hit]:
         params: KernelDocParams = rule.params
-        for problem in self._problems(ir, context.data):
+        for problem in self._problems(data):
             if problem.kind is params.problem and problem.style is params.comments:
-                step = TraceStep(ir.path, problem.doc_line, _POINTERS[problem.kind])
-                yield Hit(problem.line, problem.column, problem.message, (step,))
+                step = TraceStep(path, problem.doc_line, _POINTERS[problem.kind])
+                yield Hit(problem.line, problem.column, problem.message, (step,), problem.function)
 
-    def _problems(self, ir: FileIR, data: bytes | None) -> list[DocProblem]:
-        key = (ir.digest, data is not None)
-        if self._memo is None or self._memo[0] != key:
-            text = data.decode("utf-8", "surrogateescape") if data is not None else None
-            self._memo = (key, kernel_doc_problems(ir, text))
+    def _problems(self, data: bytes) -> list[DocProblem]:
+        # All rules of this kind read the same problems of a file: compute
+        # them once per file content.
+        if self._memo is None or self._memo[0] is not data:
+            text = data.decode("utf-8", "surrogateescape")
+            self._memo = (data, kernel_doc_problems(text))
         return self._memo[1]

@@ -1,0 +1,222 @@
+"""Whether a file's comments can name anything stale on one tree state, decided on text alone.
+
+On one tree state stale.py judges two kinds of mention: a page flag that the
+governed code never uses, and ``var->member`` where the member is not in
+the governed code at all. Both need the name to be absent from the
+identifiers of the governed code, and the identifiers are the code's words
+outside comments, literals and directive text (cfront/lower_text.py). So a
+mention is cleared as soon as one occurrence of its name is certainly such a
+word, which the line around it shows: no comment open, no literal or ``//``
+before it on its line, not a directive line, no continuation from the line
+before. Anything less certain keeps the file for the real analysis. Most
+files with mentions are cleared, and never parsed.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from collections.abc import Iterator
+
+from patchaudit.analyses.docs.governed import Reader, governed_files
+from patchaudit.analyses.docs.mentions import Mention, MentionKind, mentions
+from patchaudit.analyses.docs.vocabulary import flag_of
+from patchaudit.analyses.docs.words import word_positions
+from patchaudit.cfront.ir import Comment
+from patchaudit.errors import InputError
+
+# Spelled the way the mention patterns need them (mentions.py).
+_NEEDLES = ("->", "Page", "PG_")
+# Any identifier that may be a page-flag helper of some flag: the helper's
+# flag is then compared by flag_of (vocabulary.py), the analysis's own test.
+# A struct or union definition: its tag and the "{" that opens its body.
+# No word-boundary test before "struct": a stray match only lets more through.
+_DEFINITION_RE = re.compile(r"(?:struct|union)\s+([A-Za-z_]\w*)\s*\{")
+_OPEN_RE = re.compile(r"/\*")
+_CLOSE_RE = re.compile(r"\*/")
+# Directives whose operands are C tokens to the front end (cfront/lower_text.py).
+_DIRECTIVE_RE = re.compile(r"\s*#\s*(define|undef|if|ifdef|ifndef|elif)\b")
+# "struct tag" and what follows it up to the end of its declaration.
+_TYPE_USE_RE = re.compile(r"(?:struct|union)\s+([A-Za-z_]\w*)(?=([^;{}]*))")
+_WORD_RE = re.compile(r"[A-Za-z_]\w*")
+# Words a declarator may carry besides "__" annotations (__rcu, __aligned(8)).
+_QUALIFIERS = frozenset({"const", "volatile", "restrict"})
+_HELPER_RE = re.compile(
+    r"(?<![\w$])(?:__)?(?:(?:TestSet|TestClear|Set|Clear)?Page[A-Z]\w*|folio_\w+|PG_\w+)(?![\w$])"
+)
+
+
+def _comment_spans(text: str) -> Iterator[Comment]:
+    """Every stretch that may be a comment, with a needle in it (a superset, as in bytescan.py).
+
+    A block runs from any "/*" to the next "*/", a line comment from any
+    "//" to its line's end: a "/*" in a literal only adds a stretch, and a
+    real comment is always inside one. Line numbers are not needed here.
+    """
+    for opener, closer in (("/*", "*/"), ("//", "\n")):
+        pos = 0
+        while (start := text.find(opener, pos)) >= 0:
+            end = text.find(closer, start + 2)
+            end = len(text) if end < 0 else end + len(closer)
+            body = text[start:end]
+            if any(needle in body for needle in _NEEDLES):
+                yield Comment(body, 1, 1 + body.count("\n"))
+            pos = end
+
+
+class _Code:
+    """One governed file's text, with where its "/*" and "*/" are, to place a word quickly."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.opens = [m.start() for m in _OPEN_RE.finditer(text)]
+        self.closes = [m.start() for m in _CLOSE_RE.finditer(text)]
+
+    def certainly_code(self, at: int) -> bool:
+        """Whether the word at index ``at`` is surely a code token (see the module docstring)."""
+        text = self.text
+        index = bisect.bisect_right(self.opens, at - 2) - 1
+        if index >= 0:
+            # The last "/*" before the word: open still unless a "*/" ends before the word.
+            opened = self.opens[index]
+            close = bisect.bisect_left(self.closes, opened + 2)
+            if close == len(self.closes) or self.closes[close] + 2 > at:
+                return False
+        # The logical line up to the word: back over continued lines.
+        start = text.rfind("\n", 0, at) + 1
+        while start >= 2 and text[start - 2] == "\\":
+            start = text.rfind("\n", 0, start - 1) + 1
+        before = text[start:at]
+        if any(mark in before for mark in ('"', "'", "//", "/*")):
+            return False
+        if not before.lstrip().startswith("#"):
+            return True
+        # Names in #define bodies and #if conditions are identifiers to the
+        # front end ("defined" is not: _has_identifier never asks for it);
+        # the operands of #include, #error, #pragma ... are not.
+        return _DIRECTIVE_RE.match(before) is not None
+
+
+def _has_identifier(codes: list[_Code], name: str) -> bool:
+    if name == "defined":
+        return False
+    return any(code.certainly_code(at) for code in codes for at in word_positions(code.text, name))
+
+
+def _uses_flag(codes: list[_Code], flag: str) -> bool:
+    return any(
+        flag_of(match.group()) == flag and code.certainly_code(match.start())
+        for code in codes
+        for match in _HELPER_RE.finditer(code.text)
+    )
+
+
+def _body_end(text: str, opening: int) -> int:
+    """Index just past the "}" that closes the "{" at ``opening`` (the text's end if none)."""
+    depth = 0
+    pos = opening
+    while True:
+        close = text.find("}", pos)
+        if close < 0:
+            return len(text)
+        depth += text.count("{", pos, close) - 1
+        if depth <= 0:
+            return close + 1
+        pos = close + 1
+
+
+def _defined_tags(texts: list[str]) -> dict[str, list[tuple[str, int]]]:
+    """struct/union tags the texts define, each with where its body ends (in which text)."""
+    found: dict[str, list[tuple[str, int]]] = {}
+    for text in texts:
+        for match in _DEFINITION_RE.finditer(text):
+            found.setdefault(match.group(1), []).append((text, _body_end(text, match.end() - 1)))
+    return found
+
+
+def _declared_with(texts: list[str], var: str, tags: dict[str, list[tuple[str, int]]]) -> bool:
+    """Whether ``var`` may be declared with one of ``tags`` as its type (a superset).
+
+    The analysis takes a variable's struct from its declaration (parameter,
+    local or global): ``struct tag`` and the name in one declaration, with no
+    ";" or brace between, or the name among the declarators right after the
+    struct's own body (``struct tag { ... } var;``).
+    """
+    for text in texts:
+        for match in _TYPE_USE_RE.finditer(text):
+            if match.group(1) not in tags:
+                continue
+            stretch = match.group(2)
+            for at in word_positions(stretch, var):
+                # Between the type (or the last comma) and a declared name
+                # come only "*", parentheses and qualifiers; another word
+                # begins another declaration ("struct a *x, struct b *var",
+                # "struct a *f(struct b *var"), and after "=" the name is
+                # in an initializer ("struct a *p = var->priv").
+                between = stretch[:at]
+                segment = between[between.rfind(",") + 1 :]
+                if "=" in segment:
+                    continue
+                words = _WORD_RE.findall(segment)
+                if all(word in _QUALIFIERS or word.startswith("__") for word in words):
+                    return True
+    for places in tags.values():
+        for text, end in places:
+            stop = text.find(";", end)
+            if next(word_positions(text[end : len(text) if stop < 0 else stop], var), -1) >= 0:
+                return True
+    return False
+
+
+def _judged(mention: Mention) -> bool:
+    """Whether stale.py would judge the mention at all on one tree state."""
+    if mention.kind is MentionKind.PAGE_FLAG:
+        return True
+    if mention.kind is MentionKind.MEMBER:
+        return bool(mention.base) and not mention.name.isupper()
+    return False
+
+
+def _partner_texts(partners: tuple[str, ...], read: Reader) -> list[str]:
+    texts = []
+    for partner in partners:
+        try:
+            data = read(partner)
+        except InputError:
+            continue  # not in view for the analysis either
+        if data is not None:
+            texts.append(data.decode("utf-8", "surrogateescape"))
+    return texts
+
+
+def may_name_stale(path: str, data: bytes, read: Reader | None) -> bool:
+    """False only when stale_references() on this file and tree state is surely empty."""
+    text = data.decode("utf-8", "surrogateescape")
+    found = [m for comment in _comment_spans(text) for m in mentions(comment) if _judged(m)]
+    if not found:
+        return False
+    partners = governed_files(path, read)[1:] if read is not None else ()
+    texts = [text, *(_partner_texts(partners, read) if read is not None else [])]
+    codes = [_Code(t) for t in texts]
+    # A flag is judged only where the governed code includes a .c file.
+    implemented = any(p.endswith(".c") for p in (path, *partners))
+    tags: dict[str, list[tuple[str, int]]] | None = None
+    cleared: set[tuple[str, str]] = set()  # (base, name) or ("", flag) already judged not stale
+    for mention in found:
+        key = (mention.base, mention.name) if mention.kind is MentionKind.MEMBER else ("", mention.flag)
+        if key in cleared:
+            continue
+        cleared.add(key)
+        if mention.kind is MentionKind.PAGE_FLAG:
+            if implemented and not _uses_flag(codes, mention.flag):
+                return True
+            continue
+        # var->member is judged only where var's struct is defined in the
+        # governed code, and is stale only if no code there names the member.
+        if _has_identifier(codes, mention.name):
+            continue
+        if tags is None:
+            tags = _defined_tags(texts)
+        if tags and _declared_with(texts, mention.base, tags):
+            return True
+    return False
