@@ -20,12 +20,13 @@ from patchaudit.engine.common import (
     is_c,
     rule_infos,
 )
+from patchaudit.engine.prefilter import build_filter
 from patchaudit.engine.summary import summarise_patch
 from patchaudit.model import FileIssue, Finding, PatchRef, RunReport, Status, TraceStep
 from patchaudit.ruleset import Rule, RuleSet
 from patchaudit.ruleset.anchor import RuleStatus, find_span
 from patchaudit.ruleset.kinds import KINDS, Scope
-from patchaudit.ruleset.kinds.base import PartnerKind
+from patchaudit.ruleset.kinds.base import PartnerKind, judges_across_patch
 from patchaudit.series.model import Patch, Series
 from patchaudit.tree.apply import PatchApplication, apply_series
 from patchaudit.tree.base import BaseTree
@@ -228,9 +229,32 @@ def _with(finding: Finding, ref: PatchRef, status: Status) -> Finding:
     return replace(finding, patch=ref, status=status)
 
 
+class _StateRules:
+    """The file rules worth running on one file state: the scan's token prefilter, used per state.
+
+    Tokens are judged on one tree state, and before and after a patch are
+    analysed apart, so a rule whose tokens a state lacks reports nothing
+    there. Kinds that compare the two states (a name's last use removed)
+    always run; their own text gate decides.
+    """
+
+    def __init__(self, rules: RuleSet) -> None:
+        self.rules = [r for r in rules if KINDS[r.kind].scope is Scope.FILE]
+        self.filter = build_filter(
+            [r for r in self.rules if not judges_across_patch(KINDS[r.kind])]
+        )
+
+    def __call__(self, data: bytes) -> list[Rule]:
+        chosen = set(self.filter.select(data))
+        return [
+            r for r in self.rules if r.id in chosen or judges_across_patch(KINDS[r.kind])
+        ]
+
+
 def check_series(series: Series, base: BaseTree, rules: RuleSet, options: Options) -> RunReport:
     """Apply the series patch by patch and report what each patch introduces, moves or fixes."""
     applications = apply_series(base, series)
+    state_rules = _StateRules(rules)
     applicability = Applicability(options.all_rules)
     findings: list[Finding] = list(_series_findings(series, rules))
     issues: list[FileIssue] = []
@@ -254,14 +278,15 @@ def check_series(series: Series, base: BaseTree, rules: RuleSet, options: Option
             if result.after is not None:
                 state = FileState(result.path, result.after, options)
                 analysed += 1
-                after = list(file_findings(rules, statuses, state, ref, None,
+                after = list(file_findings(state_rules(result.after), statuses, state, ref, None,
                                            application.after.read,
                                            read_before=application.before.read))
                 if state.parsed:
                     issues.extend(FileIssue(result.path, i.message) for i in state.ir.issues)
             if result.before is not None:
                 old_state = FileState(result.old_path or result.path, result.before, options)
-                before = list(file_findings(rules, before_statuses, old_state, ref, None,
+                before = list(file_findings(state_rules(result.before), before_statuses,
+                                            old_state, ref, None,
                                             application.before.read))
             findings.extend(_compare(before, after, result.path, result.added_lines, ref))
         findings.extend(

@@ -13,7 +13,13 @@ from patchaudit.model import Finding, PatchRef, RuleInfo
 from patchaudit.ruleset import Rule, RuleSet
 from patchaudit.ruleset.anchor import RuleStatus, assumed, locate_all
 from patchaudit.ruleset.kinds import KINDS, Scope
-from patchaudit.ruleset.kinds.base import CheckContext, TextKind, needs_ir, run_check
+from patchaudit.ruleset.kinds.base import (
+    CheckContext,
+    TextKind,
+    may_report,
+    needs_ir,
+    run_check,
+)
 from patchaudit.ruleset.suppress import SUPPRESSION_MARK, Suppression, suppressions
 
 C_SUFFIXES = (".c", ".h")
@@ -126,6 +132,8 @@ def file_findings(
         kind = KINDS[rule.kind]
         if kind.scope is not Scope.FILE or not statuses[rule.id].applies:
             continue
+        if not may_report(kind, rule, state.path, data, read, read_before):
+            continue  # its text gate: nothing to report, no parse needed for it
         refs = (rule.id, rule.slug, rule.name)
         if needs_ir(kind):
             hits = run_check(kind, rule, state.ir, context)

@@ -31,8 +31,6 @@ from patchaudit.errors import InputError
 from patchaudit.model import FileIssue
 from patchaudit.ruleset import Rule
 from patchaudit.ruleset.anchor import RuleStatus
-from patchaudit.ruleset.kinds import KINDS
-from patchaudit.ruleset.kinds.base import may_report
 from patchaudit.tree.base import BaseTree
 
 
@@ -296,11 +294,7 @@ class Worker:
         recorder = _Recorder(self.base)
         try:
             with time_limit(job.limits.seconds_per_file):
-                rules = [
-                    rule
-                    for rule in (self.rules[rule_id] for rule_id in chosen)
-                    if may_report(KINDS[rule.kind], rule, path, data, recorder.read)
-                ]
+                rules = [self.rules[rule_id] for rule_id in chosen]
                 state = FileState(path, data, self.options)
                 findings = tuple(
                     file_findings(rules, self.statuses, state, None, None, recorder.read)

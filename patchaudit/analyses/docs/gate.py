@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import bisect
 import re
+from collections import Counter
 from collections.abc import Iterator
 
 from patchaudit.analyses.docs.governed import Reader, governed_files
@@ -46,8 +47,8 @@ _HELPER_RE = re.compile(
 )
 
 
-def _comment_spans(text: str) -> Iterator[Comment]:
-    """Every stretch that may be a comment, with a needle in it (a superset, as in bytescan.py).
+def _comment_spans(text: str, needles: tuple[str, ...] | None = None) -> Iterator[Comment]:
+    """Every stretch that may be a comment (with one of ``needles`` in it), a superset as in bytescan.py.
 
     A block runs from any "/*" to the next "*/", a line comment from any
     "//" to its line's end: a "/*" in a literal only adds a stretch, and a
@@ -59,7 +60,7 @@ def _comment_spans(text: str) -> Iterator[Comment]:
             end = text.find(closer, start + 2)
             end = len(text) if end < 0 else end + len(closer)
             body = text[start:end]
-            if any(needle in body for needle in _NEEDLES):
+            if needles is None or any(needle in body for needle in needles):
                 yield Comment(body, 1, 1 + body.count("\n"))
             pos = end
 
@@ -192,7 +193,7 @@ def _partner_texts(partners: tuple[str, ...], read: Reader) -> list[str]:
 def may_name_stale(path: str, data: bytes, read: Reader | None) -> bool:
     """False only when stale_references() on this file and tree state is surely empty."""
     text = data.decode("utf-8", "surrogateescape")
-    found = [m for comment in _comment_spans(text) for m in mentions(comment) if _judged(m)]
+    found = [m for comment in _comment_spans(text, _NEEDLES) for m in mentions(comment) if _judged(m)]
     if not found:
         return False
     partners = governed_files(path, read)[1:] if read is not None else ()
@@ -218,5 +219,92 @@ def may_name_stale(path: str, data: bytes, read: Reader | None) -> bool:
         if tags is None:
             tags = _defined_tags(texts)
         if tags and _declared_with(texts, mention.base, tags):
+            return True
+    return False
+
+
+def _used_anywhere(texts: list[str], mention: Mention) -> bool:
+    """Whether the mention's name (or flag) occurs in the texts at all: a superset of "used"."""
+    if mention.kind is MentionKind.PAGE_FLAG:
+        return any(
+            flag_of(match.group()) == mention.flag for text in texts for match in _HELPER_RE.finditer(text)
+        )
+    return any(next(word_positions(text, mention.name), -1) >= 0 for text in texts)
+
+
+def _texts(paths: tuple[str, ...], read: Reader) -> dict[str, str]:
+    texts = {}
+    for path in paths:
+        try:
+            data = read(path)
+        except InputError:
+            continue
+        if data is not None:
+            texts[path] = data.decode("utf-8", "surrogateescape")
+    return texts
+
+
+def _removed_words(before: dict[str, str], after: dict[str, str]) -> set[str] | None:
+    """The words on the lines a patch removed from the governed code; None when that is not enough.
+
+    A name's use can change only where the text did, as long as no changed
+    line opens or closes a block comment or continues onto the next line:
+    only those reach other lines (a literal, a "//" comment or a directive
+    ends with its line), so only they could turn unchanged lines into code
+    or out of it. The governed files must be the same ones, too.
+    """
+    if before.keys() != after.keys():
+        return None
+    words: set[str] = set()
+    for path, old in before.items():
+        new = after[path]
+        if old == new:
+            continue
+        old_lines, new_lines = Counter(old.split("\n")), Counter(new.split("\n"))
+        removed, added = old_lines - new_lines, new_lines - old_lines
+        for line in (*removed, *added):
+            if "/*" in line or "*/" in line or line.rstrip("\r").endswith("\\"):
+                return None
+        for line in removed:
+            words.update(_WORD_RE.findall(line))
+    return words
+
+
+def may_lose_reference(path: str, data: bytes, read: Reader, read_before: Reader) -> bool:
+    """False only when lost_references() for this file across a patch is surely empty.
+
+    A reference is lost when the governed code used the name before the
+    patch and does not after. Where the patch changed only plain code lines,
+    the name must be on a removed line; otherwise it must occur somewhere in
+    the code before and must not certainly be a code word after.
+    """
+    text = data.decode("utf-8", "surrogateescape")
+    # Across a patch every kind of mention counts, not only flags and members.
+    found = [m for comment in _comment_spans(text) for m in mentions(comment)]
+    if not found:
+        return False
+    before = _texts(governed_files(path, read_before), read_before)
+    after = _texts(governed_files(path, read), read)
+    removed = _removed_words(before, after)
+    before_texts = list(before.values())
+    after_codes = [_Code(t) for t in after.values()]
+    seen: set[tuple[MentionKind, str]] = set()
+    for mention in found:
+        flagged = mention.kind is MentionKind.PAGE_FLAG
+        key = (mention.kind, mention.flag if flagged else mention.name)
+        if key in seen:
+            continue
+        seen.add(key)
+        if removed is not None:
+            if flagged and not any(flag_of(word) == mention.flag for word in removed):
+                continue
+            if not flagged and mention.name not in removed:
+                continue
+        if not _used_anywhere(before_texts, mention):
+            continue
+        if flagged:
+            if not _uses_flag(after_codes, mention.flag):
+                return True
+        elif not _has_identifier(after_codes, mention.name):
             return True
     return False

@@ -88,13 +88,16 @@ class TextKind(Protocol):
 
 @runtime_checkable
 class GateKind(Protocol):
-    def may_report(self, rule: Rule, path: str, data: bytes, read: Reader | None) -> bool:
+    def may_report(
+        self, rule: Rule, path: str, data: bytes, read: Reader | None, read_before: Reader | None
+    ) -> bool:
         """A finer test than ``may_match``, on the text of the file and of files it reads.
 
-        Judged on one tree state, as ``scan`` sees it: False only when
-        ``rule`` cannot report anything in ``path``; the file is then not
-        parsed for it. Files read through ``read`` count as what the
-        outcome depends on, as for the analysis itself.
+        False only when ``rule`` cannot report anything in ``path`` as
+        ``check_in`` would with the same ``read`` and ``read_before`` (the
+        tree before the patch, in check mode); the rule then does not run
+        and the file is not parsed for it. Files read through ``read``
+        count as what the outcome depends on, as for the analysis itself.
         """
         ...
 
@@ -164,11 +167,27 @@ def may_match(kind: RuleKind, rule: Rule, data: bytes) -> bool:
     return True
 
 
-def may_report(kind: RuleKind, rule: Rule, path: str, data: bytes, read: Reader | None) -> bool:
+def may_report(
+    kind: RuleKind,
+    rule: Rule,
+    path: str,
+    data: bytes,
+    read: Reader | None,
+    read_before: Reader | None = None,
+) -> bool:
     """Whether ``rule`` may report in ``path`` by its kind's text gate (True without one)."""
     if implements(kind, GateKind):
-        return cast(GateKind, kind).may_report(rule, path, data, read)
+        return cast(GateKind, kind).may_report(rule, path, data, read, read_before)
     return True
+
+
+def judges_across_patch(kind: RuleKind) -> bool:
+    """Whether the kind compares a file before and after a patch (``across_patch = True``).
+
+    Such a kind may report in a state that lacks its tokens (the patch
+    removed the last use of a name), so check runs it regardless of them.
+    """
+    return bool(getattr(kind, "across_patch", False))
 
 
 def whole_identifiers(kind: RuleKind) -> bool:

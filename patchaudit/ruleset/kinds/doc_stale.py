@@ -12,7 +12,7 @@ from patchaudit.analyses.docs import (
     stale_references,
     vocabulary,
 )
-from patchaudit.analyses.docs.gate import may_name_stale
+from patchaudit.analyses.docs.gate import may_lose_reference, may_name_stale
 from patchaudit.cfront import parse_c
 from patchaudit.cfront.ir import FileIR
 from patchaudit.errors import InputError
@@ -65,6 +65,7 @@ def _references(ir: FileIR, context: CheckContext) -> list[StaleReference]:
 class DocStaleKind:
     name = "doc-stale-reference"
     scope = Scope.FILE
+    across_patch = True  # a patch that removes a name's last use makes its mention stale
 
     def parse_params(self, raw: Mapping[str, Any], where: str) -> None:
         reject_unknown(raw, set(), where)
@@ -84,8 +85,14 @@ class DocStaleKind:
         members = b"struct" in data or b"union" in data
         return comments_contain(data, (b"Page", b"PG_", b"->"), line_comments=members)
 
-    def may_report(self, rule: Rule, path: str, data: bytes, read: Reader | None) -> bool:
-        return may_name_stale(path, data, read)
+    def may_report(
+        self, rule: Rule, path: str, data: bytes, read: Reader | None, read_before: Reader | None
+    ) -> bool:
+        if may_name_stale(path, data, read):
+            return True
+        return read is not None and read_before is not None and may_lose_reference(
+            path, data, read, read_before
+        )
 
     def check(self, rule: Rule, ir: FileIR) -> Iterator[Hit]:
         return self.check_in(rule, ir, CheckContext())
