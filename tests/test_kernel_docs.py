@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import re
 import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
+from kernel_doc_oracle import kernel_doc_warnings
 
 from patchaudit.analyses.docs import (
     CommentStyle,
@@ -117,37 +117,6 @@ PARITY_FILES = (
     "include/linux/fortify-string.h",
     "include/linux/cgroup_refcnt.h",
 )
-_CLASSES = (
-    (re.compile(r"Function parameter or struct member '(.*)' not described in '(.*)'"),
-     "undescribed-param", 2, 1),
-    (re.compile(r"Excess function parameter '(.*)' description in '(.*)'"), "excess-param", 2, 1),
-    (re.compile(r"expecting prototype for (.*)\(\)\. Prototype was for (.*)\(\) instead"),
-     "name-mismatch", 2, 1),
-    (re.compile(r"No description found for return value of '(.*)'"), "missing-return", 1, 1),
-)
-
-
-def _kernel_doc_warnings(kernel_tree: Path, path: str) -> set[tuple[str, str, str]]:
-    """(class, declaration, subject) of scripts/kernel-doc's warnings about functions."""
-    run = subprocess.run(
-        ["perl", "scripts/kernel-doc", "-none", "-Wall", "-v", path],
-        cwd=kernel_tree, capture_output=True, text=True, check=False,
-    )
-    found: set[tuple[str, str, str]] = set()
-    current = ""
-    for line in run.stderr.splitlines():
-        scanning = re.search(r"info: Scanning doc for (\w+) ", line)
-        if scanning:
-            current = scanning.group(1)
-            continue
-        if current != "function" or ": warning: " not in line:
-            continue
-        message = line.split(": warning: ", 1)[1]
-        for pattern, kind, decl, subject in _CLASSES:
-            match = pattern.match(message)
-            if match:
-                found.add((kind, match.group(decl), match.group(subject)))
-    return found
 
 
 @pytest.fixture(scope="module")
@@ -160,7 +129,7 @@ def perl_kernel_doc(kernel_tree: Path) -> None:
 
 @pytest.mark.parametrize("path", PARITY_FILES)
 def test_kernel_doc_parity(kernel_tree: Path, perl_kernel_doc: None, path: str) -> None:
-    expected = _kernel_doc_warnings(kernel_tree, path)
+    expected = kernel_doc_warnings(kernel_tree, path)
     assert expected, f"{path}: scripts/kernel-doc gave no function warning to compare with"
     data = (kernel_tree / path).read_bytes()
     ours = {
