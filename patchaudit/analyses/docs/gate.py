@@ -20,7 +20,12 @@ from collections import Counter
 from collections.abc import Iterator
 
 from patchaudit.analyses.docs.governed import Reader, governed_files
-from patchaudit.analyses.docs.mentions import Mention, MentionKind, mentions
+from patchaudit.analyses.docs.mentions import (
+    Mention,
+    MentionKind,
+    flag_and_member_mentions,
+    mentions,
+)
 from patchaudit.analyses.docs.vocabulary import flag_of
 from patchaudit.analyses.docs.words import word_positions
 from patchaudit.cfront.ir import Comment
@@ -190,32 +195,42 @@ def _partner_texts(partners: tuple[str, ...], read: Reader) -> list[str]:
     return texts
 
 
+def _cleared(mention: Mention, codes: list[_Code]) -> bool:
+    """Whether the code certainly uses what the mention names (more code can only add uses)."""
+    if mention.kind is MentionKind.PAGE_FLAG:
+        return _uses_flag(codes, mention.flag)
+    return _has_identifier(codes, mention.name)
+
+
 def may_name_stale(path: str, data: bytes, read: Reader | None) -> bool:
     """False only when stale_references() on this file and tree state is surely empty."""
     text = data.decode("utf-8", "surrogateescape")
-    found = [m for comment in _comment_spans(text, _NEEDLES) for m in mentions(comment) if _judged(m)]
-    if not found:
+    found = {
+        (m.kind, m.base, m.name, m.flag): m
+        for comment in _comment_spans(text, _NEEDLES)
+        for m in flag_and_member_mentions(comment.text)
+        if _judged(m)
+    }
+    # The file's own code settles most mentions, before any partner is read.
+    own = [_Code(text)]
+    pending = [m for m in found.values() if not _cleared(m, own)]
+    if not pending:
         return False
     partners = governed_files(path, read)[1:] if read is not None else ()
     texts = [text, *(_partner_texts(partners, read) if read is not None else [])]
-    codes = [_Code(t) for t in texts]
+    codes = [*own, *(_Code(t) for t in texts[1:])]
     # A flag is judged only where the governed code includes a .c file.
     implemented = any(p.endswith(".c") for p in (path, *partners))
     tags: dict[str, list[tuple[str, int]]] | None = None
-    cleared: set[tuple[str, str]] = set()  # (base, name) or ("", flag) already judged not stale
-    for mention in found:
-        key = (mention.base, mention.name) if mention.kind is MentionKind.MEMBER else ("", mention.flag)
-        if key in cleared:
+    for mention in pending:
+        if _cleared(mention, codes):
             continue
-        cleared.add(key)
         if mention.kind is MentionKind.PAGE_FLAG:
-            if implemented and not _uses_flag(codes, mention.flag):
+            if implemented:
                 return True
             continue
         # var->member is judged only where var's struct is defined in the
         # governed code, and is stale only if no code there names the member.
-        if _has_identifier(codes, mention.name):
-            continue
         if tags is None:
             tags = _defined_tags(texts)
         if tags and _declared_with(texts, mention.base, tags):

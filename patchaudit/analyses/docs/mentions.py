@@ -107,3 +107,17 @@ def mentions(comment: Comment) -> list[Mention]:
             )
     found.sort(key=lambda m: (m.line, m.column))
     return found
+
+
+def flag_and_member_mentions(text: str) -> Iterator[Mention]:
+    """A superset of the page-flag and ``->member`` mentions that mentions() finds in ``text``.
+
+    For text gates that only need the names: the patterns run over the raw
+    text (decoration and file names left in, which can only add names),
+    without positions (line and column 0).
+    """
+    for match in _FLAG_RE.finditer(text):
+        flag = (match.group(1) or match.group(2) or "").lower()
+        yield Mention(MentionKind.PAGE_FLAG, match.group(), "", flag, 0, 0)
+    for match in _MEMBER_RE.finditer(text):
+        yield Mention(MentionKind.MEMBER, match.group(2), match.group(1) or "", "", 0, 0)
