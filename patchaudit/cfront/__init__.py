@@ -38,7 +38,7 @@ def _frontend_fingerprint() -> bytes:
         h.update(b"tree-sitter-c ?")
     here = Path(__file__).parent
     # Only the modules and data that decide the IR (not report.py, cache.py).
-    decisive = [here / name for name in ("ir.py", "kernel.py", "parser.py")]
+    decisive = [here / name for name in ("ir.py", "kernel.py", "parser.py", "grammar.py")]
     decisive += here.glob("lower*.py")
     decisive += (p for p in here.glob("data/**/*") if p.is_file() and "__pycache__" not in p.parts)
     files = sorted(p for p in decisive if p.is_file())

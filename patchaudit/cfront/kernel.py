@@ -3,9 +3,18 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 
-from patchaudit.cfront.data import MacroTable, Treatment, kernel_table, lookup
+from patchaudit.cfront.data import (
+    Family,
+    MacroTable,
+    Treatment,
+    kernel_table,
+    lookup,
+    pattern_regex,
+)
 
 # ---------------------------------------------------------------- scanning helpers
 
@@ -68,9 +77,32 @@ def _top_level_commas(data: bytes, open_pos: int, close: int) -> list[int]:
 # ---------------------------------------------------------------- queries for the lowering
 
 
+@lru_cache(maxsize=1)
+def _kernel_lookup() -> Callable[[str], Family | None]:
+    """Name -> family in the shipped table, bound once.
+
+    ``kernel_table().family_of(name)`` finds its memo by the table, and
+    hashing a frozen table hashes every family and name in it: asked for
+    each function header word and loop keyword, that was an eighth of the
+    lowering's time.
+    """
+    return lookup(kernel_table())
+
+
+@lru_cache(maxsize=1)
+def _recorded_names() -> re.Pattern[bytes]:
+    """Any name of a recorded family, anywhere (a necessary condition for annotations_in).
+
+    Most definitions carry no annotation: one search of the header rejects
+    them before the token scan, which looks every word up in the table.
+    """
+    names = [pattern_regex(n) for f in kernel_table().families if f.record for n in f.names]
+    return re.compile("|".join(names).encode("ascii") if names else r"(?!)".encode("ascii"))
+
+
 def macro_family(name: str) -> str | None:
     """The family ("iterator", "scope", "lock_annotation", ...) of a kernel macro name."""
-    family = kernel_table().family_of(name)
+    family = _kernel_lookup()(name)
     return family.name if family else None
 
 
@@ -84,7 +116,7 @@ def iterator_macro_at(original: bytes, start_byte: int) -> str | None:
     if m is None:
         return None
     name = m.group().decode("ascii")
-    family = kernel_table().family_of(name)
+    family = _kernel_lookup()(name)
     return name if family is not None and family.treatment is Treatment.LOOP else None
 
 
@@ -94,12 +126,14 @@ def annotations_in(original: bytes, start: int, end: int) -> tuple[str, ...]:
     Families with ``record = true`` in the table count; whitespace inside an
     annotation is collapsed to single spaces.
     """
-    table = kernel_table()
+    if _recorded_names().search(original, start, end) is None:
+        return ()
+    family_of = _kernel_lookup()
     found: list[str] = []
     for m in _CODE_TOKEN.finditer(original, start, end):
         if m.lastgroup != "word":
             continue
-        family = table.family_of(m.group().decode("ascii"))
+        family = family_of(m.group().decode("ascii"))
         if family is None or not family.record:
             continue
         stop = m.end()

@@ -6,6 +6,7 @@ import re
 
 from tree_sitter import Node
 
+from patchaudit.cfront.grammar import TYPE
 from patchaudit.cfront.ir import FileIR, Function, GlobalVar, ParseIssue, StructDef
 from patchaudit.cfront.lower_ctx import MAX_DEPTH, Ctx, paused_gc
 from patchaudit.cfront.lower_decl import DeclLowerer
@@ -54,11 +55,11 @@ def _lower(parsed: ParsedTree, path: str, digest: str) -> FileIR:
             fn = decls.function(node)
             if fn is not None:
                 functions.append(fn)
-            type_node = node.child_by_field_name("type")
+            type_node = node.child_by_field_id(TYPE)
             if type_node is not None:
                 decls.structs_in(type_node, structs)
         elif kind == "declaration":
-            type_node = node.child_by_field_name("type")
+            type_node = node.child_by_field_id(TYPE)
             if type_node is not None:
                 decls.structs_in(type_node, structs)
             globals_.extend(decls.globals_of(node))
@@ -68,7 +69,7 @@ def _lower(parsed: ParsedTree, path: str, digest: str) -> FileIR:
             decls.type_definition(node, structs)
 
     exprs.lower_block = None  # the one reference cycle of a lowering: break it
-    facts = scan_text(parsed.original.decode("utf-8", "surrogateescape"))
+    facts = scan_text(ctx.file_text())
     error_nodes, constructs = _errors(parsed.tree.root_node, parsed.original)
     issues: list[ParseIssue] = []
     if ctx.too_deep_lines:

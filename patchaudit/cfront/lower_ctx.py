@@ -46,11 +46,23 @@ class Ctx:
         self.original = original
         self.masked = masked
         self.ascii = original.isascii()
+        # An ASCII file's text as str: its indices are byte offsets, and
+        # slicing a str is cheaper than slicing bytes and decoding the slice.
+        self._source = original.decode("ascii") if self.ascii else ""
+        self._masked_source = masked.decode("ascii") if self.ascii and masked.isascii() else ""
         self.line_starts: list[int] = []
         if not self.ascii:
             self.line_starts = [0]
             self.line_starts.extend(m.end() for m in re.finditer(rb"\n", original))
         self.too_deep_lines: list[int] = []
+        # One Pos object per distinct position: a call and its callee, a
+        # statement and its expression start at the same place, and pickle
+        # then stores (and the cache loads) each position once. Positions are
+        # looked up by byte offset first (of the character's first byte, or
+        # for an end of its last byte): in an ASCII file offsets and positions
+        # correspond one to one, so that is all it needs. Other files then
+        # look up line and column, which the bytes of one character share.
+        self._at_byte: dict[int, Pos] = {}
         self._positions: dict[tuple[int, int], Pos] = {}
         self._strings: dict[str, str] = {}
 
@@ -67,9 +79,6 @@ class Ctx:
         return len(prefix.decode("utf-8", "surrogateescape")) + 1
 
     def _shared(self, line: int, column: int) -> Pos:
-        # One Pos object per distinct position: a call and its callee, a
-        # statement and its expression start at the same place, and pickle
-        # then stores (and the cache loads) each position once.
         key = (line, column)
         found = self._positions.get(key)
         if found is None:
@@ -77,18 +86,38 @@ class Ctx:
         return found
 
     def pos(self, node: Node) -> Pos:
-        row, col = node.start_point
-        return self._shared(row + 1, self._column(row, col))
+        start = node.start_byte
+        found = self._at_byte.get(start)
+        if found is None:
+            row, col = node.start_point
+            if self.ascii:
+                found = Pos(row + 1, col + 1)
+            else:
+                found = self._shared(row + 1, self._column(row, col))
+            self._at_byte[start] = found
+        return found
 
     def end(self, node: Node) -> Pos:
         """The last character a node covers (1-based, inclusive)."""
+        if not self.ascii:
+            return self._end_unicode(node)
+        last = node.end_byte - 1
+        found = self._at_byte.get(last)
+        if found is None:
+            row, col = node.end_point
+            if col == 0 and row > 0:
+                # The node ends with a newline: point at that newline.
+                line_start = self.original.rfind(b"\n", 0, last) + 1
+                found = Pos(row, last - line_start + 1)
+            else:
+                found = Pos(row + 1, col)
+            self._at_byte[last] = found
+        return found
+
+    def _end_unicode(self, node: Node) -> Pos:
         row, col = node.end_point
         if col == 0 and row > 0:
-            # The node ends with a newline: point at that newline.
             row -= 1
-            if self.ascii:
-                start = self.original.rfind(b"\n", 0, node.end_byte - 1) + 1
-                return self._shared(row + 1, node.end_byte - start)
             return self._shared(
                 row + 1, self._column(row, node.end_byte - self.line_starts[row]) - 1
             )
@@ -96,23 +125,37 @@ class Ctx:
 
     # ------------------------------------------------------------ text
 
+    def file_text(self) -> str:
+        """The whole original file as text."""
+        if self.ascii:
+            return self._source
+        return self.original.decode("utf-8", "surrogateescape")
+
     def text(self, node: Node) -> str:
+        if self.ascii:
+            return self._source[node.start_byte : node.end_byte]
         return self.original[node.start_byte : node.end_byte].decode("utf-8", "surrogateescape")
 
     def name(self, node: Node) -> str:
         """Text of a name token, one string object per distinct name (pickled once)."""
-        return self.intern(
-            self.original[node.start_byte : node.end_byte].decode("utf-8", "surrogateescape")
-        )
+        if self.ascii:  # text() inlined: a third of all nodes lowered are names
+            text = self._source[node.start_byte : node.end_byte]
+        else:
+            text = self.text(node)
+        return self._strings.setdefault(text, text)
 
     def intern(self, text: str) -> str:
         return self._strings.setdefault(text, text)
 
     def span_text(self, start: int, end: int) -> str:
+        if self.ascii:
+            return self._source[start:end]
         return self.original[start:end].decode("utf-8", "surrogateescape")
 
     def masked_text(self, start: int, end: int) -> str:
         """Text as parsed: annotation macros the masking blanked are gone."""
+        if self._masked_source:
+            return self._masked_source[start:end]
         return self.masked[start:end].decode("utf-8", "surrogateescape")
 
     def keyword_at(self, node: Node) -> str:

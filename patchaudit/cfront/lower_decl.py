@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from tree_sitter import Node
 
+from patchaudit.cfront.grammar import BODY, DECLARATOR, NAME, PARAMETERS, TYPE, VALUE
 from patchaudit.cfront.ir import Function, GlobalVar, Param, StructDef, StructField
 from patchaudit.cfront.kernel import annotations_in
 from patchaudit.cfront.lower_ctx import Ctx
@@ -28,10 +29,10 @@ def _function_declarator(declarator: Node | None) -> Node | None:
     current = declarator
     while current is not None:
         if current.type == "function_declarator":
-            inner = current.child_by_field_name("declarator")
+            inner = current.child_by_field_id(DECLARATOR)
             if inner is not None and inner.type == "identifier":
                 return current
-        nxt = current.child_by_field_name("declarator")
+        nxt = current.child_by_field_id(DECLARATOR)
         if nxt is None:
             nxt = next((c for c in current.named_children if c.type != "comment"), None)
         current = nxt
@@ -50,13 +51,13 @@ class DeclLowerer:
 
     def function(self, node: Node) -> Function | None:
         ctx = self.ctx
-        declarator = node.child_by_field_name("declarator")
+        declarator = node.child_by_field_id(DECLARATOR)
         fdecl = _function_declarator(declarator)
-        body = node.child_by_field_name("body")
+        body = node.child_by_field_id(BODY)
         if declarator is None or fdecl is None or body is None:
             return None
-        name = fdecl.child_by_field_name("declarator")
-        parameters = fdecl.child_by_field_name("parameters")
+        name = fdecl.child_by_field_id(DECLARATOR)
+        parameters = fdecl.child_by_field_id(PARAMETERS)
         if name is None:
             return None
         returned = ctx.masked_text(declarator.start_byte, fdecl.start_byte) + ctx.masked_text(
@@ -81,7 +82,7 @@ class DeclLowerer:
             if child.type == "variadic_parameter":
                 params.append(Param("...", "..."))
             elif child.type == "parameter_declaration":
-                declarator = child.child_by_field_name("declarator")
+                declarator = child.child_by_field_id(DECLARATOR)
                 type_text = declared_type(self.ctx, base_type(self.ctx, child), declarator)
                 name = declarator_name(declarator) if declarator is not None else None
                 if name is None and type_text == "void":
@@ -100,10 +101,10 @@ class DeclLowerer:
         stack = [(type_node, typedef_name)]
         while stack:
             current, alias = stack.pop()
-            body = current.child_by_field_name("body") if current.type in _AGGREGATES else None
+            body = current.child_by_field_id(BODY) if current.type in _AGGREGATES else None
             if body is None:
                 continue
-            name = current.child_by_field_name("name")
+            name = current.child_by_field_id(NAME)
             tag = self.ctx.text(name) if name is not None else alias
             fields: list[StructField] = []
             nested: list[Node] = []
@@ -119,16 +120,16 @@ class DeclLowerer:
                 continue
             if child.type != "field_declaration":
                 continue
-            type_node = child.child_by_field_name("type")
-            declarators = child.children_by_field_name("declarator")
+            type_node = child.child_by_field_id(TYPE)
+            declarators = child.children_by_field_id(DECLARATOR)
             if (
                 type_node is not None
                 and type_node.type in _AGGREGATES
-                and type_node.child_by_field_name("body") is not None
+                and type_node.child_by_field_id(BODY) is not None
             ):
                 if not declarators:
                     # An anonymous union/struct member: its members are the parent's.
-                    inner = type_node.child_by_field_name("body")
+                    inner = type_node.child_by_field_id(BODY)
                     if inner is not None:
                         self._fields(inner, fields, nested)
                     continue
@@ -146,10 +147,10 @@ class DeclLowerer:
                     )
 
     def type_definition(self, node: Node, out: list[StructDef]) -> None:
-        type_node = node.child_by_field_name("type")
+        type_node = node.child_by_field_id(TYPE)
         if type_node is None:
             return
-        declarator = node.child_by_field_name("declarator")
+        declarator = node.child_by_field_id(DECLARATOR)
         alias_node = declarator_name(declarator) if declarator is not None else None
         # typedef struct { ... } foo_t; has no tag: the typedef name stands in.
         alias = self.ctx.text(alias_node) if alias_node is not None else ""
@@ -163,12 +164,12 @@ class DeclLowerer:
         base = base_type(ctx, node)
         static = is_static(ctx, node)
         found: list[GlobalVar] = []
-        for declarator in node.children_by_field_name("declarator"):
+        for declarator in node.children_by_field_id(DECLARATOR):
             inner: Node | None = declarator
             value: Node | None = None
             if declarator.type == "init_declarator":
-                inner = declarator.child_by_field_name("declarator")
-                value = declarator.child_by_field_name("value")
+                inner = declarator.child_by_field_id(DECLARATOR)
+                value = declarator.child_by_field_id(VALUE)
             # Only a function declarator that names an identifier declares a
             # function; (*fp)(int) declares a pointer variable.
             if inner is None or _function_declarator(inner) is not None:

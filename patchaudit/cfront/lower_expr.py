@@ -6,6 +6,23 @@ from collections.abc import Callable
 
 from tree_sitter import Node
 
+from patchaudit.cfront.grammar import (
+    ALTERNATIVE,
+    ARGUMENT,
+    ARGUMENTS,
+    CONDITION,
+    CONSEQUENCE,
+    DESIGNATOR,
+    FIELD,
+    FUNCTION,
+    INDEX,
+    LEFT,
+    MEMBER,
+    OPERATOR,
+    RIGHT,
+    TYPE,
+    VALUE,
+)
 from patchaudit.cfront.ir import (
     Assign,
     Binary,
@@ -80,6 +97,9 @@ class ExprLowerer:
             self.ctx.note_too_deep(node)
             return Unknown(self.ctx.pos(node), self.ctx.text(node), self.calls_in(node))
         kind = node.type
+        if kind == "identifier":  # a third of all expressions: no dispatch
+            name = self.ctx.name(node)
+            return Name(self.ctx.pos(node), name, name)
         if kind in _LITERALS:
             return Literal(self.ctx.pos(node), self.ctx.text(node))
         handler = self._dispatch.get(kind)
@@ -88,8 +108,8 @@ class ExprLowerer:
         return self._unknown(node, depth + 1)
 
     def call(self, node: Node, depth: int) -> Call:
-        function = node.child_by_field_name("function")
-        arguments = node.child_by_field_name("arguments")
+        function = node.child_by_field_id(FUNCTION)
+        arguments = node.child_by_field_id(ARGUMENTS)
         pos, text = self.ctx.pos(node), self.ctx.text(node)
         if function is None:
             callee_expr: Expr = Unknown(pos, text, ())
@@ -121,13 +141,13 @@ class ExprLowerer:
         """One macro or call argument made of one or more nodes."""
         first, last = nodes[0], nodes[-1]
         text = self.ctx.span_text(first.start_byte, last.end_byte)
-        pos = self.ctx.pos(first)
         as_type = type_arg_text(text)
         if as_type is not None:
-            return TypeArg(pos, text, as_type)
+            return TypeArg(self.ctx.pos(first), text, as_type)
         if len(nodes) == 1:
             return self.expr(first, depth)
-        return Unknown(pos, text, tuple(self.expr(n, depth) for n in nodes if n.is_named))
+        children = tuple(self.expr(n, depth) for n in nodes if n.is_named)
+        return Unknown(self.ctx.pos(first), text, children)
 
     def calls_in(self, node: Node) -> tuple[Call, ...]:
         """Every call in a subtree, outermost first, in source order, without recursion.
@@ -151,10 +171,8 @@ class ExprLowerer:
             if child.type == "comment":
                 continue
             if child.type == "initializer_pair":
-                value = child.child_by_field_name("value")
-                designators = [
-                    self._designator(d) for d in child.children_by_field_name("designator")
-                ]
+                value = child.child_by_field_id(VALUE)
+                designators = [self._designator(d) for d in child.children_by_field_id(DESIGNATOR)]
                 designator = ".".join(designators).replace(".[", "[")
                 if value is not None:
                     items.append((designator, self.expr(value, depth)))
@@ -169,9 +187,9 @@ class ExprLowerer:
         return Name(self.ctx.pos(node), text, text)
 
     def _field(self, node: Node, depth: int) -> Expr:
-        base = node.child_by_field_name("argument")
-        member = node.child_by_field_name("field")
-        operator = node.child_by_field_name("operator")
+        base = node.child_by_field_id(ARGUMENT)
+        member = node.child_by_field_id(FIELD)
+        operator = node.child_by_field_id(OPERATOR)
         if base is None or member is None:
             return self._unknown(node, depth)
         arrow = operator is not None and operator.type == "->"
@@ -184,8 +202,8 @@ class ExprLowerer:
         )
 
     def _unary(self, node: Node, depth: int) -> Expr:
-        operator = node.child_by_field_name("operator")
-        operand = node.child_by_field_name("argument")
+        operator = node.child_by_field_id(OPERATOR)
+        operand = node.child_by_field_id(ARGUMENT)
         if operator is None or operand is None:
             return self._unknown(node, depth)
         return Unary(
@@ -196,11 +214,11 @@ class ExprLowerer:
         return self._unary(node, depth)
 
     def _binary(self, node: Node, depth: int) -> Expr:
-        left = node.child_by_field_name("left")
-        right = node.child_by_field_name("right")
+        left = node.child_by_field_id(LEFT)
+        right = node.child_by_field_id(RIGHT)
         if left is None or right is None:
             return self._unknown(node, depth)
-        operator = node.child_by_field_name("operator")
+        operator = node.child_by_field_id(OPERATOR)
         op = operator.type if operator is not None else ","
         return Binary(
             self.ctx.pos(node),
@@ -211,9 +229,9 @@ class ExprLowerer:
         )
 
     def _assign(self, node: Node, depth: int) -> Expr:
-        left = node.child_by_field_name("left")
-        right = node.child_by_field_name("right")
-        operator = node.child_by_field_name("operator")
+        left = node.child_by_field_id(LEFT)
+        right = node.child_by_field_id(RIGHT)
+        operator = node.child_by_field_id(OPERATOR)
         if left is None or right is None or operator is None:
             return self._unknown(node, depth)
         return Assign(
@@ -225,9 +243,9 @@ class ExprLowerer:
         )
 
     def _conditional(self, node: Node, depth: int) -> Expr:
-        cond = node.child_by_field_name("condition")
-        then = node.child_by_field_name("consequence")
-        other = node.child_by_field_name("alternative")
+        cond = node.child_by_field_id(CONDITION)
+        then = node.child_by_field_id(CONSEQUENCE)
+        other = node.child_by_field_id(ALTERNATIVE)
         if cond is None or other is None:
             return self._unknown(node, depth)
         return Conditional(
@@ -239,8 +257,8 @@ class ExprLowerer:
         )
 
     def _cast(self, node: Node, depth: int) -> Expr:
-        type_node = node.child_by_field_name("type")
-        value = node.child_by_field_name("value")
+        type_node = node.child_by_field_id(TYPE)
+        value = node.child_by_field_id(VALUE)
         if type_node is None or value is None:
             return self._unknown(node, depth)
         return Cast(
@@ -251,8 +269,8 @@ class ExprLowerer:
         )
 
     def _compound_literal(self, node: Node, depth: int) -> Expr:
-        type_node = node.child_by_field_name("type")
-        value = node.child_by_field_name("value")
+        type_node = node.child_by_field_id(TYPE)
+        value = node.child_by_field_id(VALUE)
         if type_node is None or value is None:
             return self._unknown(node, depth)
         return Cast(
@@ -263,8 +281,8 @@ class ExprLowerer:
         )
 
     def _index(self, node: Node, depth: int) -> Expr:
-        base = node.child_by_field_name("argument")
-        index = node.child_by_field_name("index")
+        base = node.child_by_field_id(ARGUMENT)
+        index = node.child_by_field_id(INDEX)
         if base is None or index is None:
             return self._unknown(node, depth)
         return Index(
@@ -288,14 +306,14 @@ class ExprLowerer:
 
     def _sizeof(self, node: Node, depth: int) -> Expr:
         keyword = node.children[0].type if node.child_count else "sizeof"
-        operand = node.child_by_field_name("value") or node.child_by_field_name("type")
+        operand = node.child_by_field_id(VALUE) or node.child_by_field_id(TYPE)
         if operand is None:
             return self._unknown(node, depth)
         return Unary(self.ctx.pos(node), self.ctx.text(node), keyword, self.expr(operand, depth))
 
     def _offsetof(self, node: Node, depth: int) -> Expr:
-        type_node = node.child_by_field_name("type")
-        member = node.child_by_field_name("member")
+        type_node = node.child_by_field_id(TYPE)
+        member = node.child_by_field_id(MEMBER)
         pos, text = self.ctx.pos(node), self.ctx.text(node)
         args: list[Expr] = []
         if type_node is not None:
@@ -322,8 +340,8 @@ class ExprLowerer:
     # ------------------------------------------------------------ shallow mode
 
     def _shallow_call(self, node: Node, budget: int) -> Call:
-        function = node.child_by_field_name("function")
-        arguments = node.child_by_field_name("arguments")
+        function = node.child_by_field_id(FUNCTION)
+        arguments = node.child_by_field_id(ARGUMENTS)
         pos, text = self.ctx.pos(node), self.ctx.text(node)
         callee_expr = (
             self._shallow(function, budget) if function is not None else Unknown(pos, text, ())
@@ -347,17 +365,17 @@ class ExprLowerer:
         if kind in _LITERALS:
             return Literal(pos, text)
         if kind == "field_expression":
-            base = node.child_by_field_name("argument")
-            member = node.child_by_field_name("field")
-            operator = node.child_by_field_name("operator")
+            base = node.child_by_field_id(ARGUMENT)
+            member = node.child_by_field_id(FIELD)
+            operator = node.child_by_field_id(OPERATOR)
             if base is not None and member is not None:
                 arrow = operator is not None and operator.type == "->"
                 return Field(
                     pos, text, self._shallow(base, budget - 1), self.ctx.name(member), arrow
                 )
         if kind in ("pointer_expression", "unary_expression"):
-            operator = node.child_by_field_name("operator")
-            operand = node.child_by_field_name("argument")
+            operator = node.child_by_field_id(OPERATOR)
+            operand = node.child_by_field_id(ARGUMENT)
             if operator is not None and operand is not None:
                 return Unary(pos, text, operator.type, self._shallow(operand, budget - 1))
         if kind == "call_expression":

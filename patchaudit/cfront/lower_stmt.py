@@ -4,6 +4,21 @@ from __future__ import annotations
 
 from tree_sitter import Node
 
+from patchaudit.cfront.grammar import (
+    ALTERNATIVE,
+    ARGUMENTS,
+    BODY,
+    CONDITION,
+    CONSEQUENCE,
+    DECLARATOR,
+    FUNCTION,
+    INITIALIZER,
+    LABEL,
+    LEFT,
+    RIGHT,
+    UPDATE,
+    VALUE,
+)
 from patchaudit.cfront.ir import (
     Block,
     Break,
@@ -63,7 +78,7 @@ def _is_block_macro_head(node: Node) -> bool:
     call = node.children[0]
     if not semicolon.is_missing or call.type != "call_expression":
         return False
-    function = call.child_by_field_name("function")
+    function = call.child_by_field_id(FUNCTION)
     return function is not None and function.type == "identifier"
 
 
@@ -93,9 +108,10 @@ class StmtLowerer:
         while i < len(children):
             child = children[i]
             i += 1
-            if child.type in _TRIVIA:
+            kind = child.type
+            if kind in _TRIVIA:
                 continue
-            if _is_block_macro_head(child):
+            if kind == "expression_statement" and _is_block_macro_head(child):
                 j = i
                 while j < len(children) and children[j].type == "comment":
                     j += 1
@@ -134,8 +150,8 @@ class StmtLowerer:
         elif kind == "while_statement":
             out.append(self._while(node, d))
         elif kind == "do_statement":
-            body = node.child_by_field_name("body")
-            cond = node.child_by_field_name("condition")
+            body = node.child_by_field_id(BODY)
+            cond = node.child_by_field_id(CONDITION)
             out.append(
                 Loop(
                     pos, ctx.end(node), LoopKind.DO_WHILE,
@@ -146,8 +162,8 @@ class StmtLowerer:
         elif kind == "for_statement":
             out.append(self._for(node, d))
         elif kind == "switch_statement":
-            cond = node.child_by_field_name("condition")
-            body = node.child_by_field_name("body")
+            cond = node.child_by_field_id(CONDITION)
+            body = node.child_by_field_id(BODY)
             if cond is None:
                 out.append(self._opaque(node))
             else:
@@ -157,7 +173,7 @@ class StmtLowerer:
         elif kind == "case_statement":
             self._case(node, d, out)
         elif kind == "labeled_statement":
-            label = node.child_by_field_name("label")
+            label = node.child_by_field_id(LABEL)
             colon = next((c for c in node.children if c.type == ":"), label)
             if label is not None and colon is not None:
                 out.append(Label(pos, ctx.end(colon), ctx.text(label)))
@@ -167,7 +183,7 @@ class StmtLowerer:
                 )
             )
         elif kind == "goto_statement":
-            label = node.child_by_field_name("label")
+            label = node.child_by_field_id(LABEL)
             out.append(Goto(pos, ctx.end(node), ctx.text(label) if label is not None else ""))
         elif kind == "return_statement":
             value = next((c for c in node.named_children if c.type != "comment"), None)
@@ -223,12 +239,12 @@ class StmtLowerer:
         base = base_type(self.ctx, node)
         pos, end = self.ctx.pos(node), self.ctx.end(node)
         decls: list[Stmt] = []
-        for declarator in node.children_by_field_name("declarator"):
+        for declarator in node.children_by_field_id(DECLARATOR):
             init: Expr | None = None
             inner: Node | None = declarator
             if declarator.type == "init_declarator":
-                inner = declarator.child_by_field_name("declarator")
-                value = declarator.child_by_field_name("value")
+                inner = declarator.child_by_field_id(DECLARATOR)
+                value = declarator.child_by_field_id(VALUE)
                 init = self.exprs.expr(value, depth) if value is not None else None
             name = declarator_name(inner) if inner is not None else None
             if name is None:
@@ -239,9 +255,9 @@ class StmtLowerer:
         return decls
 
     def _if(self, node: Node, depth: int) -> Stmt:
-        cond = node.child_by_field_name("condition")
-        then = node.child_by_field_name("consequence")
-        alternative = node.child_by_field_name("alternative")
+        cond = node.child_by_field_id(CONDITION)
+        then = node.child_by_field_id(CONSEQUENCE)
+        alternative = node.child_by_field_id(ALTERNATIVE)
         if cond is None:
             return self._opaque(node)
         other: Stmt | None = None
@@ -259,8 +275,8 @@ class StmtLowerer:
 
     def _while(self, node: Node, depth: int) -> Stmt:
         ctx = self.ctx
-        cond = node.child_by_field_name("condition")
-        body = self._body(node.child_by_field_name("body"), node, depth)
+        cond = node.child_by_field_id(CONDITION)
+        body = self._body(node.child_by_field_id(BODY), node, depth)
         keyword = ctx.keyword_at(node)
         if keyword == "while":
             return Loop(
@@ -284,8 +300,8 @@ class StmtLowerer:
         while stack:
             current = stack.pop()
             if current.type == "comma_expression":
-                right = current.child_by_field_name("right")
-                left = current.child_by_field_name("left")
+                right = current.child_by_field_id(RIGHT)
+                left = current.child_by_field_id(LEFT)
                 stack.extend(n for n in (right, left) if n is not None)
             else:
                 leaves.append(current)
@@ -293,8 +309,8 @@ class StmtLowerer:
 
     def _raw_block_macro(self, head: Node, body_node: Node, depth: int) -> Stmt:
         call = head.children[0]
-        function = call.child_by_field_name("function")
-        arguments = call.child_by_field_name("arguments")
+        function = call.child_by_field_id(FUNCTION)
+        arguments = call.child_by_field_id(ARGUMENTS)
         name = self.ctx.text(function) if function is not None else ""
         args = self.exprs.arguments(arguments, depth + 1) if arguments is not None else ()
         body = self.stmt(body_node, depth + 1)
@@ -309,9 +325,9 @@ class StmtLowerer:
         return Loop(pos, end, LoopKind.ITERATOR, None, body, macro=name, args=args)
 
     def _for(self, node: Node, depth: int) -> Stmt:
-        init_node = node.child_by_field_name("initializer")
-        cond = node.child_by_field_name("condition")
-        update = node.child_by_field_name("update")
+        init_node = node.child_by_field_id(INITIALIZER)
+        cond = node.child_by_field_id(CONDITION)
+        update = node.child_by_field_id(UPDATE)
         init: list[Stmt] = []
         if init_node is not None:
             if init_node.type == "declaration":
@@ -327,13 +343,13 @@ class StmtLowerer:
         return Loop(
             self.ctx.pos(node), self.ctx.end(node), LoopKind.FOR,
             self.exprs.expr(cond, depth) if cond is not None else None,
-            self._body(node.child_by_field_name("body"), node, depth),
+            self._body(node.child_by_field_id(BODY), node, depth),
             init=tuple(init),
             step=self.exprs.expr(update, depth) if update is not None else None,
         )  # fmt: skip
 
     def _case(self, node: Node, depth: int, out: list[Stmt]) -> None:
-        value = node.child_by_field_name("value")
+        value = node.child_by_field_id(VALUE)
         colon_index = next((i for i, c in enumerate(node.children) if c.type == ":"), None)
         if colon_index is None:
             out.append(self._opaque(node))

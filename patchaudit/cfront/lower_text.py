@@ -12,28 +12,47 @@ from dataclasses import dataclass
 
 from patchaudit.cfront.ir import Comment, Ident, MacroDef
 
-# One alternative per token class the scan cares about. Everything else
-# (operators, whitespace) is skipped by finditer. Why each alternative looks
-# the way it does:
+# One alternative per token class the scan cares about, after a run of
+# characters no token starts with (operators, whitespace). Why each
+# alternative looks the way it does:
 # - block comments may be unterminated at end of file (a truncated patch);
 # - line comments and literals may continue over a backslash-newline;
 # - a quote without its closing partner on the same line is a stray
 #   character (prose in an ``#if 0`` block, ``#error don't``), not the start
-#   of a literal that would swallow the rest of the file;
+#   of a literal that would swallow the rest of the file: ``stray``;
 # - pp-numbers are matched whole so ``0x1fULL`` or ``1e-5f`` yield no identifier;
 # - ``$`` and non-ASCII letters are accepted in identifiers as GCC (and
 #   tree-sitter) accept them, so columns agree with the tree's names.
-_TOKEN = re.compile(
-    r"""
-      (?P<block>/\*.*?(?:\*/|\Z))
-    | (?P<line>//(?:\\\r?\n|[^\n])*)
-    | (?P<str>"(?:\\(?:\r?\n|.)|[^"\\\n])*")
-    | (?P<chr>'(?:\\(?:\r?\n|.)|[^'\\\n])*')
+# Speed (the pattern reads every byte of every file):
+# - the leading run is matched by the pattern, not skipped by finditer:
+#   Python's engine has no first-character test for a pattern made of named
+#   groups, so finditer tried every alternative at each space and operator
+#   (half the pattern's time). ``/`` and ``.`` are in the run unless they
+#   start a comment or a number. Every position then starts a match
+#   (``stray``, ``end``), so a failed match never makes finditer re-scan a run;
+# - comments and literals are written "unrolled" (a run of ordinary
+#   characters, then a special one and another run, ...) rather than as a
+#   choice per character, so the engine takes each run in one step.
+_TOKEN_SOURCE = r"""
+    (?:[^/"'.\w$\#]++ | /(?![*/]) | \.(?!\d))*+
+    (?:
+      (?P<id>[^\W\d][\w$]*|\$[\w$]*)
+    | (?P<block>/\*[^*]*(?:\*+[^*/][^*]*)*(?:\*+/|\**\Z))
+    | (?P<line>//[^\\\n]*(?:\\(?:\r?\n)?[^\\\n]*)*)
+    | (?P<str>"[^"\\\n]*(?:\\(?:\r?\n|.)[^"\\\n]*)*")
+    | (?P<chr>'[^'\\\n]*(?:\\(?:\r?\n|.)[^'\\\n]*)*')
     | (?P<num>\.?\d(?:[eEpP][+-]|[\w.$])*)
-    | (?P<id>[^\W\d][\w$]*|\$[\w$]*)
     | (?P<hash>\#)
-    """,
-    re.VERBOSE | re.DOTALL,
+    | (?P<stray>["'])
+    | (?P<end>\Z)
+    )
+    """
+_TOKEN = re.compile(_TOKEN_SOURCE, re.VERBOSE | re.DOTALL)
+# The same for text that is all ASCII, where it means the same: an ASCII
+# ``\w`` is a table lookup, a Unicode one a call per character.
+_TOKEN_ASCII = re.compile(_TOKEN_SOURCE, re.VERBOSE | re.DOTALL | re.ASCII)
+_ID, _BLOCK, _LINE, _HASH, _STRAY, _END = (
+    _TOKEN.groupindex[name] for name in ("id", "block", "line", "hash", "stray", "end")
 )
 
 # C keywords (and GCC's spellings) are not identifiers; rules match names.
@@ -79,6 +98,12 @@ def _directive_end(text: str, start: int) -> int:
             pos = nl + 1
             continue
         return nl
+
+
+def _line_end(text: str, pos: int) -> int:
+    """Index of the first newline at or after ``pos`` (or len(text))."""
+    nl = text.find("\n", pos)
+    return nl if nl >= 0 else len(text)
 
 
 def _at_line_start(text: str, pos: int) -> bool:
@@ -129,25 +154,37 @@ def scan_text(text: str) -> TextFacts:
     # One string object per distinct name: pickle stores each name once.
     names: dict[str, str] = {}
 
+    # The line of the current token: its number, the index of its first
+    # character and of the newline that ends it (or len(text)). Most tokens
+    # share a line with the one before, so newlines are counted only when a
+    # token starts past ``line_end``.
     line = 1
-    line_start = 0  # index of the first character of ``line``
-    counted_to = 0  # newlines before this index are already counted
+    line_start = 0
+    line_end = _line_end(text, 0)
     directive_end = -1  # end of the current directive's logical line, or -1
     expect_directive_name = False
     skip_directive = False
     expect_macro_name = False
     macro: _MacroBuilder | None = None
+    # Outside directives a name is all there is to a token (``plain``): that
+    # case, four tokens in five, takes the short path at the top of the loop.
+    plain = True
+    append_ident = idents.append  # bound once: called for every name
 
-    def advance(pos: int) -> None:
-        nonlocal line, line_start, counted_to
-        n = text.count("\n", counted_to, pos)
-        if n:
-            line += n
-            line_start = text.rfind("\n", counted_to, pos) + 1
-        counted_to = pos
-
-    for m in _TOKEN.finditer(text):
-        start = m.start()
+    for m in (_TOKEN_ASCII if text.isascii() else _TOKEN).finditer(text):
+        kind = m.lastindex or _END  # never None: each alternative is a group
+        start = m.start(kind)
+        if start > line_end:
+            line += text.count("\n", line_end, start)
+            line_start = text.rfind("\n", line_end, start) + 1
+            line_end = _line_end(text, start)
+        if kind == _ID and plain:
+            name = m.group(kind)
+            if name not in KEYWORDS:
+                append_ident(Ident(names.setdefault(name, name), line, start - line_start + 1))
+            continue
+        if kind == _STRAY or kind == _END:
+            continue  # not a token: finditer would have skipped the character
         if directive_end >= 0 and start > directive_end:
             if macro is not None:
                 macros.append(macro.build(text))
@@ -155,13 +192,14 @@ def scan_text(text: str) -> TextFacts:
             directive_end = -1
             skip_directive = False
             expect_macro_name = False
-        kind = m.lastgroup
-        advance(start)
-        if kind == "block" or kind == "line":
+        if kind == _BLOCK or kind == _LINE:
             end = m.end()
             start_line = line
-            advance(end)
-            comments.append(Comment(m.group(), start_line, line))
+            if end > line_end:
+                line += text.count("\n", line_end, end)
+                line_start = text.rfind("\n", line_end, end) + 1
+                line_end = _line_end(text, end)
+            comments.append(Comment(m.group(kind), start_line, line))
             if macro is not None:
                 macro.comment_spans.append((start, end))
             # A block comment may run past the directive's first newline.
@@ -169,29 +207,28 @@ def scan_text(text: str) -> TextFacts:
                 directive_end = _directive_end(text, end)
                 if macro is not None:
                     macro.end = directive_end
-            continue
-        if kind == "hash":
+        elif kind == _HASH:
             if directive_end < 0 and _at_line_start(text, start):
                 directive_end = _directive_end(text, start)
                 expect_directive_name = True
-            continue
-        if kind != "id":
+        elif kind != _ID:
             expect_directive_name = False
-            continue
-        name = m.group()
-        if expect_directive_name:
+        elif expect_directive_name:
+            name = m.group(kind)
             expect_directive_name = False
             skip_directive = name in _TEXT_DIRECTIVES
             expect_macro_name = name == "define"
-            continue
-        if skip_directive:
-            continue
-        if expect_macro_name:
-            expect_macro_name = False
-            macro = _MacroBuilder(text, start, name, line, directive_end)
-        # ``defined`` is an operator of #if, not a name the code uses.
-        if name not in KEYWORDS and not (directive_end >= 0 and name == "defined"):
-            idents.append(Ident(names.setdefault(name, name), line, start - line_start + 1))
+        elif not skip_directive:
+            name = m.group(kind)
+            if expect_macro_name:
+                expect_macro_name = False
+                macro = _MacroBuilder(text, start, name, line, directive_end)
+            # ``defined`` is an operator of #if, not a name the code uses.
+            if name not in KEYWORDS and not (directive_end >= 0 and name == "defined"):
+                append_ident(Ident(names.setdefault(name, name), line, start - line_start + 1))
+        plain = directive_end < 0 and not (
+            expect_directive_name or skip_directive or expect_macro_name
+        )
     if macro is not None:
         macros.append(macro.build(text))
     return TextFacts(tuple(comments), tuple(idents), tuple(macros))

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from tree_sitter import Node
 
+from patchaudit.cfront.grammar import BODY, DECLARATOR, NAME, TYPE
 from patchaudit.cfront.lower_ctx import Ctx
 
 _COMMENT = re.compile(r"/\*.*?\*/|//[^\n]*", re.DOTALL)
@@ -24,6 +26,10 @@ _NAME_TYPES = frozenset({"identifier", "field_identifier", "type_identifier"})
 _SPECIFIERS_WITH_BODY = frozenset({"struct_specifier", "union_specifier", "enum_specifier"})
 
 
+# Memoised: a file spells the same few types over and over (``struct page *``,
+# ``int``), and the six passes below cost some forty times a cache hit.
+# Bounded, so that a whole-tree scan does not keep every type it met.
+@lru_cache(maxsize=4096)
 def normalise_type(text: str) -> str:
     """Collapse whitespace and comments; ``struct page*`` and ``struct  page *`` both become ``struct page *``."""
     text = " ".join(_COMMENT.sub(" ", text).split())
@@ -40,7 +46,7 @@ def declarator_name(node: Node) -> Node | None:
     while current is not None:
         if current.type in _NAME_TYPES:
             return current
-        inner = current.child_by_field_name("declarator")
+        inner = current.child_by_field_id(DECLARATOR)
         if inner is None:
             # parenthesized_declarator and attributed_declarator have no field name.
             inner = next((c for c in current.named_children if c.type != "comment"), None)
@@ -50,16 +56,16 @@ def declarator_name(node: Node) -> Node | None:
 
 def specifier_text(ctx: Ctx, node: Node) -> str:
     """``struct foo`` for a specifier, without the body of a definition."""
-    if node.type in _SPECIFIERS_WITH_BODY and node.child_by_field_name("body") is not None:
+    if node.type in _SPECIFIERS_WITH_BODY and node.child_by_field_id(BODY) is not None:
         keyword = node.type.split("_", 1)[0]
-        name = node.child_by_field_name("name")
+        name = node.child_by_field_id(NAME)
         return f"{keyword} {ctx.text(name)}" if name is not None else f"{keyword} {{...}}"
     return ctx.masked_text(node.start_byte, node.end_byte)
 
 
 def base_type(ctx: Ctx, decl: Node) -> str:
     """Qualifiers and type specifier of a declaration-like node (no storage class, no declarator)."""
-    type_node = decl.child_by_field_name("type")
+    type_node = decl.child_by_field_id(TYPE)
     parts = [
         ctx.masked_text(c.start_byte, c.end_byte)
         for c in decl.children
@@ -79,7 +85,9 @@ def declared_type(ctx: Ctx, base: str, declarator: Node | None) -> str:
         if len(inner) != 1 or inner[0].type not in _NAME_TYPES:
             break
         declarator = inner[0]
-    if declarator is None:
+    if declarator is None or declarator.type in _NAME_TYPES:
+        # No declarator, or a bare name (most declarations): nothing of it
+        # is left in the type, so the walk below has nothing to cut.
         return ctx.intern(normalise_type(base))
     # The type is the declarator's text without the names it declares: its
     # own name and those of the parameters of any function (pointer) type in
@@ -89,7 +97,7 @@ def declared_type(ctx: Ctx, base: str, declarator: Node | None) -> str:
     while stack:
         current = stack.pop()
         if current.type == "parameter_declaration":
-            param = current.child_by_field_name("declarator")
+            param = current.child_by_field_id(DECLARATOR)
             param_name = declarator_name(param) if param is not None else None
             if param_name is not None:
                 cut.append(param_name)
@@ -107,7 +115,7 @@ def descriptor_type(ctx: Ctx, node: Node) -> str:
     """A ``type_descriptor`` (casts, sizeof) as normalised text."""
     if node.type != "type_descriptor":
         return normalise_type(ctx.masked_text(node.start_byte, node.end_byte))
-    return declared_type(ctx, base_type(ctx, node), node.child_by_field_name("declarator"))
+    return declared_type(ctx, base_type(ctx, node), node.child_by_field_id(DECLARATOR))
 
 
 def is_static(ctx: Ctx, decl: Node) -> bool:
@@ -130,7 +138,8 @@ _TYPE_ARG = re.compile(
 
 def type_arg_text(text: str) -> str | None:
     """Normalised type if ``text`` (a macro argument, comments allowed) is a type, else None."""
-    stripped = _COMMENT.sub(" ", text).strip()
+    # The substitution only when there can be a comment: most arguments have none.
+    stripped = (_COMMENT.sub(" ", text) if "/" in text else text).strip()
     if _TYPE_ARG.fullmatch(stripped):
         return normalise_type(stripped)
     return None
