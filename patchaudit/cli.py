@@ -154,6 +154,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--file-time-limit", type=float, default=None, metavar="SECONDS",
         help="give up on a file after this long and list it as skipped (default: 60; 0: none)",
     )  # fmt: skip
+    scan.add_argument(
+        "--no-grep", action="store_true",
+        help="search every file for the rules' tokens in Python instead of running grep "
+        "first (same report; grep is used only where it is found)",
+    )  # fmt: skip
     _add_output_options(scan)
 
     rules = commands.add_parser("rules", help="list the rules or show one")
@@ -296,7 +301,8 @@ def _cmd_scan(args: argparse.Namespace, stdout: TextIO) -> int:
     line = ProgressLine(sys.stderr) if sys.stderr.isatty() else None
     try:
         report = scan_tree(base, args.paths, rules, Options(args.all_rules, _cache(args), args.tree),
-                           jobs=args.jobs, limits=limits, progress=line)
+                           jobs=args.jobs, limits=limits, progress=line,
+                           first_pass=not args.no_grep)
     finally:
         if line is not None:
             line.close()

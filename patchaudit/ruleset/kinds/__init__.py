@@ -12,12 +12,12 @@ from patchaudit.ruleset.kinds.lock_order import LockOrderKind
 from patchaudit.ruleset.kinds.must_hold import MustHoldKind
 from patchaudit.ruleset.kinds.paired_state import PairedStateKind
 from patchaudit.ruleset.kinds.removed_api import RemovedApiKind
-from patchaudit.ruleset.kinds.suppression import SuppressionKind
 from patchaudit.ruleset.kinds.series_kinds import (
     PatchApplyKind,
     RuleSourceKind,
     SeriesProblemKind,
 )
+from patchaudit.ruleset.kinds.suppression import SuppressionKind
 
 KINDS: dict[str, RuleKind] = {
     kind.name: kind for kind in (
