@@ -35,8 +35,8 @@ from patchaudit.tree.base import BaseTree
 # enough to amortise the trip to a worker, small enough to balance the load.
 # Each chunk is also one grep run (grepfirst.py): fewer, larger chunks keep
 # the cost of starting grep small next to its search.
-CHUNK_FILES = 512
-CHUNK_BYTES = 16 << 20
+CHUNK_FILES = 1024
+CHUNK_BYTES = 32 << 20
 DEFAULT_LIMITS = ScanLimits()
 # Reused files are reported to the collector (and the progress line) in batches.
 REUSED_BATCH = 512

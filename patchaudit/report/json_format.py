@@ -120,5 +120,20 @@ def report_dict(report: RunReport) -> dict[str, Any]:
     }
 
 
+# Lists written one entry a line: a whole-tree report holds tens of thousands
+# of findings, and json's C encoder (used only without indent) writes each
+# one five times faster than its indenting Python encoder; a finding a line
+# also suits grep and diff.
+_ONE_A_LINE = frozenset({"findings", "file_issues"})
+
+
 def format_json(report: RunReport) -> str:
-    return json.dumps(report_dict(report), indent=2, ensure_ascii=False) + "\n"
+    parts = []
+    for key, value in report_dict(report).items():
+        if key in _ONE_A_LINE and value:
+            entries = ",\n    ".join(json.dumps(entry, ensure_ascii=False) for entry in value)
+            text = f"[\n    {entries}\n  ]"
+        else:
+            text = json.dumps(value, indent=2, ensure_ascii=False).replace("\n", "\n  ")
+        parts.append(f"  {json.dumps(key)}: {text}")
+    return "{\n" + ",\n".join(parts) + "\n}\n"
