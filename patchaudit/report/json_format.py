@@ -25,11 +25,24 @@ def _source(source: SourceQuote | None) -> dict[str, Any] | None:
     }
 
 
-def finding_dict(finding: Finding, report: RunReport) -> dict[str, Any]:
-    info = report.rule(finding.rule_id)
+def finding_dict(finding: Finding, report: RunReport, names: dict[str, str] | None = None,
+                 sources: dict[SourceQuote, dict[str, Any] | None] | None = None) -> dict[str, Any]:
+    """One finding as JSON; ``names`` (rule id to name) and ``sources`` spare the lookups that
+    every finding of a rule repeats (tens of thousands on a whole tree)."""
+    if names is None:
+        names = {info.id: info.name for info in report.rules}
+    if sources is None:
+        sources = {}
+    source = finding.source
+    if source is None:
+        quoted = None
+    elif source in sources:
+        quoted = sources[source]
+    else:
+        quoted = sources[source] = _source(source)
     return {
         "rule_id": finding.rule_id,
-        "rule_name": info.name if info is not None else finding.rule_id,
+        "rule_name": names.get(finding.rule_id, finding.rule_id),
         "severity": finding.severity.label,
         "confidence": finding.confidence.label,
         "file": finding.file,
@@ -50,7 +63,7 @@ def finding_dict(finding: Finding, report: RunReport) -> dict[str, Any]:
             {"file": step.file, "line": step.line, "message": step.message}
             for step in finding.trace
         ],
-        "source": _source(finding.source),
+        "source": quoted,
     }
 
 
@@ -89,6 +102,8 @@ def patch_dict(patch: PatchSummary) -> dict[str, Any]:
 
 def report_dict(report: RunReport) -> dict[str, Any]:
     counts = Counter(f.severity.label for f in report.findings if counts_against(f))
+    names = {info.id: info.name for info in report.rules}
+    sources: dict[SourceQuote, dict[str, Any] | None] = {}
     return {
         "version": SCHEMA_VERSION,
         "tool": {"name": report.tool, "version": report.version},
@@ -96,7 +111,7 @@ def report_dict(report: RunReport) -> dict[str, Any]:
         "tree": report.tree,
         "source": report.source,
         "patches": [patch_dict(patch) for patch in report.patches],
-        "findings": [finding_dict(finding, report) for finding in report.findings],
+        "findings": [finding_dict(finding, report, names, sources) for finding in report.findings],
         "rules": [
             {
                 "id": rule.id,
