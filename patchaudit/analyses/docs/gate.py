@@ -1,4 +1,4 @@
-"""Whether a file's comments can name anything stale on one tree state, decided on text alone.
+"""Whether a file's comments can name anything stale, decided on text alone (PA3101's gate).
 
 On one tree state stale.py judges two kinds of mention: a page flag that the
 governed code never uses, and ``var->member`` where the member is not in
@@ -7,9 +7,12 @@ identifiers of the governed code, and the identifiers are the code's words
 outside comments, literals and directive text (cfront/lower_text.py). So a
 mention is cleared as soon as one occurrence of its name is certainly such a
 word, which the line around it shows: no comment open, no literal or ``//``
-before it on its line, not a directive line, no continuation from the line
-before. Anything less certain keeps the file for the real analysis. Most
-files with mentions are cleared, and never parsed.
+before it on its logical line, not in the operand of #include or #error.
+A member is cleared too when its variable cannot be declared with a struct
+the governed code defines. Across a patch (lost_references) a name can lose
+its last use only where the patch changed a line. Anything less certain
+keeps the file for the real analysis: the gate only ever says "cannot",
+and most files with mentions are never parsed.
 """
 
 from __future__ import annotations
@@ -33,8 +36,6 @@ from patchaudit.errors import InputError
 
 # Spelled the way the mention patterns need them (mentions.py).
 _NEEDLES = ("->", "Page", "PG_")
-# Any identifier that may be a page-flag helper of some flag: the helper's
-# flag is then compared by flag_of (vocabulary.py), the analysis's own test.
 # A struct or union definition: its tag and the "{" that opens its body.
 # No word-boundary test before "struct": a stray match only lets more through.
 _DEFINITION_RE = re.compile(r"(?:struct|union)\s+([A-Za-z_]\w*)\s*\{")
@@ -47,6 +48,8 @@ _TYPE_USE_RE = re.compile(r"(?:struct|union)\s+([A-Za-z_]\w*)(?=([^;{}]*))")
 _WORD_RE = re.compile(r"[A-Za-z_]\w*")
 # Words a declarator may carry besides "__" annotations (__rcu, __aligned(8)).
 _QUALIFIERS = frozenset({"const", "volatile", "restrict"})
+# Any identifier that may be a page-flag helper of some flag: the helper's
+# flag is then compared by flag_of (vocabulary.py), the analysis's own test.
 _HELPER_RE = re.compile(
     r"(?<![\w$])(?:__)?(?:(?:TestSet|TestClear|Set|Clear)?Page[A-Z]\w*|folio_\w+|PG_\w+)(?![\w$])"
 )
