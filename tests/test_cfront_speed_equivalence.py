@@ -244,3 +244,13 @@ def test_grammar_field_ids_name_their_fields() -> None:
     assert len(constants) == 22
     for name, value in constants.items():
         assert language.field_name_for_id(value) == name.lower()
+
+
+def test_a_null_directive_leaves_the_next_line_alone() -> None:
+    # "#" alone on its line is a directive that does nothing (C11 6.10.7):
+    # the next line's first name is code, even one spelled like a directive.
+    facts = scan_text("#\ninclude_all(x);\n#\ndefine\n")
+    assert [(i.name, i.line) for i in facts.identifiers] == [
+        ("include_all", 2), ("x", 2), ("define", 4),
+    ]  # fmt: skip
+    assert facts.macros == ()

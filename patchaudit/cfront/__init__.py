@@ -20,7 +20,7 @@ __all__ = ["FRONTEND_VERSION", "MAX_FILE_SIZE", "FileIR", "ParseCache", "digest"
 # The digest also covers the front end's own source and data files (below),
 # so a forgotten bump costs a stale cache only in an installed copy that was
 # patched without a version change.
-FRONTEND_VERSION = "1"
+FRONTEND_VERSION = "2"
 
 # In Linux 6.12 only 11 files exceed this: generated amdgpu register headers
 # (asic_reg/*_sh_mask.h, up to 24 MB of #defines).

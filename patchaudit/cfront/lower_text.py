@@ -192,6 +192,9 @@ def scan_text(text: str) -> TextFacts:
             directive_end = -1
             skip_directive = False
             expect_macro_name = False
+            # A null directive ("#" alone on its line) names nothing: the
+            # next line's first name is code, not a directive name.
+            expect_directive_name = False
         if kind == _BLOCK or kind == _LINE:
             end = m.end()
             start_line = line
