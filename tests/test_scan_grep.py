@@ -94,3 +94,18 @@ def test_files_grep_clears_are_never_read(tmp_path: Path, monkeypatch: pytest.Mo
     assert [(issue.file, issue.message) for issue in report.file_issues] == [
         ("mm/huge.h", "file is 160 bytes, over the 100-byte read limit")
     ]
+
+
+def test_a_grep_without_the_options_is_not_used(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # busybox or BSD grep: a usage error (status 2) on the probe, so no chunk tries it.
+    fake = tmp_path / "grep"
+    fake.write_text("#!/bin/sh\necho 'grep: unrecognized option' >&2\nexit 2\n")
+    fake.chmod(0o755)
+    grepfirst.grep_program.cache_clear()
+    try:
+        with monkeypatch.context() as patched:
+            patched.setattr(grepfirst.shutil, "which", lambda name: str(fake))
+            assert grepfirst.grep_program() is None
+    finally:
+        grepfirst.grep_program.cache_clear()
+    assert grepfirst.grep_program() is not None  # the real GNU grep of this machine

@@ -15,16 +15,35 @@ the caller search the chunk itself: grep only ever saves work.
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 from collections.abc import Sequence
 from functools import lru_cache
 
+# Names of the files holding a fixed string, NUL-terminated; bytes as text;
+# unreadable files, devices, FIFOs and directories skipped without a word.
+_OPTIONS = ("-l", "-F", "-a", "-s", "-D", "skip", "-d", "skip", "--null")
+
 
 @lru_cache(maxsize=1)
 def grep_program() -> str | None:
-    """The grep to run, or None when there is none."""
-    return shutil.which("grep")
+    """The grep to run, or None when there is none that takes the options used here.
+
+    Asked once per process: a grep without them (busybox, BSD) would fail on
+    every chunk, so it is not tried again.
+    """
+    program = shutil.which("grep")
+    if program is None:
+        return None
+    try:
+        probe = subprocess.run(
+            [program, *_OPTIONS, "-e", "x", "--", os.devnull],
+            capture_output=True, env={"LC_ALL": "C"}, check=False,
+        )  # fmt: skip
+    except OSError:
+        return None
+    return program if probe.returncode == 1 else None  # 1: ran, found nothing
 
 
 def files_holding(root: str, paths: Sequence[str], anchors: Sequence[bytes]) -> frozenset[str] | None:
@@ -32,8 +51,7 @@ def files_holding(root: str, paths: Sequence[str], anchors: Sequence[bytes]) -> 
     program = grep_program()
     if program is None or not paths or not anchors or any(b"\n" in a or not a for a in anchors):
         return None
-    command = [program, "-l", "-F", "-a", "-s", "-D", "skip", "-d", "skip", "--null",
-               "-f", "-", "--", *paths]  # fmt: skip
+    command = [program, *_OPTIONS, "-f", "-", "--", *paths]
     try:
         done = subprocess.run(
             command,
