@@ -364,7 +364,7 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None) -> int
     except BrokenPipeError:
         # The reader went away (patchaudit ... | head): not an error worth a message.
         return ExitCode.CLEAN
-    except Exception as exc:  # noqa: BLE001 - the last line of defence against tracebacks
+    except Exception as exc:
         if os.environ.get("PATCHAUDIT_DEBUG"):
             raise
         sys.stderr.write(

@@ -123,3 +123,43 @@ def test_a_use_moved_to_another_line_is_not_lost() -> None:
     # The removed line names the flag, so the gate looks further and finds
     # it certainly used after the patch.
     assert not may_lose_reference(HEADER, TOY_H.encode(), _reader(after), _reader(before))
+
+
+@pytest.mark.parametrize(
+    ("comment", "gate"),
+    [
+        # Inside a function body: not an interface comment, never judged.
+        ("\t/* pool->items is refilled by the caller */\n", False),
+        ('\tpr_debug("/*"); /* pool->items */\n', True),  # a "/*" in a literal: not sure
+    ],
+)
+def test_only_interface_comments_open_the_gate(comment: str, gate: bool) -> None:
+    source = TOY_C.replace("\tspin_lock(&pool->lock);\n", "\tspin_lock(&pool->lock);\n" + comment)
+    files = {HEADER: TOY_H, SOURCE: source}
+    read = _reader(files)
+    irs = [parse_c(read(p), p) for p in (SOURCE, HEADER)]
+    assert stale_references(irs[0], vocabulary(irs)) == []
+    assert may_name_stale(SOURCE, source.encode(), read) is gate
+
+
+def test_a_doc_block_or_a_struct_member_comment_opens_it() -> None:
+    doc = TOY_C.replace(
+        "void toy_add(", "/**\n * toy_add() - add a page\n * @pool: its pool->items grow\n"
+        " * @page: the page\n */\nvoid toy_add("
+    )
+    files = {HEADER: TOY_H, SOURCE: doc}
+    assert _stale_in(SOURCE, files) == ["items"]
+    assert may_name_stale(SOURCE, doc.encode(), _reader(files))
+    member = TOY_H.replace("\tstruct list_head pages;", "\tstruct list_head pages;\t/* pool->items */")
+    member = member.replace("Toy pages are marked PageReserved; pool->lock guards pool->pages.",
+                            "Toy pages are marked PageReserved.")
+    files = {HEADER: member, SOURCE: TOY_C}
+    assert _stale_in(HEADER, files) == ["items"]
+    assert may_name_stale(HEADER, member.encode(), _reader(files))
+
+
+def _stale_in(path: str, files: dict[str, str]) -> list[str]:
+    read = _reader(files)
+    own = parse_c(read(path), path)
+    irs = [own, *(parse_c(read(p), p) for p in (HEADER, SOURCE) if p != path)]
+    return [ref.name for ref in stale_references(own, vocabulary(irs))]

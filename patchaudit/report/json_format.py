@@ -6,8 +6,8 @@ import json
 from collections import Counter
 from typing import Any
 
-from patchaudit.report.text import counts_against
 from patchaudit.model import DiffFile, Finding, PatchSummary, RunReport, SourceQuote
+from patchaudit.report.text import counts_against
 
 # Bump on any incompatible change; adding fields is compatible.
 SCHEMA_VERSION = 1

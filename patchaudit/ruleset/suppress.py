@@ -35,9 +35,7 @@ class Suppression:
 
 def _body(comment: Comment) -> str:
     text = comment.text
-    if text.startswith("/*"):
-        text = text[2:]
-    elif text.startswith("//"):
+    if text.startswith(("/*", "//")):
         text = text[2:]
     text = text.removesuffix("*/")
     return " ".join(part.strip(" \t*") for part in text.splitlines()).strip()

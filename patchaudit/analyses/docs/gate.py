@@ -22,6 +22,7 @@ import re
 from collections import Counter
 from collections.abc import Iterator
 
+from patchaudit.analyses.docs.blocks import doc_block
 from patchaudit.analyses.docs.governed import Reader, governed_files
 from patchaudit.analyses.docs.mentions import (
     Mention,
@@ -36,6 +37,13 @@ from patchaudit.errors import InputError
 
 # Spelled the way the mention patterns need them (mentions.py).
 _NEEDLES = ("->", "Page", "PG_")
+# Where a struct, union or enum body opens: the keyword, a tag and
+# annotations, then "{". Parentheses only in an annotation's arguments
+# (__attribute__((packed)), __aligned(8)): "struct page *page) {" is a
+# function body.
+_AGGREGATE_RE = re.compile(
+    r"\b(?:struct|union|enum)\b(?:[^;{}()]|__\w+\s*\((?:[^()]|\([^()]*\))*\))*\{"
+)
 # A struct or union definition: its tag and the "{" that opens its body.
 # No word-boundary test before "struct": a stray match only lets more through.
 _DEFINITION_RE = re.compile(r"(?:struct|union)\s+([A-Za-z_]\w*)\s*\{")
@@ -55,22 +63,67 @@ _HELPER_RE = re.compile(
 )
 
 
-def _comment_spans(text: str, needles: tuple[str, ...] | None = None) -> Iterator[Comment]:
-    """Every stretch that may be a comment (with one of ``needles`` in it), a superset as in bytescan.py.
+def _stretches(text: str) -> Iterator[tuple[int, str]]:
+    """Every stretch that may be a comment, with where it starts: a superset, as in bytescan.py.
 
     A block runs from any "/*" to the next "*/", a line comment from any
-    "//" to its line's end: a "/*" in a literal only adds a stretch, and a
-    real comment is always inside one. Line numbers are not needed here.
+    "//" to its line's end (a backslash-newline continues it): a "/*" in a
+    literal only adds a stretch, and a real comment is always inside one.
     """
-    for opener, closer in (("/*", "*/"), ("//", "\n")):
-        pos = 0
-        while (start := text.find(opener, pos)) >= 0:
-            end = text.find(closer, start + 2)
-            end = len(text) if end < 0 else end + len(closer)
-            body = text[start:end]
-            if needles is None or any(needle in body for needle in needles):
-                yield Comment(body, 1, 1 + body.count("\n"))
-            pos = end
+    pos = 0
+    while (start := text.find("/*", pos)) >= 0:
+        end = text.find("*/", start + 2)
+        pos = len(text) if end < 0 else end + 2
+        yield start, text[start:pos]
+    pos = 0
+    while (start := text.find("//", pos)) >= 0:
+        end = text.find("\n", start + 2)
+        while end >= 0 and text[max(end - 2, 0) : end].rstrip("\r").endswith("\\"):
+            end = text.find("\n", end + 1)
+        pos = len(text) if end < 0 else end
+        yield start, text[start:pos]
+
+
+def _comment_spans(text: str, needles: tuple[str, ...] | None = None) -> Iterator[Comment]:
+    """The stretches that may be comments (with one of ``needles`` in them); line numbers unset."""
+    for _, body in _stretches(text):
+        if needles is None or any(needle in body for needle in needles):
+            yield Comment(body, 1, 1 + body.count("\n"))
+
+
+def _interface_spans(text: str, path: str, needles: tuple[str, ...]) -> Iterator[Comment]:
+    """The stretches that may be interface comments (stale.interface_comments), with a needle.
+
+    A stretch is left out only when it is surely a real comment (no literal,
+    "//" or other comment before its opening on its logical line) and
+    surely none of the three kinds: not a doc block, not in or beside a
+    struct, union or enum body, and not a header's top comment (which can
+    only be its first comment of more than one line: every stretch up to
+    that one counts).
+    """
+    bodies = [
+        (text.rfind("\n", 0, match.start()) + 1, _body_end(text, match.end() - 1))
+        for match in _AGGREGATE_RE.finditer(text)
+    ]
+    top_open = path.endswith(".h")
+    for start, body in sorted(_stretches(text)):
+        keep = top_open or not _clean_opening(text, start)
+        if "\n" in body:
+            top_open = False
+        keep = keep or any(first <= start < last for first, last in bodies)
+        if not keep and body.startswith("/*"):
+            keep = doc_block(Comment(body, 1, 1 + body.count("\n"))) is not None
+        if keep and any(needle in body for needle in needles):
+            yield Comment(body, 1, 1 + body.count("\n"))
+
+
+def _clean_opening(text: str, start: int) -> bool:
+    """Whether the comment opener at ``start`` surely opens a comment (see _interface_spans)."""
+    line = text.rfind("\n", 0, start) + 1
+    while line >= 2 and text[line - 2] == "\\":
+        line = text.rfind("\n", 0, line - 1) + 1
+    before = text[line:start]
+    return not any(mark in before for mark in ('"', "'", "//", "/*", "*/"))
 
 
 class _Code:
@@ -210,7 +263,7 @@ def may_name_stale(path: str, data: bytes, read: Reader | None) -> bool:
     text = data.decode("utf-8", "surrogateescape")
     found = {
         (m.kind, m.base, m.name, m.flag): m
-        for comment in _comment_spans(text, _NEEDLES)
+        for comment in _interface_spans(text, path, _NEEDLES)
         for m in flag_and_member_mentions(comment.text)
         if _judged(m)
     }
