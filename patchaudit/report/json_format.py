@@ -144,9 +144,10 @@ _ONE_A_LINE = frozenset({"findings", "file_issues"})
 
 def format_json(report: RunReport) -> str:
     parts = []
+    encode = json.JSONEncoder(ensure_ascii=False).encode  # one encoder, not one a finding
     for key, value in report_dict(report).items():
         if key in _ONE_A_LINE and value:
-            entries = ",\n    ".join(json.dumps(entry, ensure_ascii=False) for entry in value)
+            entries = ",\n    ".join(encode(entry) for entry in value)
             text = f"[\n    {entries}\n  ]"
         else:
             text = json.dumps(value, indent=2, ensure_ascii=False).replace("\n", "\n  ")
