@@ -86,6 +86,11 @@ def _call_site(text: str, name: str) -> int:
     return -1
 
 
+def _blanked(match: re.Match[str]) -> str:
+    """A comment as blanks, its line breaks kept (so line numbers stay)."""
+    return "\n".join(" " * len(part) for part in match.group().split("\n"))
+
+
 def _span(lines: Sequence[str], after: int) -> tuple[int, int] | None:
     """1-based first and last line of the prototype that follows line ``after``, as kernel-doc reads it.
 
@@ -97,7 +102,7 @@ def _span(lines: Sequence[str], after: int) -> tuple[int, int] | None:
     if _NEXT_DOC_RE.match(window):
         return None
     if "/*" in window or "//" in window:
-        window = _COMMENT_RE.sub(lambda m: re.sub(r"[^\n]", " ", m.group()), window)
+        window = _COMMENT_RE.sub(_blanked, window)
     first = 0
     for offset, line in enumerate(window.split("\n")):
         number = after + 1 + offset

@@ -20,7 +20,7 @@ from __future__ import annotations
 import bisect
 import re
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from patchaudit.analyses.docs.blocks import doc_block
 from patchaudit.analyses.docs.governed import Reader, governed_files
@@ -91,8 +91,8 @@ def _comment_spans(text: str, needles: tuple[str, ...] | None = None) -> Iterato
             yield Comment(body, 1, 1 + body.count("\n"))
 
 
-def _interface_spans(text: str, path: str, needles: tuple[str, ...]) -> Iterator[Comment]:
-    """The stretches that may be interface comments (stale.interface_comments), with a needle.
+def _interface_spans(text: str, path: str, wanted: Callable[[str], bool]) -> Iterator[Comment]:
+    """The stretches that may be interface comments (stale.interface_comments) and are ``wanted``.
 
     A stretch is left out only when it is surely a real comment (no literal,
     "//" or other comment before its opening on its logical line) and
@@ -101,20 +101,27 @@ def _interface_spans(text: str, path: str, needles: tuple[str, ...]) -> Iterator
     only be its first comment of more than one line: every stretch up to
     that one counts).
     """
-    bodies = [
-        (text.rfind("\n", 0, match.start()) + 1, _body_end(text, match.end() - 1))
-        for match in _AGGREGATE_RE.finditer(text)
-    ]
+    bodies: list[tuple[int, int]] | None = None
     top_open = path.endswith(".h")
     for start, body in sorted(_stretches(text)):
-        keep = top_open or not _clean_opening(text, start)
+        top = top_open
         if "\n" in body:
             top_open = False
-        keep = keep or any(first <= start < last for first, last in bodies)
-        if not keep and body.startswith("/*"):
-            keep = doc_block(Comment(body, 1, 1 + body.count("\n"))) is not None
-        if keep and any(needle in body for needle in needles):
-            yield Comment(body, 1, 1 + body.count("\n"))
+        if not wanted(body):
+            continue  # asked first: the tests below cost more
+        comment = Comment(body, 1, 1 + body.count("\n"))
+        if top or not _clean_opening(text, start):
+            yield comment
+            continue
+        if bodies is None:
+            bodies = [
+                (text.rfind("\n", 0, match.start()) + 1, _body_end(text, match.end() - 1))
+                for match in _AGGREGATE_RE.finditer(text)
+            ]
+        if any(first <= start < last for first, last in bodies) or (
+            body.startswith("/*") and doc_block(comment) is not None
+        ):
+            yield comment
 
 
 def _clean_opening(text: str, start: int) -> bool:
@@ -261,15 +268,30 @@ def _cleared(mention: Mention, codes: list[_Code]) -> bool:
 def may_name_stale(path: str, data: bytes, read: Reader | None) -> bool:
     """False only when stale_references() on this file and tree state is surely empty."""
     text = data.decode("utf-8", "surrogateescape")
-    found = {
-        (m.kind, m.base, m.name, m.flag): m
-        for comment in _interface_spans(text, path, _NEEDLES)
-        for m in flag_and_member_mentions(comment.text)
-        if _judged(m)
-    }
-    # The file's own code settles most mentions, before any partner is read.
+    # The file's own code settles most mentions, before any partner is read
+    # and before the comment holding them is looked at more closely.
     own = [_Code(text)]
-    pending = [m for m in found.values() if not _cleared(m, own)]
+    unsettled: dict[tuple[MentionKind, str, str, str], bool] = {}
+
+    def open_mentions(body: str) -> list[Mention]:
+        if not any(needle in body for needle in _NEEDLES):
+            return []
+        found = []
+        for mention in flag_and_member_mentions(body):
+            if not _judged(mention):
+                continue
+            key = (mention.kind, mention.base, mention.name, mention.flag)
+            if key not in unsettled:
+                unsettled[key] = not _cleared(mention, own)
+            if unsettled[key]:
+                found.append(mention)
+        return found
+
+    pending = list({
+        (m.kind, m.base, m.name, m.flag): m
+        for comment in _interface_spans(text, path, lambda body: bool(open_mentions(body)))
+        for m in open_mentions(comment.text)
+    }.values())  # fmt: skip
     if not pending:
         return False
     partners = governed_files(path, read)[1:] if read is not None else ()
