@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Callable
 from typing import Any
 
 from patchaudit.model import DiffFile, Finding, PatchSummary, RunReport, SourceQuote
@@ -145,11 +146,25 @@ _ONE_A_LINE = frozenset({"findings", "file_issues"})
 def format_json(report: RunReport) -> str:
     parts = []
     encode = json.JSONEncoder(ensure_ascii=False).encode  # one encoder, not one a finding
+    quoted: dict[int, str] = {}
     for key, value in report_dict(report).items():
-        if key in _ONE_A_LINE and value:
+        if key == "findings" and value:
+            entries = ",\n    ".join(_finding_line(entry, encode, quoted) for entry in value)
+            text = f"[\n    {entries}\n  ]"
+        elif key in _ONE_A_LINE and value:
             entries = ",\n    ".join(encode(entry) for entry in value)
             text = f"[\n    {entries}\n  ]"
         else:
             text = json.dumps(value, indent=2, ensure_ascii=False).replace("\n", "\n  ")
         parts.append(f"  {json.dumps(key)}: {text}")
     return "{\n" + ",\n".join(parts) + "\n}\n"
+
+
+def _finding_line(entry: dict[str, Any], encode: Callable[[Any], str], quoted: dict[int, str]) -> str:
+    """One finding's line. Its last field, the rule's quoted source text, is the same object for
+    every finding of a rule (report_dict shares it): encoded once per rule, then spliced in."""
+    source = entry.pop("source")
+    text = quoted.get(id(source))
+    if text is None:
+        text = quoted[id(source)] = encode(source)
+    return f'{encode(entry)[:-1]}, "source": {text}}}'
