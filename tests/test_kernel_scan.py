@@ -85,7 +85,7 @@ def test_prefilter_hides_no_finding_of_any_shipped_rule(kernel_tree: Path, tmp_p
     base = BaseTree(kernel_tree)
     options = Options(cache=ParseCache(tmp_path / "cache"))
     applicability = Applicability(False)
-    statuses = {rule.id: applicability.status(rule, base.read) for rule in rules}
+    statuses = applicability.statuses(rules, base.read)
     oracle: list[Finding] = []
     paths = list(base.iter_files(SOUNDNESS_PATHS))
     for path in paths:

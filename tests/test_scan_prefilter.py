@@ -149,7 +149,7 @@ def _unfiltered(root: Path) -> list[Finding]:
     base = BaseTree(root)
     options = Options(all_rules=True)
     applicability = Applicability(True)
-    statuses = {rule.id: applicability.status(rule, base.read) for rule in RULES}
+    statuses = applicability.statuses(RULES, base.read)
     found: list[Finding] = []
     for path in base.iter_files():
         data = base.read(path)

@@ -80,7 +80,8 @@ class ExprLowerer:
             "assignment_expression": self._assign,
             "conditional_expression": self._conditional,
             "cast_expression": self._cast,
-            "compound_literal_expression": self._compound_literal,
+            # (type){...} reads like a cast of its initializer: same fields, same IR.
+            "compound_literal_expression": self._cast,
             "subscript_expression": self._index,
             "parenthesized_expression": self._parenthesized,
             "initializer_list": self.init_list,
@@ -257,18 +258,6 @@ class ExprLowerer:
         )
 
     def _cast(self, node: Node, depth: int) -> Expr:
-        type_node = node.child_by_field_id(TYPE)
-        value = node.child_by_field_id(VALUE)
-        if type_node is None or value is None:
-            return self._unknown(node, depth)
-        return Cast(
-            self.ctx.pos(node),
-            self.ctx.text(node),
-            descriptor_type(self.ctx, type_node),
-            self.expr(value, depth),
-        )
-
-    def _compound_literal(self, node: Node, depth: int) -> Expr:
         type_node = node.child_by_field_id(TYPE)
         value = node.child_by_field_id(VALUE)
         if type_node is None or value is None:

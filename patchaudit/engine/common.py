@@ -59,9 +59,6 @@ class Applicability:
         found.update(locate_all(located, read))
         return found
 
-    def status(self, rule: Rule, read: Reader) -> RuleStatus:
-        return self.statuses([rule], read)[rule.id]
-
 
 def is_c(path: str) -> bool:
     return path.endswith(C_SUFFIXES)

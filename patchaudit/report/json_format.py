@@ -26,14 +26,11 @@ def _source(source: SourceQuote | None) -> dict[str, Any] | None:
     }
 
 
-def finding_dict(finding: Finding, report: RunReport, names: dict[str, str] | None = None,
-                 sources: dict[SourceQuote, dict[str, Any] | None] | None = None) -> dict[str, Any]:
-    """One finding as JSON; ``names`` (rule id to name) and ``sources`` spare the lookups that
-    every finding of a rule repeats (tens of thousands on a whole tree)."""
-    if names is None:
-        names = {info.id: info.name for info in report.rules}
-    if sources is None:
-        sources = {}
+def finding_dict(
+    finding: Finding, names: dict[str, str], sources: dict[SourceQuote, dict[str, Any] | None]
+) -> dict[str, Any]:
+    """One finding as JSON. ``names`` maps rule ids to names; ``sources`` holds each rule's
+    quote once, shared by all its findings (tens of thousands on a whole tree)."""
     source = finding.source
     if source is None:
         quoted = None
@@ -112,7 +109,7 @@ def report_dict(report: RunReport) -> dict[str, Any]:
         "tree": report.tree,
         "source": report.source,
         "patches": [patch_dict(patch) for patch in report.patches],
-        "findings": [finding_dict(finding, report, names, sources) for finding in report.findings],
+        "findings": [finding_dict(finding, names, sources) for finding in report.findings],
         "rules": [
             {
                 "id": rule.id,

@@ -246,18 +246,6 @@ def _judged(mention: Mention) -> bool:
     return False
 
 
-def _partner_texts(partners: tuple[str, ...], read: Reader) -> list[str]:
-    texts = []
-    for partner in partners:
-        try:
-            data = read(partner)
-        except InputError:
-            continue  # not in view for the analysis either
-        if data is not None:
-            texts.append(data.decode("utf-8", "surrogateescape"))
-    return texts
-
-
 def _cleared(mention: Mention, codes: list[_Code]) -> bool:
     """Whether the code certainly uses what the mention names (more code can only add uses)."""
     if mention.kind is MentionKind.PAGE_FLAG:
@@ -295,7 +283,7 @@ def may_name_stale(path: str, data: bytes, read: Reader | None) -> bool:
     if not pending:
         return False
     partners = governed_files(path, read)[1:] if read is not None else ()
-    texts = [text, *(_partner_texts(partners, read) if read is not None else [])]
+    texts = [text, *(_texts(partners, read).values() if read is not None else ())]
     codes = [*own, *(_Code(t) for t in texts[1:])]
     # A flag is judged only where the governed code includes a .c file.
     implemented = any(p.endswith(".c") for p in (path, *partners))
