@@ -127,15 +127,24 @@ def _collecting() -> Iterator[None]:
             gc.disable()
 
 
-def stat_listed(root: str, path: str) -> os.stat_result:
-    """What read_listed checks before reading, without reading: a regular file's stat."""
+def _readable(path: str, info: os.stat_result, limit: int) -> os.stat_result:
+    """``info`` if it is a regular file within the read limit; else why not, as an InputError."""
+    if not stat.S_ISREG(info.st_mode):
+        raise InputError(path, "is not a regular file")
+    if info.st_size > limit:
+        raise OverLimit(
+            path, f"file is {info.st_size} bytes, over the {limit}-byte read limit", info
+        )
+    return info
+
+
+def stat_listed(root: str, path: str, limit: int) -> os.stat_result:
+    """What read_listed checks before reading, without reading."""
     try:
         info = os.stat(f"{root}/{path}")
     except OSError as exc:
         raise InputError(path, f"cannot read: {exc.strerror or exc}") from None
-    if not stat.S_ISREG(info.st_mode):
-        raise InputError(path, "is not a regular file")
-    return info
+    return _readable(path, info, limit)
 
 
 def read_listed(root: str, path: str, limit: int) -> tuple[bytes, os.stat_result]:
@@ -150,13 +159,7 @@ def read_listed(root: str, path: str, limit: int) -> tuple[bytes, os.stat_result
     except OSError as exc:
         raise InputError(path, f"cannot read: {exc.strerror or exc}") from None
     try:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode):
-            raise InputError(path, "is not a regular file")
-        if info.st_size > limit:
-            raise OverLimit(
-                path, f"file is {info.st_size} bytes, over the {limit}-byte read limit", info
-            )
+        info = _readable(path, os.fstat(fd), limit)
         # One byte more than the size: a short read is the end of the file, a
         # full one means it grew meanwhile and the rest is read as well.
         data = os.read(fd, info.st_size + 1)
@@ -222,12 +225,8 @@ class Worker:
         for path in paths:
             try:
                 data, info = read_listed(job.root, path, job.read_limit)
-            except OverLimit as exc:
-                outcomes.append(self._over_limit(path, exc.problem, trusted(exc.info),
-                                                 exc.info.st_size))
-                continue
-            except InputError as exc:
-                outcomes.append(_skipped(path, exc.problem))
+            except InputError as exc:  # unreadable, or over the limit (OverLimit)
+                self._settle(path, exc, quiet, outcomes)
                 continue
             absent = rare if holders is not None and path not in holders else ()
             chosen = token_filter.select(data, absent)
@@ -254,24 +253,28 @@ class Worker:
         if settled:
             for path in paths:
                 try:
-                    infos[path] = stat_listed(job.root, path)
+                    infos[path] = stat_listed(job.root, path, job.read_limit)
                 except InputError as exc:
                     infos[path] = exc
         holders = files_holding(job.root, paths, job.token_filter.rare_anchors)
         if holders is None or not settled:
             return holders
         for path in paths:
-            info = infos[path]
-            if path in holders:
-                continue
-            if isinstance(info, InputError):
-                outcomes.append(_skipped(path, info.problem))
-            elif info.st_size > job.read_limit:
-                problem = f"file is {info.st_size} bytes, over the {job.read_limit}-byte read limit"
-                outcomes.append(self._over_limit(path, problem, trusted(info), info.st_size))
-            else:
-                quiet.append((path, trusted(info)))
+            if path not in holders:
+                self._settle(path, infos[path], quiet, outcomes)
         return holders
+
+    def _settle(self, path: str, info: os.stat_result | InputError, quiet: list[Quiet],
+                outcomes: list[FileOutcome]) -> None:
+        """Where a file goes that no rule can be run on: skipped (unreadable, or over the size
+        limit, remembered as such), or quiet with its stamp."""
+        if isinstance(info, OverLimit):
+            outcomes.append(self._over_limit(path, info.problem, trusted(info.info),
+                                             info.info.st_size))
+        elif isinstance(info, InputError):
+            outcomes.append(_skipped(path, info.problem))
+        else:
+            quiet.append((path, trusted(info)))
 
     def one(self, path: str, data: bytes, stamp: Stamp | None, chosen: tuple[str, ...]) -> FileOutcome:
         """Results for a file the prefilter let through: from the result cache, or analysed now."""
