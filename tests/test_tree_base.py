@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -117,11 +119,50 @@ def test_read_size_limit(tree: Path) -> None:
         base.read("big.c")
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root reads anything")
-def test_unreadable_file_is_input_error(tree: Path) -> None:
-    (tree / "mm" / "balloon.c").chmod(0)
-    with pytest.raises(InputError, match="cannot read: Permission denied"):
-        BaseTree(tree).read("mm/balloon.c")
+def test_unreadable_file_is_input_error() -> None:
+    # Root reads any file, so the read is made by a forked child that has
+    # become "nobody" (uid 65534) when the tests run as root, as in CI; the
+    # tree sits where that user can reach it.
+    root = Path(tempfile.mkdtemp(prefix="patchaudit-unreadable-", dir="/tmp"))
+    try:
+        root.chmod(0o755)
+        (root / "mm").mkdir(mode=0o755)
+        (root / "mm" / "balloon.c").write_bytes(b"int x;\n")
+        (root / "mm" / "balloon.c").chmod(0)
+        base = BaseTree(root)
+        assert "cannot read: Permission denied" in _read_error(base, "mm/balloon.c")
+    finally:
+        shutil.rmtree(root)
+
+
+def _read_error(base: BaseTree, path: str) -> str:
+    """The InputError that reading ``path`` raises, as a user without special rights sees it."""
+    if os.geteuid() != 0:
+        try:
+            base.read(path)
+        except InputError as exc:
+            return str(exc)
+        return "no error"
+    reader, writer = os.pipe()
+    child = os.fork()
+    if child == 0:  # pragma: no cover - runs in the child
+        os.close(reader)
+        try:
+            os.setgid(65534)
+            os.setuid(65534)
+            base.read(path)
+            message = "no error"
+        except InputError as exc:
+            message = str(exc)
+        except BaseException as exc:  # noqa: BLE001 - reported to the parent as text
+            message = f"unexpected: {exc!r}"
+        os.write(writer, message.encode())
+        os._exit(0)
+    os.close(writer)
+    with os.fdopen(reader, "rb") as pipe:
+        message = pipe.read().decode()
+    os.waitpid(child, 0)
+    return message
 
 
 def test_iter_files(tree: Path) -> None:
