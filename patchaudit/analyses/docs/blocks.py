@@ -48,8 +48,6 @@ class DocBlock:
 # The patterns below restate scripts/kernel-doc's (Linux 6.12) so that the
 # same comments are read the same way; they are re-derived, not copied.
 #
-# A comment line: optional indentation, the "*" column, then the text.
-_BODY_RE = re.compile(r"^\s*\* ?(.*)$")
 # The name line must start with a word after the "*" column, or the block is
 # not kernel-doc at all ("Cannot understand ..." in scripts/kernel-doc).
 _NAME_WORD_RE = re.compile(r"^\s*\*\s*\w")
@@ -65,9 +63,13 @@ _FUNCTION_NAME_RE = re.compile(r"^\s*\*\s*(?:\w+\s*\*\s*)?(\w+)\s*(?:\(\w*\))?\s
 _FUNCTION_LOOSE_RE = re.compile(r"^\s*\*\s*(?:\w+\s*\*\s*)?(\w+.*)(?:\(\w*\))?\s*[-:].*$")
 # Section headings: @param, @..., and the few named sections scripts/kernel-doc
 # knows; "Example::" (a literal block) is not a heading, hence "[^:]".
+# Matched within a comment's text from the line break before the line (a
+# literal first character lets the search skip from line to line), each
+# line on its own: no "\s" or "." may reach into the next line.
 _SECTION_RE = re.compile(
-    r"^\s*\*\s*(@[.\w]+|@\.\.\.|description|context|returns?|notes?|examples?)\s*:([^:].*)?$",
-    re.IGNORECASE,
+    r"\n[^\S\n]*\*[^\S\n]*(@[.\w]+|@\.\.\.|description|context|returns?|notes?|examples?)"
+    r"[^\S\n]*:(?:[^:\n][^\n]*)?$",
+    re.IGNORECASE | re.MULTILINE,
 )
 # How a "@name" heading becomes the key of a parameter ("@a.b" for members).
 _PARAM_KEY_RE = re.compile(r"@(\w*(?:(?:\.\w+)|(?:->\w+))*(?:\.\.\.)?)")
@@ -75,14 +77,20 @@ _PARAM_KEY_RE = re.compile(r"@(\w*(?:(?:\.\w+)|(?:->\w+))*(?:\.\.\.)?)")
 # line "name - description" or "name() - description" (stricter than for
 # "/**": prose such as "Note: ..." must not look like a name line).
 _PLAIN_NAME_RE = re.compile(r"^\s*(?:/\*+|\*)?\s*(\w+)\s*(?:\(\))?\s+-\s+\S")
-
-
-def _lines(comment: Comment) -> list[str]:
-    return comment.text.split("\n")
+# The common name line, "foo() - ..." or "foo: ...": one word, an optional
+# "(...)", then "-" or ":". Every pattern of _name_of then reads it as the
+# function "foo" (no "*" for a "type *" prefix, no space in the word for
+# "define"), except for the words that name a kind or an overview.
+_COMMON_NAME_RE = re.compile(r"^\s*\*\s*(\w+)\s*(?:\(\w*\))?\s*[-:]")
+_NOT_COMMON = frozenset({"struct", "union", "enum", "typedef", "DOC"})
+_DEFINE_WORD_RE = re.compile(r"^define\s+")
 
 
 def _name_of(line: str) -> tuple[DocKind, str] | None:
     """What a kernel-doc name line documents, or None when it is not a name line."""
+    common = _COMMON_NAME_RE.match(line)
+    if common is not None and common.group(1) not in _NOT_COMMON:
+        return DocKind.FUNCTION, common.group(1)
     if _DOC_OVERVIEW_RE.match(line):
         return DocKind.OVERVIEW, ""
     if not _NAME_WORD_RE.match(line):
@@ -95,45 +103,54 @@ def _name_of(line: str) -> tuple[DocKind, str] | None:
     function = _FUNCTION_NAME_RE.match(line) or _FUNCTION_LOOSE_RE.match(line)
     if function is None:
         return None  # "This comment starts with '/**', but isn't a kernel-doc comment"
-    name = re.sub(r"^define\s+", "", function.group(1)).rstrip()
+    name = _DEFINE_WORD_RE.sub("", function.group(1)).rstrip()
     if not name:
         return None
     return DocKind.FUNCTION, name
 
 
-def _sections(lines: list[str], first: int, start_line: int) -> tuple[tuple[DocParam, ...], bool]:
-    """The ``@param`` lines and whether a Return section heading exists, from line index ``first``."""
+def _sections(
+    text: str, first: int, index: int, start_line: int
+) -> tuple[tuple[DocParam, ...], bool]:
+    """The ``@param`` lines and whether a Return section heading exists, from the line that
+    starts at ``text[first]`` (the comment's line ``index``) to the first line holding "*/".
+
+    Text before "*/" on that line is not read unless the line is a heading
+    (as in scripts/kernel-doc). The headings are found in one pass over
+    those lines rather than by a match per line: most lines are prose.
+    """
+    closing = text.find("*/", first)
+    end = -1 if closing < 0 else text.find("\n", closing)
     params: list[DocParam] = []
     has_return = False
-    in_return = False
-    for index in range(first, len(lines)):
-        line = lines[index]
-        if "*/" in line and _SECTION_RE.match(line) is None:
-            break  # the closing line; text before "*/" is not read (as in scripts/kernel-doc)
-        heading = _SECTION_RE.match(line)
-        if heading is not None:
-            title = heading.group(1)
-            in_return = title.lower() in ("return", "returns", "@return")
-            if in_return:
-                # scripts/kernel-doc (6.12) counts the heading itself: an empty
-                # "Return:" gets no warning from it, so none from us either.
-                has_return = True
-            elif title.startswith("@") and title.lower() != "@return":
-                key = _PARAM_KEY_RE.match(title)
-                name = key.group(1) if key else title[1:]
-                params.append(DocParam(name, start_line + index, line.index("@") + 1))
-            if "*/" in line:
-                break
-            continue
-        body = _BODY_RE.match(line)
-        # Any non-empty line of the Return section gives it content.
-        if in_return and body is not None and body.group(1) != "":
+    counted = first  # the line breaks before this index are counted in ``index``
+    for heading in _SECTION_RE.finditer(text, first - 1, len(text) if end < 0 else end):
+        title = heading[1]
+        if title.lower() in ("return", "returns", "@return"):
+            # scripts/kernel-doc (6.12) counts the heading itself: an empty
+            # "Return:" gets no warning from it, so none from us either (and
+            # the section's lines need not be read for content).
             has_return = True
+            continue
+        if title[0] != "@":
+            continue  # Description:, Context:, Note:, Example:
+        if "." in title:
+            key = _PARAM_KEY_RE.match(title)
+            name = key.group(1) if key else title[1:]
+        else:
+            name = title[1:]  # "@" and word characters: the key is the word
+        line_start = heading.start() + 1
+        index += text.count("\n", counted, line_start)
+        counted = line_start
+        # Only blanks and the "*" stand before the title's "@".
+        column = heading.start(1) - line_start + 1
+        params.append(DocParam(name, start_line + index, column))
     return tuple(params), has_return
 
 
-def _kernel_doc_block(comment: Comment) -> DocBlock | None:
-    lines = _lines(comment)
+def _kernel_doc_block(comment: Comment, functions_only: bool = False) -> DocBlock | None:
+    text = comment.text
+    lines = text.split("\n", 2)  # the opening line, the name line, the rest
     # scripts/kernel-doc starts a block only at a line that is exactly "/**".
     if len(lines) < 3 or lines[0].rstrip() != "/**":
         return None
@@ -141,7 +158,9 @@ def _kernel_doc_block(comment: Comment) -> DocBlock | None:
     if named is None:
         return None
     kind, name = named
-    params, has_return = _sections(lines, 2, comment.start_line)
+    if functions_only and kind is not DocKind.FUNCTION:
+        return None
+    params, has_return = _sections(text, len(lines[0]) + len(lines[1]) + 2, 2, comment.start_line)
     return DocBlock(
         CommentStyle.KERNEL_DOC,
         kind,
@@ -155,7 +174,8 @@ def _kernel_doc_block(comment: Comment) -> DocBlock | None:
 
 
 def _plain_block(comment: Comment) -> DocBlock | None:
-    lines = _lines(comment)
+    text = comment.text
+    lines = text.split("\n", 2)  # the opening line, the next one, the rest
     if len(lines) < 3 or lines[0].startswith("/**") or not lines[0].startswith("/*"):
         return None
     # The name may follow "/*" on the opening line or stand on the next one.
@@ -166,7 +186,8 @@ def _plain_block(comment: Comment) -> DocBlock | None:
     named = _name_of(" * " + lines[name_index].lstrip().lstrip("/*").lstrip())
     if named is None or named[0] is not DocKind.FUNCTION:
         return None
-    params, has_return = _sections(lines, name_index + 1, comment.start_line)
+    first = sum(len(line) + 1 for line in lines[: name_index + 1])
+    params, has_return = _sections(text, first, name_index + 1, comment.start_line)
     if not params:
         return None  # without "@param:" lines a plain comment is just prose
     return DocBlock(
@@ -188,6 +209,16 @@ def doc_block(comment: Comment) -> DocBlock | None:
     if "@" not in comment.text:
         return None  # a plain comment is in kernel-doc form only with "@param:" lines
     return _plain_block(comment)
+
+
+def function_doc_block(comment: Comment) -> DocBlock | None:
+    """doc_block for a reader of function blocks only: a type or overview block gives None
+    before its sections (often one per member) are read."""
+    if comment.text.startswith("/**"):
+        return _kernel_doc_block(comment, functions_only=True)
+    if "@" not in comment.text:
+        return None
+    return _plain_block(comment)  # always a function block
 
 
 def doc_blocks(comments: tuple[Comment, ...]) -> Iterator[DocBlock]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import Enum
 
@@ -16,8 +15,8 @@ from patchaudit.analyses.docs.words import word_positions
 _MAX_SPAN = 40
 _DEFINE_RE = re.compile(r"^\s*#\s*define\b")
 _COMMENT_RE = re.compile(r"/\*.*?(?:\*/|\Z)|//[^\n]*", re.DOTALL)
-# Only blank lines and plain comments before the next "/**" block.
-_NEXT_DOC_RE = re.compile(r"^(?:\s|/\*(?!\*\s*\n).*?\*/)*/\*\*\s*\n", re.DOTALL)
+# A "/**" line: the opening of the next doc block.
+_DOC_OPENING_RE = re.compile(r"/\*\*\s*\n")
 # A macro's name and, right after it (C11 6.10.3), its parameter list.
 _MACRO_RE = re.compile(r"\s*#\s*define\s+(\w+)(?:\(([^)]*)\))?")
 
@@ -87,51 +86,121 @@ def _call_site(text: str, name: str) -> int:
 
 
 def _blanked(match: re.Match[str]) -> str:
-    """A comment as blanks, its line breaks kept (so line numbers stay)."""
+    """A comment as blanks, its line breaks kept (so line numbers and offsets stay)."""
     return "\n".join(" " * len(part) for part in match.group().split("\n"))
 
 
-def _span(lines: Sequence[str], after: int) -> tuple[int, int] | None:
-    """1-based first and last line of the prototype that follows line ``after``, as kernel-doc reads it.
+def _doc_block_next(window: str) -> bool:
+    r"""Whether ``window`` holds only blanks and plain comments before a "/**" line.
+
+    What ``(?:\s|/\*(?!\*\s*\n).*?\*/)*/\*\*\s*\n`` matches at its start, without the
+    backtracking that grows exponentially with the comments in a window
+    where it fails. A "comment" in that pattern may run on to any later
+    "*/": so it matches when a "/**" line follows the blanks, or when a "/*"
+    does and a "/**" line comes after blanks after a "*/" that can close it.
+    """
+    body = window.lstrip()
+    first = len(window) - len(body)
+    if not body.startswith("/*"):
+        return False
+    if _DOC_OPENING_RE.match(window, first):
+        return True
+    for opening in _DOC_OPENING_RE.finditer(window, first + 2):
+        before = window[: opening.start()].rstrip()
+        if before.endswith("*/") and len(before) - 2 >= first + 2:
+            return True
+    return False
+
+
+def _window_end(text: str, start: int, count: int) -> int:
+    """Index of the end of the ``count`` lines from ``start`` (before their last line break)."""
+    end = start - 1
+    for _ in range(count):
+        end = text.find("\n", end + 1)
+        if end < 0:
+            return len(text)
+    return end
+
+
+# Where a prototype stands, in lines and offsets: (first line, last line,
+# index where the first line starts, index where the last line starts,
+# index where the last line ends).
+Span = tuple[int, int, int, int, int]
+
+
+def _span(text: str, start: int, after: int) -> Span | None:
+    """The prototype that follows line ``after`` (which ends just before ``start``), as kernel-doc reads it.
 
     Unlike scripts/kernel-doc, comments in between are skipped before looking
     for the "{" or ";" that ends the prototype (prose may hold either), and a
     second doc comment ends the search: the first one documents nothing.
+
+    Most prototypes end within a few lines that hold no "/" at all: then no
+    comment can start before the end and no doc comment can follow directly
+    (its "/" would be the first thing after the blanks), so those lines are
+    read one by one as they stand; anything else takes _span_with_comments.
     """
-    window = "\n".join(lines[after : after + _MAX_SPAN])
-    if _NEXT_DOC_RE.match(window):
+    first = first_at = 0
+    line_start = start
+    for offset in range(_MAX_SPAN):
+        line_end = text.find("\n", line_start)
+        if line_end < 0:
+            line_end = len(text)
+        line = text[line_start:line_end]
+        if "/" in line:
+            return _span_with_comments(text, start, after)
+        stripped = line.strip()
+        is_define = stripped.startswith("#") and _DEFINE_RE.match(line) is not None
+        if not stripped.startswith("#") or is_define:  # #ifdef and friends are skipped
+            number = after + 1 + offset
+            if not first and stripped:
+                first, first_at = number, line_start
+            if "{" in line or ";" in line or is_define:
+                return first, number, first_at, line_start, line_end
+        if line_end == len(text):
+            return None
+        line_start = line_end + 1
+    return None
+
+
+def _span_with_comments(text: str, start: int, after: int) -> Span | None:
+    """_span for any text: comments blanked over the window kernel-doc reads, line by line."""
+    window = text[start : _window_end(text, start, _MAX_SPAN)]
+    if _doc_block_next(window):
         return None
     if "/*" in window or "//" in window:
-        window = _COMMENT_RE.sub(_blanked, window)
-    first = 0
+        window = _COMMENT_RE.sub(_blanked, window)  # blanking keeps every offset
+    first = first_at = 0
+    line_start = start
     for offset, line in enumerate(window.split("\n")):
         number = after + 1 + offset
         stripped = line.strip()
         is_define = _DEFINE_RE.match(line) is not None
-        if stripped.startswith("#") and not is_define:
-            continue  # #ifdef and friends between a comment and its function
-        if not first and stripped:
-            first = number
-        if "{" in line or ";" in line or is_define:
-            return (first or number), number
+        if not stripped.startswith("#") or is_define:  # #ifdef and friends are skipped
+            if not first and stripped:
+                first, first_at = number, line_start
+            if "{" in line or ";" in line or is_define:
+                return first, number, first_at, line_start, line_start + len(line)
+        line_start += len(line) + 1
     return None
 
 
-def declaration_after(block: DocBlock, lines: Sequence[str]) -> Declaration | None:
-    """The declaration right after ``block`` in a file's ``lines``; None when none can be read.
+def declaration_after(block: DocBlock, text: str, start: int) -> Declaration | None:
+    """The declaration right after ``block`` in a file's ``text``; None when none can be read.
 
-    Read from the text as scripts/kernel-doc reads it, with no parse: the
-    span up to the first line holding "{", ";" or a ``#define``; a macro
-    from its ``#define``, a function definition or prototype by its
-    parameter list (prototype.py).
+    ``start`` is the index where the line after the block's last line
+    starts (``len(text)`` when there is none). Read from the text as
+    scripts/kernel-doc reads it, with no parse: the span up to the first
+    line holding "{", ";" or a ``#define``; a macro from its ``#define``, a
+    function definition or prototype by its parameter list (prototype.py).
     """
-    span = _span(lines, block.end_line)
+    span = _span(text, start, block.end_line)
     if span is None:
         return None
-    first, last = span
-    if _DEFINE_RE.match(lines[last - 1]):
-        return _macro_at("\n".join(lines[last - 1 : last - 1 + _MAX_SPAN]), last)
-    text = "\n".join(lines[first - 1 : last])
+    first, last, first_at, last_at, last_end = span
+    if _DEFINE_RE.match(text[last_at:last_end]):
+        return _macro_at(text[last_at : _window_end(text, last_at, _MAX_SPAN)], last)
+    text = text[first_at:last_end]
     prototype = read_prototype(text)
     if prototype is None:
         return None
@@ -142,7 +211,7 @@ def declaration_after(block: DocBlock, lines: Sequence[str]) -> Declaration | No
     if at >= 0:
         name_line = first + text.count("\n", 0, at)
         name_column = at - text.rfind("\n", 0, at)
-    code = _COMMENT_RE.sub(" ", text)
+    code = _COMMENT_RE.sub(" ", text) if "/" in text else text
     body = code.find("{")
     defines = body >= 0 and ";" not in code[:body]
     return Declaration(

@@ -6,9 +6,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import Enum
 
-from patchaudit.analyses.docs.blocks import CommentStyle, DocBlock, DocKind, doc_block
+from patchaudit.analyses.docs.blocks import CommentStyle, DocBlock, function_doc_block
 from patchaudit.analyses.docs.decls import Declaration, declaration_after
-from patchaudit.analyses.docs.source import column_one_comments
+from patchaudit.analyses.docs.source import doc_comment_spans
+from patchaudit.cfront.ir import Comment
 
 
 class DocProblemKind(Enum):
@@ -106,13 +107,17 @@ def kernel_doc_problems(text: str) -> list[DocProblem]:
     (nested anonymous structs, struct_group(), ...) only after a real
     declaration parse, and a wrong member warning would be noise.
     """
-    lines = text.split("\n")
     problems: list[DocProblem] = []
-    for comment in column_one_comments(text):
-        block = doc_block(comment)
-        if block is None or block.kind is not DocKind.FUNCTION:
+    # Only the comments that doc_block may take ("/**", or an "@" in a
+    # plain comment) are copied out of the text: most comments are neither.
+    for start, end, line in doc_comment_spans(text):
+        body = text[start:end]
+        block = function_doc_block(Comment(body, line, line + body.count("\n")))
+        if block is None:
             continue
-        decl = declaration_after(block, lines)
+        # The declaration is read from the line after the comment's last one.
+        after = text.find("\n", end) + 1 or len(text)
+        decl = declaration_after(block, text, after)
         if decl is None:
             continue
         # A plain comment documents the declaration only when that starts on

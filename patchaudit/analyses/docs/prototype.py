@@ -10,6 +10,7 @@ follows a doc comment, the way scripts/kernel-doc reads it: up to the first
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 # Words that qualify a declaration but are neither its type nor its name.
@@ -29,11 +30,36 @@ _TYPE_WORDS = frozenset(
     }
 )  # fmt: skip
 _COMMENT_RE = re.compile(r"/\*.*?\*/|//[^\n]*", re.DOTALL)
+_PAREN_RE = re.compile(r"[()]")
+_BRACKET_RE = re.compile(r"[()\[\]{}]")
+_ARG_MARK_RE = re.compile(r"[()\[\]{},]")
+# int (*fn)(int), char (*rows)[4]: the name is the one inside "(*...)".
+_POINTER_PARAM_RE = re.compile(r"\(\s*\*+\s*(?:const\s+)?(\w+)\s*\)")
+_ARRAY_RE = re.compile(r"\[[^\]]*\]")
+# A member declared as a function pointer: "(*name)" becomes "name".
+_FUNCTION_POINTER_RE = re.compile(r"^((?:\w+\s*\**\s+)+)\(\s*\*\s*(\w+)\s*\)")
+_SPACE_STAR_RE = re.compile(r"\s+\*")
+# kernel-doc's test for a return type that returns nothing.
+_VOID_RE = re.compile(r"void\s*\w*\s*$")
 _WORD_RE = re.compile(r"[A-Za-z_]\w*")
+# The word that ends a text (the name before a parameter list): the greedy
+# ".*" backs off from the end to the last non-word character, so the match
+# costs the length of the word, not a search from every position.
+_NAME_AT_END_RE = re.compile(r"(?:.*\W)?(\w+)", re.DOTALL)
 # Everything after the parameter list that may still belong to a prototype:
 # annotations (__acquires(x), __attribute__((...)), __must_hold(&l)) and
 # asm labels; anything else means the group was not the parameter list.
-_TRAILER_RE = re.compile(r"^(?:\s*(?:__\w+|asm|__asm__)\s*(?:\((?:[^()]|\([^()]*\))*\))?)*\s*$")
+# Possessive: no backtracking into blanks that either of two annotations
+# may take, or into a word split at "__" (neither can change the answer,
+# and on a long failing trailer they cost time exponential in its length).
+_TRAILER_RE = re.compile(
+    r"^(?:\s*+(?:__\w++|asm|__asm__)\s*+(?:\((?:[^()]|\([^()]*\))*+\))?)*+\s*+$"
+)
+# The common prototype, "static int foo(struct bar *b, int c)" (blanks
+# are single spaces here): type words, the name and the only parenthesised
+# group, with nothing after it. The general reading in _declarator gives
+# the same three parts for it; this match costs one call.
+_SIMPLE_RE = re.compile(r"([\w *]*[ *])?(\w+) ?\(([^()]*)\)")
 # An annotation with arguments before the name: __printf(2, 3), __attribute__((x)).
 _ANNOTATION_RE = re.compile(r"\b__\w+\s*\((?:[^()]|\([^()]*\))*\)")
 # An argument that is wholly a macro call names parameters in its arguments.
@@ -49,39 +75,44 @@ class Prototype:
     return_type: str  # without storage words; "" if none was written
 
 
-def _groups(text: str) -> list[tuple[int, int]]:
-    """Spans (open, close) of the top-level parenthesised groups of ``text``."""
-    spans: list[tuple[int, int]] = []
+def _groups(text: str) -> Iterator[tuple[int, int]]:
+    """Spans (open, close) of the top-level parenthesised groups of ``text``, in order."""
     depth = 0
     start = 0
-    for index, char in enumerate(text):
-        if char == "(":
+    for paren in _PAREN_RE.finditer(text):  # only the parentheses: most characters are neither
+        index = paren.start()
+        if paren.group() == "(":
             if depth == 0:
                 start = index
             depth += 1
-        elif char == ")" and depth > 0:
+        elif depth > 0:
             depth -= 1
             if depth == 0:
-                spans.append((start, index))
-    return spans
+                yield start, index
 
 
 def split_args(text: str) -> list[str]:
     """Split an argument list at top-level commas."""
-    args: list[str] = []
+    # Without brackets every comma is at the top level. A closing bracket
+    # alone also counts: it makes the depth negative, and the commas after
+    # it are then not split at.
+    if not _BRACKET_RE.search(text):
+        args = [arg.strip() for arg in text.split(",")]
+        return [] if args == [""] else args
+    args = []
     depth = 0
-    current: list[str] = []
-    for char in text:
-        if char in "([{":
+    start = 0
+    for mark in _ARG_MARK_RE.finditer(text):
+        char = mark.group()
+        if char == ",":
+            if depth == 0:
+                args.append(text[start : mark.start()].strip())
+                start = mark.end()
+        elif char in "([{":
             depth += 1
-        elif char in ")]}":
-            depth -= 1
-        if char == "," and depth == 0:
-            args.append("".join(current).strip())
-            current = []
         else:
-            current.append(char)
-    last = "".join(current).strip()
+            depth -= 1
+    last = text[start:].strip()
     if last or args:
         args.append(last)
     return args
@@ -94,21 +125,25 @@ def param_names(arg: str) -> tuple[str, ...]:
         return ()
     if arg.endswith("..."):
         return ("...",)
-    pointer = re.search(r"\(\s*\*+\s*(?:const\s+)?(\w+)\s*\)", arg)
-    if pointer:  # int (*fn)(int): a function pointer or pointer to array
-        return (pointer.group(1),)
-    grouped = _PARAM_MACRO_RE.match(arg)
-    if grouped:  # DECL_BUCKET_PARAMS(size, b): a macro that expands to parameters
-        return tuple(name for name in split_args(grouped.group(1)) if _WORD_RE.fullmatch(name))
-    arg = re.sub(r"\[[^\]]*\]", "", arg)  # char buf[16]
-    arg = _ANNOTATION_RE.sub("", arg)  # __counted_by(n)
+    if "(" in arg:  # the three patterns below need a "("
+        pointer = _POINTER_PARAM_RE.search(arg)
+        if pointer:  # int (*fn)(int): a function pointer or pointer to array
+            return (pointer.group(1),)
+        grouped = _PARAM_MACRO_RE.match(arg)
+        if grouped:  # DECL_BUCKET_PARAMS(size, b): a macro that expands to parameters
+            return tuple(name for name in split_args(grouped.group(1)) if _WORD_RE.fullmatch(name))
+    if "[" in arg:
+        arg = _ARRAY_RE.sub("", arg)  # char buf[16]
+    if "(" in arg:
+        arg = _ANNOTATION_RE.sub("", arg)  # __counted_by(n)
     words = _WORD_RE.findall(arg)
-    # After the last "*" only the name and its annotations can stand: a
-    # "__" word there is the name when it is alone ("struct page *__page").
-    after_star = len(_WORD_RE.findall(arg[arg.rfind("*") + 1 :])) if "*" in arg else len(words)
-    while len(words) > 2 and words[-1].startswith("__") and after_star > 1:
-        words.pop()  # int a __maybe_unused
-        after_star -= 1
+    if len(words) > 2 and words[-1].startswith("__"):
+        # After the last "*" only the name and its annotations can stand: a
+        # "__" word there is the name when it is alone ("struct page *__page").
+        after_star = len(_WORD_RE.findall(arg[arg.rfind("*") + 1 :])) if "*" in arg else len(words)
+        while len(words) > 2 and words[-1].startswith("__") and after_star > 1:
+            words.pop()  # int a __maybe_unused
+            after_star -= 1
     if len(words) < 2 or arg.rstrip().endswith("*") or words[-1] in _TYPE_WORDS:
         return ()
     if words[-2] in ("struct", "union", "enum"):
@@ -118,30 +153,51 @@ def param_names(arg: str) -> tuple[str, ...]:
 
 def read_prototype(text: str) -> Prototype | None:
     """Name, parameters and return type of a function declaration; None if it is not one."""
-    text = _COMMENT_RE.sub(" ", text)
+    if "/" in text:
+        text = _COMMENT_RE.sub(" ", text)
     for stop in ("{", ";"):
         if stop in text:
             text = text[: text.index(stop)]
     text = " ".join(text.split())
     # A typedef of a function type documents a type, not a function.
-    if not text or text.startswith(("#", "typedef ")) or _MUNGED.search(text):
+    if not text or text.startswith(("#", "typedef ")):
+        return None
+    # Each munged name holds one of these; most prototypes hold neither.
+    if ("SYSCALL_DEFINE" in text or "_EVENT" in text) and _MUNGED.search(text):
         return None
     # int (*get_foo)(struct bar *b): documented like a function, as kernel-doc does.
-    text = re.sub(r"^((?:\w+\s*\**\s+)+)\(\s*\*\s*(\w+)\s*\)", r"\1\2", text)
+    # (Blanks are single spaces by now, and most prototypes hold neither.)
+    if "(*" in text or "( *" in text:
+        text = _FUNCTION_POINTER_RE.sub(r"\1\2", text)
+    parts = _declarator(text)
+    if parts is None:
+        return None
+    prefix, name, inside = parts
+    if "(" in prefix:
+        prefix = _ANNOTATION_RE.sub(" ", prefix)
+    words = [w for w in prefix.replace("*", " * ").split() if w not in _STORAGE]
+    return_type = " ".join(words)
+    if "*" in return_type:
+        return_type = _SPACE_STAR_RE.sub(" *", return_type)
+    args = split_args(inside)
+    params = tuple(name for arg in args for name in param_names(arg))
+    return Prototype(name, params, return_type.strip())
+
+
+def _declarator(text: str) -> tuple[str, str, str] | None:
+    """What stands before the name, the name, and the parameter list's text; None if no
+    parenthesised group of ``text`` is a parameter list after a name."""
+    simple = _SIMPLE_RE.fullmatch(text)
+    if simple is not None:
+        return simple.group(1) or "", simple.group(2), simple.group(3)
     for open_at, close_at in _groups(text):
         before = text[:open_at].rstrip()
-        name_match = re.search(r"(\w+)$", before)
+        name_match = _NAME_AT_END_RE.fullmatch(before)
         if name_match is None:
             continue
         if not _TRAILER_RE.match(text[close_at + 1 :]):
             continue  # an annotation before the name, such as __printf(1, 2)
-        name = name_match.group(1)
-        prefix = _ANNOTATION_RE.sub(" ", before[: name_match.start()])
-        words = [w for w in prefix.replace("*", " * ").split() if w not in _STORAGE]
-        return_type = re.sub(r"\s+\*", " *", " ".join(words)).strip()
-        args = split_args(text[open_at + 1 : close_at])
-        params = tuple(name for arg in args for name in param_names(arg))
-        return Prototype(name, params, return_type)
+        return before[: name_match.start(1)], name_match.group(1), text[open_at + 1 : close_at]
     return None
 
 
@@ -151,4 +207,4 @@ def returns_value(return_type: str) -> bool:
     scripts/kernel-doc tests the type with ``void\\s*\\w*\\s*$``: ``void *``
     returns a value, ``void __noreturn`` does not.
     """
-    return bool(return_type) and re.search(r"void\s*\w*\s*$", return_type) is None
+    return bool(return_type) and ("void" not in return_type or _VOID_RE.search(return_type) is None)
