@@ -7,6 +7,10 @@ unmeasured read of every .c/.h file:
 
 - grep -rlF over every .c and .h for the tokens of the balloon packs, then
   of all shipped packs (the I/O floor of a prefiltered scan);
+- the first pass of an all-packs scan done by grep alone, in one process:
+  grep -rlF of the rare anchors (and NUL), then grep -rlzP of the rules'
+  patterns (a kernel-doc opening, "->" in a comment, ...): what the scan's
+  first pass costs before any Python work;
 - spatch with bench/rule-ii.cocci (list_del(&P->lru) not under ->pages_lock);
 - patchaudit scan with the balloon packs (PA1xxx, PA2xxx): no cache at all,
   then warm, then cold again with --no-grep (no grep first pass), then with
@@ -48,6 +52,39 @@ def _tokens(prefixes: tuple[str, ...] | None) -> list[str]:
         rules = [r for r in rules if r.id.startswith(prefixes)]
     found = build_filter(rules)
     return sorted({t.decode() for e in found.rules if e.tokens for t in e.tokens})
+
+
+def _first_pass() -> tuple[list[str], str]:
+    """The rare anchors and the pattern an all-packs scan gives grep (engine/work.py)."""
+    sys.path.insert(0, str(REPO))
+    from patchaudit.engine.prefilter import build_filter
+    from patchaudit.resources import rules_dir
+    from patchaudit.ruleset import load_rules
+    from patchaudit.ruleset.kinds import KINDS, Scope
+
+    rules = [r for r in load_rules([rules_dir()]) if KINDS[r.kind].scope is Scope.FILE]
+    found = build_filter(rules)
+    pattern = found.first_pass_pattern
+    if pattern is None:
+        raise SystemExit("the shipped packs have no first-pass pattern")
+    return [a.decode() for a in found.rare_anchors], pattern.decode()
+
+
+def _grep_first_pass(tree: str) -> tuple[Measured, str]:
+    anchors, pattern = _first_pass()
+    script = (
+        'grep -rlF --include="*.[ch]" -f "$ANCHORS" . > "$OUT.f"; '
+        'grep -rlzP --include="*.[ch]" -e "$PATTERN" . > "$OUT.p"; '
+        'sort -u "$OUT.f" "$OUT.p" | wc -l'
+    )
+    with tempfile.TemporaryDirectory() as scratch:
+        listed = Path(scratch) / "anchors"
+        listed.write_bytes("\n".join(anchors).encode() + b"\n\0")  # NUL: see engine/work.py
+        env = dict(os.environ, LC_ALL="C", ANCHORS=str(listed), PATTERN=pattern,
+                   OUT=str(Path(scratch) / "out"))
+        measured = run("grep -rlF rare anchors, then grep -rlzP patterns, all packs (first pass)",
+                       ["bash", "-c", script], cwd=tree, env=env)
+    return measured, f"{int(measured.stdout.strip() or 0):,} files"
 
 
 def _grep(label: str, tree: str, tokens: list[str]) -> tuple[Measured, str]:
@@ -125,6 +162,7 @@ def main() -> None:
         print(HEADER)
         record(_grep("grep -rlF, balloon packs' tokens", tree, _tokens(BALLOON)))
         record(_grep("grep -rlF, all packs' tokens", tree, _tokens(None)))
+        record(_grep_first_pass(tree))
         record(_spatch(tree, args.jobs))
         cache = work / "cache-balloon"
         cold = record(_scan(f"patchaudit scan -j {args.jobs}, balloon packs, no cache", code,

@@ -10,14 +10,77 @@ import pytest
 
 from patchaudit.engine import Options, grepfirst, scan_tree
 from patchaudit.engine import work as work_module
+from patchaudit.engine.prefilter import RuleTokens, TokenFilter, build_filter
 from patchaudit.report import FORMATTERS
 from patchaudit.resources import rules_dir
 from patchaudit.ruleset import RuleSet, load_rules
+from patchaudit.ruleset.kinds import KINDS
+from patchaudit.ruleset.kinds.base import grep_pattern, may_match
 from patchaudit.tree.base import BaseTree
 
 REPO = Path(__file__).resolve().parents[1]
 RULES = load_rules([rules_dir()])
 BALLOON = RuleSet(tuple(rule for rule in RULES if rule.id.startswith(("PA1", "PA2"))))
+DOCS = RuleSet(tuple(rule for rule in RULES if rule.id.startswith("PA3")))
+
+# Files for the rules' first-pass patterns: each name says which byte tests
+# accept it (kd: a kernel-doc opening, plain: an "* @" line, stale: a
+# needle of PA3101 in a comment).
+PATTERN_FILES = {
+    "kd.c": b"/**\n * f() - do it\n */\nint f(void);\n",
+    "kd-unicode-space.c": b"/**\xc2\xa0\n * f() - a no-break space after the opening\n */\n",
+    "kd-not-alone.c": b"/** f() - on the opening line */\nint f(void);\n",
+    "plain.c": b"/*\n *\t@page: the page\n */\n",
+    "plain-email.c": b"// Author: someone@example.org\n",
+    "stale-block.h": b"/* Takes page->lru off the list. */\n",
+    "stale-line.c": b"struct s {\n\tint a; // set with PageLRU\n};\n",
+    "stale-continued.c": b"// a comment \\\n   continued: b->c\nint x;\n",
+    "stale-code-only.c": b"int f(struct page *p) { return p->flags; } /* no */\n",
+    "stale-two-comments.c": b"/* one */ int x = a->b; /* two */\n",
+    "stale-after-nul.c": b"/* a comment \x00 with ->member after a NUL */\n",
+    "stale-in-string.c": b"char *s = \"/*\"; int y = p->q; /* */\n",
+}
+
+
+@pytest.mark.parametrize("rule", [r for r in DOCS if grep_pattern(KINDS[r.kind], r)], ids=str)
+def test_a_first_pass_pattern_finds_every_file_the_byte_test_accepts(rule, tmp_path: Path) -> None:
+    _write(tmp_path, PATTERN_FILES)
+    kind = KINDS[rule.kind]
+    pattern = grep_pattern(kind, rule)
+    assert pattern is not None
+    matched = grepfirst.files_matching(str(tmp_path), sorted(PATTERN_FILES), pattern)
+    with_nul = grepfirst.files_holding(str(tmp_path), sorted(PATTERN_FILES), [b"\0"])
+    assert matched is not None and with_nul == {"stale-after-nul.c"}
+    accepted = {name for name, data in PATTERN_FILES.items() if may_match(kind, rule, data)}
+    # What the first pass reads: every file the byte test accepts, and few more.
+    assert accepted <= matched | with_nul
+    assert matched - accepted <= {"stale-continued.c", "stale-in-string.c"}
+
+
+def test_with_a_pattern_or_rare_anchors_for_every_rule_the_first_pass_settles_files() -> None:
+    assert not build_filter(DOCS).needs_reading
+    assert not build_filter(RULES).needs_reading
+    # A rule with a short token and no pattern: grep -F does not look for
+    # "Page" (in too many files to be worth it), so every file is read.
+    mixed = TokenFilter(
+        rules=(RuleTokens("PA1001", (b"PageBalloon",), whole=True), RuleTokens("PA9999", (b"Page",))),
+        anchors=(b"Page", b"PageBalloon"),
+    )
+    assert mixed.needs_reading
+
+
+@pytest.mark.parametrize("name, expected", [
+    ("kd", {"kd.c", "kd-unicode-space.c"}),
+    ("plain", {"plain.c"}),
+    ("stale", {"stale-block.h", "stale-line.c", "stale-continued.c", "stale-in-string.c"}),
+])  # fmt: skip
+def test_each_pattern_names_exactly_these_files(name: str, expected: set[str], tmp_path: Path) -> None:
+    _write(tmp_path, PATTERN_FILES)
+    rule = {"kd": "PA3001", "plain": "PA3005", "stale": "PA3101"}[name]
+    chosen = next(r for r in DOCS if r.id == rule)
+    pattern = grep_pattern(KINDS[chosen.kind], chosen)
+    assert pattern is not None
+    assert grepfirst.files_matching(str(tmp_path), sorted(PATTERN_FILES), pattern) == expected
 
 
 def _write(root: Path, files: dict[str, bytes]) -> None:
@@ -62,7 +125,9 @@ def test_an_unreadable_file_makes_grep_say_nothing(tmp_path: Path) -> None:
     assert grepfirst.files_holding(str(tmp_path), ["gone.c", "a.c"], [b"pages_lock"]) is None
 
 
-@pytest.mark.parametrize("rules", [BALLOON, RULES], ids=["balloon packs", "all packs"])
+@pytest.mark.parametrize(
+    "rules", [BALLOON, DOCS, RULES], ids=["balloon packs", "documentation packs", "all packs"]
+)
 def test_the_report_is_the_same_with_and_without_grep(rules: RuleSet, tmp_path: Path) -> None:
     root = tmp_path / "tree"
     shutil.copytree(REPO / "samples" / "tree", root)
@@ -94,6 +159,22 @@ def test_files_grep_clears_are_never_read(tmp_path: Path, monkeypatch: pytest.Mo
     assert [(issue.file, issue.message) for issue in report.file_issues] == [
         ("mm/huge.h", "file is 160 bytes, over the 100-byte read limit")
     ]
+
+
+def test_files_no_pattern_names_are_never_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _write(tmp_path, PATTERN_FILES)
+    read: list[str] = []
+    real = work_module.read_listed
+
+    def recording(root: str, path: str, limit: int) -> tuple[bytes, os.stat_result]:
+        read.append(path)
+        return real(root, path, limit)
+
+    monkeypatch.setattr(work_module, "read_listed", recording)
+    scan_tree(BaseTree(tmp_path), [], DOCS, Options(all_rules=True))
+    assert "stale-code-only.c" not in read and "stale-two-comments.c" not in read
+    assert "plain-email.c" not in read and "kd-not-alone.c" not in read
+    assert "stale-after-nul.c" in read  # a NUL byte: grep -z cannot say
 
 
 def test_a_grep_without_the_options_is_not_used(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -11,6 +11,7 @@ from patchaudit.ruleset import Rule
 from patchaudit.ruleset.kinds import KINDS
 from patchaudit.ruleset.kinds.base import (
     ByteCheckKind,
+    grep_pattern,
     may_match,
     required_tokens,
     whole_identifiers,
@@ -29,6 +30,9 @@ class RuleTokens:
     # The rule, when its kind has a finer byte test (may_match) for files
     # that hold a token: "->" is in nearly every file, "->" in a comment is not.
     refine: Rule | None = None
+    # A Perl-compatible pattern every file the rule may match in has a match
+    # of (GrepPatternKind): grep -zP finds those files in the first pass.
+    pattern: bytes | None = None
 
 
 @dataclass(frozen=True)
@@ -59,9 +63,28 @@ class TokenFilter:
         return tuple(anchor for anchor in self.anchors if len(anchor) >= MIN_ANCHOR)
 
     @property
+    def first_pass_pattern(self) -> bytes | None:
+        """One pattern for grep -zP matching in every file a rule with a pattern may match in."""
+        patterns = sorted({entry.pattern for entry in self.rules if entry.pattern is not None})
+        if not patterns:
+            return None
+        return b"|".join(b"(?:" + pattern + b")" for pattern in patterns)
+
+    @property
     def needs_reading(self) -> bool:
-        """Whether a file without any rare anchor may still match (short anchors, or none)."""
-        return self.every_file or len(self.rare_anchors) < len(self.anchors)
+        """Whether a file the first pass does not name may still match.
+
+        It may unless every rule has a pattern, or tokens whose anchors are
+        all rare (a short anchor is not searched for by grep).
+        """
+        return not all(self._found_first(entry) for entry in self.rules)
+
+    def _found_first(self, entry: RuleTokens) -> bool:
+        if entry.pattern is not None:
+            return True
+        if entry.tokens is None:
+            return False
+        return all(len(self._anchor_of[token]) >= MIN_ANCHOR for token in entry.tokens)
 
     def select(self, data: bytes, absent: tuple[bytes, ...] = ()) -> tuple[str, ...]:
         """Ids of the rules that may match in ``data``, in rule order.
@@ -132,7 +155,7 @@ def build_filter(rules: Iterable[Rule]) -> TokenFilter:
             # "__SetPageBalloon" holds "PageBalloon" as bytes, not as a whole identifier.
             encoded = tuple(sorted(unique)) if whole else _minimal(unique)
         refine = rule if isinstance(kind, ByteCheckKind) else None
-        entries.append(RuleTokens(rule.id, encoded, whole, refine))
+        entries.append(RuleTokens(rule.id, encoded, whole, refine, grep_pattern(kind, rule)))
     every = {t for entry in entries if entry.tokens is not None for t in entry.tokens}
     return TokenFilter(tuple(entries), choose_anchors(every))
 

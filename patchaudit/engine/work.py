@@ -16,7 +16,7 @@ from types import FrameType
 from patchaudit.cfront import MAX_FILE_SIZE
 from patchaudit.cfront.cache import ParseCache
 from patchaudit.engine.common import FileState, Options, file_findings
-from patchaudit.engine.grepfirst import files_holding
+from patchaudit.engine.grepfirst import files_holding, files_matching
 from patchaudit.engine.index import DepStamp, Stamp, stat_stamp, trusted
 from patchaudit.engine.prefilter import TokenFilter
 from patchaudit.engine.results import (
@@ -70,8 +70,6 @@ class FileOutcome:
     reused: bool = False  # from the result cache
 
 
-# One shared empty result: the pickle of a chunk then holds it once.
-EMPTY = FileResult((), (), ())
 
 
 # A file no rule can match, as a worker reports it: its path and stamp
@@ -217,7 +215,10 @@ class Worker:
         quiet: list[Quiet] = []
         outcomes: list[FileOutcome] = []
         rare = token_filter.rare_anchors
-        holders = self._first_pass(paths, quiet, outcomes) if job.first_pass and rare else None
+        holders: frozenset[str] | None = None
+        anchored: frozenset[str] | None = None
+        if job.first_pass and (rare or token_filter.first_pass_pattern is not None):
+            holders, anchored = self._first_pass(paths, quiet, outcomes)
         if holders is not None and not token_filter.needs_reading:
             paths = [path for path in paths if path in holders]  # the rest is settled already
         # The common case, a file no rule can match, stays on this short path:
@@ -228,7 +229,7 @@ class Worker:
             except InputError as exc:  # unreadable, or over the limit (OverLimit)
                 self._settle(path, exc, quiet, outcomes)
                 continue
-            absent = rare if holders is not None and path not in holders else ()
+            absent = rare if anchored is not None and path not in anchored else ()
             chosen = token_filter.select(data, absent)
             if chosen:
                 outcomes.append(self.one(path, data, trusted(info), chosen))
@@ -238,17 +239,19 @@ class Worker:
 
     def _first_pass(
         self, paths: list[str], quiet: list[Quiet], outcomes: list[FileOutcome]
-    ) -> frozenset[str] | None:
-        """The files grep finds a rare anchor in; None when grep could not say.
+    ) -> tuple[frozenset[str] | None, frozenset[str] | None]:
+        """The files grep names, and those of them it finds a rare anchor in; None where grep could not say.
 
-        When nothing but rare anchors matters, the files grep does not name
-        are settled here without being read: quiet, or skipped for their
-        size as a read would have skipped them. Their stamps are taken
-        before grep runs, so a file written meanwhile is seen as changed
-        by the next scan.
+        grep -F looks for the rare anchors; when every rule can be found
+        first (TokenFilter.needs_reading is false), grep -zP also looks for
+        the rules' patterns, and the files neither names are settled here
+        without being read: quiet, or skipped for their size as a read would
+        have skipped them. Their stamps are taken before grep runs, so a file
+        written meanwhile is seen as changed by the next scan.
         """
         job = self.job
-        settled = not job.token_filter.needs_reading
+        token_filter = job.token_filter
+        settled = not token_filter.needs_reading
         infos: dict[str, os.stat_result | InputError] = {}
         if settled:
             for path in paths:
@@ -256,13 +259,23 @@ class Worker:
                     infos[path] = stat_listed(job.root, path, job.read_limit)
                 except InputError as exc:
                     infos[path] = exc
-        holders = files_holding(job.root, paths, job.token_filter.rare_anchors)
-        if holders is None or not settled:
-            return holders
+        rare = token_filter.rare_anchors
+        pattern = token_filter.first_pass_pattern if settled else None
+        # grep -z matches the text between NUL bytes apart, so a pattern may
+        # miss across one: files holding a NUL are named with the anchors,
+        # read, and searched for every token.
+        anchors = (*rare, b"\0") if pattern else rare
+        anchored = files_holding(job.root, paths, anchors) if anchors else frozenset[str]()
+        if not settled or anchored is None:
+            return anchored, anchored
+        matched = files_matching(job.root, paths, pattern) if pattern else frozenset[str]()
+        if matched is None:
+            return None, anchored
+        holders = anchored | matched
         for path in paths:
             if path not in holders:
                 self._settle(path, infos[path], quiet, outcomes)
-        return holders
+        return holders, anchored
 
     def _settle(self, path: str, info: os.stat_result | InputError, quiet: list[Quiet],
                 outcomes: list[FileOutcome]) -> None:

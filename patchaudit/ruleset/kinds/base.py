@@ -160,6 +160,26 @@ class ByteCheckKind(Protocol):
         ...
 
 
+@runtime_checkable
+class GrepPatternKind(Protocol):
+    def grep_pattern(self, rule: Rule) -> bytes:
+        """A Perl-compatible pattern that every file ``may_match`` accepts has a match of.
+
+        ``scan`` gives it to ``grep -zP`` in the C locale (bytes) as its first
+        pass: a file with no match is never read. grep -z matches the text
+        between NUL bytes apart, so files holding a NUL byte are read
+        whatever the pattern says: it need only hold for files without one.
+        """
+        ...
+
+
+def grep_pattern(kind: RuleKind, rule: Rule) -> bytes | None:
+    """The kind's first-pass pattern for ``rule`` (see GrepPatternKind); None without one."""
+    if implements(kind, GrepPatternKind):
+        return cast(GrepPatternKind, kind).grep_pattern(rule)
+    return None
+
+
 def may_match(kind: RuleKind, rule: Rule, data: bytes) -> bool:
     """Whether ``rule`` may report in ``data`` by its kind's byte test (True without one)."""
     if implements(kind, ByteCheckKind):

@@ -24,6 +24,17 @@ KERNEL_DOC_OPENING = re.compile(rb"/\*\*" + _WS + rb"*\n")
 PLAIN_PARAM_LINE = re.compile(rb"\*" + _WS + rb"*@")
 
 
+def comment_pattern(needles: tuple[bytes, ...]) -> bytes:
+    """A Perl-compatible pattern (for ``grep -zP``, bytes) matching every file comments_contain accepts.
+
+    A block comment is "/*", then bytes without "*/", then a needle; a line
+    comment is "//", then bytes up to a needle on its line or on a line a
+    backslash continues it onto (every ``//`` comment counts: a superset).
+    """
+    found = b"(?:" + b"|".join(re.escape(needle) for needle in needles) + b")"
+    return rb"/\*(?:[^*]|\*(?!/))*?" + found + rb"|//(?:[^\n]|\\\r?\n)*?" + found
+
+
 def comments_contain(data: bytes, needles: tuple[bytes, ...], *, line_comments: bool = True) -> bool:
     """Whether a needle occurs inside a ``/* */`` comment, or a ``//`` one if ``line_comments``.
 

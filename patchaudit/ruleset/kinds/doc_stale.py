@@ -25,8 +25,11 @@ from patchaudit.ruleset.kinds.base import (
     Scope,
     reject_unknown,
 )
-from patchaudit.ruleset.kinds.bytescan import comments_contain
+from patchaudit.ruleset.kinds.bytescan import comment_pattern, comments_contain
 from patchaudit.ruleset.model import Rule
+
+# Mentions the analysis judges on one tree state hold one of these (analyses/docs/stale.py).
+_NEEDLES = (b"Page", b"PG_", b"->")
 
 
 def _governed(
@@ -74,7 +77,7 @@ class DocStaleKind:
         # On one tree state only page-flag mentions (PagePrivate, SetPageLRU,
         # PG_private) and var->member mentions are judged (analyses/docs/stale.py).
         # Across a patch (check) any mention can be: check does not prefilter.
-        return ("Page", "PG_", "->")
+        return tuple(needle.decode() for needle in _NEEDLES)
 
     def may_match(self, rule: Rule, data: bytes) -> bool:
         # Mentions come from interface comments only ("->" in code, in nearly
@@ -83,7 +86,10 @@ class DocStaleKind:
         # member's comment (the generated AMD register headers, 7 MB of
         # "//" lines and #defines, need no parse).
         members = b"struct" in data or b"union" in data
-        return comments_contain(data, (b"Page", b"PG_", b"->"), line_comments=members)
+        return comments_contain(data, _NEEDLES, line_comments=members)
+
+    def grep_pattern(self, rule: Rule) -> bytes:
+        return comment_pattern(_NEEDLES)
 
     def may_report(
         self, rule: Rule, path: str, data: bytes, read: Reader | None, read_before: Reader | None

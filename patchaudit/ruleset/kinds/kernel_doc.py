@@ -64,6 +64,14 @@ class KernelDocKind:
             return KERNEL_DOC_OPENING.search(data) is not None
         return PLAIN_PARAM_LINE.search(data) is not None
 
+    def grep_pattern(self, rule: Rule) -> bytes:
+        # The byte tests above are written in the syntax Python's re and
+        # Perl-compatible patterns share; neither can span a NUL byte.
+        params: KernelDocParams = rule.params
+        if params.comments is CommentStyle.KERNEL_DOC:
+            return KERNEL_DOC_OPENING.pattern
+        return PLAIN_PARAM_LINE.pattern
+
     def check(self, rule: Rule, ir: FileIR) -> Iterator[Hit]:
         raise TypeError("kernel-doc rules read the file's text: use run_check with its bytes")
 
