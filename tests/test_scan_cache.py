@@ -13,10 +13,10 @@ from patchaudit.cfront.cache import ParseCache
 from patchaudit.engine import Options, scan_tree
 from patchaudit.engine import common as common_module
 from patchaudit.engine import index as index_module
-from patchaudit.engine.results import pack_key
+from patchaudit.engine.results import EMPTY, FileResult, ResultCache, pack_key
 from patchaudit.engine.scan import ScanProgress
 from patchaudit.engine.work import ScanLimits, Worker
-from patchaudit.model import RunReport
+from patchaudit.model import FileIssue, RunReport
 from patchaudit.report import FORMATTERS
 from patchaudit.resources import rules_dir
 from patchaudit.ruleset import load_rules
@@ -262,3 +262,35 @@ def test_files_skipped_for_their_size_are_remembered_like_results(
     assert again == first
     # The second scan read nothing: no worker was even started.
     assert len(started) == 1
+
+
+def test_empty_results_are_written_a_batch_at_a_time(tmp_path: Path) -> None:
+    cache = ResultCache(tmp_path)
+    found = FileResult((), (FileIssue("a.c", "too big"),), ())
+    cache.put("aa11", found)
+    cache.put("bb22", EMPTY)
+    cache.put("cc33", EMPTY)
+    assert cache.get("bb22") == EMPTY  # known before it is written
+    assert not (tmp_path / "empty").exists()
+    cache.flush()
+    assert len(list((tmp_path / "empty").iterdir())) == 1
+    later = ResultCache(tmp_path)
+    assert later.get("bb22") == EMPTY and later.get("cc33") == EMPTY
+    assert later.get("aa11") == found
+    assert later.get("dd44") is None
+
+
+def test_many_batches_are_merged_and_a_damaged_one_is_a_miss(tmp_path: Path) -> None:
+    for number in range(70):
+        cache = ResultCache(tmp_path)
+        cache.put(f"key{number}", EMPTY)
+        cache.flush()
+    damaged = min((tmp_path / "empty").iterdir())
+    raw = damaged.read_bytes()
+    lost = raw[24:].decode()  # after the magic and the checksum: the batch's one key
+    damaged.write_bytes(raw[:-1] + b"?")  # the checksum no longer holds
+    assert ResultCache(tmp_path).get(lost) is None
+    assert len(list((tmp_path / "empty").iterdir())) == 1  # 70 batches merged into one
+    again = ResultCache(tmp_path)
+    known = {f"key{n}" for n in range(70) if again.get(f"key{n}") == EMPTY}
+    assert known == {f"key{n}" for n in range(70)} - {lost}

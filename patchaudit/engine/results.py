@@ -99,15 +99,24 @@ def result_key(pack: str, path: str, digest: str) -> str:
 
 
 class ResultCache:
-    """A directory of entries ``ab/abcdef...``; writes are atomic renames, damage is a miss."""
+    """A directory of entries ``ab/abcdef...``; writes are atomic renames, damage is a miss.
+
+    Most analysed files have no findings (12,000 of 17,000 over a kernel tree
+    with every pack): their keys are gathered and written a batch at a time
+    under ``empty/`` (flush), not one entry each.
+    """
 
     def __init__(self, directory: Path) -> None:
         self.directory = directory
+        self._empty: set[str] | None = None  # keys known empty: loaded on the first get
+        self._unwritten: set[str] = set()
 
     def entry_path(self, key: str) -> Path:
         return self.directory / key[:2] / key
 
     def get(self, key: str) -> FileResult | None:
+        if key in self._unwritten or key in self._empties():
+            return EMPTY
         payload = read_entry(self.entry_path(key), _MAGIC)
         if payload is None:
             return None
@@ -120,6 +129,56 @@ class ResultCache:
 
     def put(self, key: str, result: FileResult) -> None:
         """Store ``result``; an unwritable directory makes this a no-op (the cache is an optimisation)."""
+        if not (result.findings or result.issues or result.deps):
+            self._unwritten.add(key)
+            if len(self._unwritten) >= _EMPTY_BATCH:
+                self.flush()
+            return
         payload = zlib.compress(pickle.dumps(result, protocol=5), 1)
         write_entry(self.entry_path(key), _MAGIC, payload)
 
+    def flush(self) -> None:
+        """Write the empty results gathered since the last flush, as one entry."""
+        if self._unwritten:
+            self._write_empty(self._unwritten)
+            if self._empty is not None:
+                self._empty.update(self._unwritten)
+            self._unwritten = set()
+
+    def _write_empty(self, keys: set[str]) -> Path:
+        ordered = sorted(keys)
+        name = hashlib.blake2b("\0".join(ordered).encode(), digest_size=16).hexdigest()
+        path = self.directory / "empty" / name
+        write_entry(path, _EMPTY_MAGIC, "\n".join(ordered).encode())
+        return path
+
+    def _empties(self) -> set[str]:
+        if self._empty is None:
+            self._empty = set()
+            try:
+                batches = [p for p in (self.directory / "empty").iterdir() if not p.name.startswith(".")]
+            except OSError:
+                batches = []
+            for batch in batches:
+                payload = read_entry(batch, _EMPTY_MAGIC)
+                if payload is not None:
+                    self._empty.update(payload.decode("ascii", "replace").split("\n"))
+            if len(batches) > _EMPTY_FILES:
+                # Every scan adds a few batches: merge them before they cost
+                # more to list than to read.
+                merged = self._write_empty(self._empty)
+                for batch in batches:
+                    if batch != merged:
+                        try:
+                            batch.unlink(missing_ok=True)
+                        except OSError:
+                            pass  # a read-only cache is used as it is
+        return self._empty
+
+
+# The result of a file nothing was found in (shared: pickled once per chunk).
+EMPTY = FileResult((), (), ())
+# Keys of empty results per entry: one write stands for this many files.
+_EMPTY_BATCH = 4096
+_EMPTY_FILES = 64  # batches past which they are merged into one
+_EMPTY_MAGIC = b"PAEM\x01\x00\x00\x00"

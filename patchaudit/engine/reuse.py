@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 
 from patchaudit.engine.common import C_SUFFIXES
 from patchaudit.engine.index import IndexEntry, Stamp, stamp_of
-from patchaudit.engine.results import ResultCache, result_key
-from patchaudit.engine.work import EMPTY, FileOutcome
+from patchaudit.engine.results import EMPTY, ResultCache, result_key
+from patchaudit.engine.work import FileOutcome
 
 
 @dataclass

@@ -207,7 +207,11 @@ class Worker:
         # The parent pauses the cyclic collector while it gathers results;
         # parsing and analysing do make cycles, so a worker collects them.
         with _collecting():
-            return self._run(paths)
+            try:
+                return self._run(paths)
+            finally:
+                if self.results is not None:
+                    self.results.flush()
 
     def _run(self, paths: list[str]) -> ChunkResult:
         job = self.job
