@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Callable
 from dataclasses import replace
@@ -264,33 +265,36 @@ def test_files_skipped_for_their_size_are_remembered_like_results(
     assert len(started) == 1
 
 
-def test_empty_results_are_written_a_batch_at_a_time(tmp_path: Path) -> None:
+def test_results_are_written_a_pack_at_a_time(tmp_path: Path) -> None:
     cache = ResultCache(tmp_path)
     found = FileResult((), (FileIssue("a.c", "too big"),), ())
     cache.put("aa11", found)
     cache.put("bb22", EMPTY)
-    cache.put("cc33", EMPTY)
-    assert cache.get("bb22") == EMPTY  # known before it is written
-    assert not (tmp_path / "empty").exists()
+    assert cache.get("aa11") == found and cache.get("bb22") == EMPTY  # before the flush
+    assert not tmp_path.exists() or not list(tmp_path.iterdir())
     cache.flush()
-    assert len(list((tmp_path / "empty").iterdir())) == 1
+    assert len(list(tmp_path.iterdir())) == 1
     later = ResultCache(tmp_path)
-    assert later.get("bb22") == EMPTY and later.get("cc33") == EMPTY
-    assert later.get("aa11") == found
-    assert later.get("dd44") is None
+    assert later.get("aa11") == found and later.get("bb22") == EMPTY
+    assert later.get("cc33") is None
 
 
-def test_many_batches_are_merged_and_a_damaged_one_is_a_miss(tmp_path: Path) -> None:
+def test_many_packs_are_merged_newest_first_and_a_damaged_one_is_a_miss(tmp_path: Path) -> None:
     for number in range(70):
         cache = ResultCache(tmp_path)
         cache.put(f"key{number}", EMPTY)
+        cache.put("shared", FileResult((), (FileIssue("a.c", f"pack {number}"),), ()))
         cache.flush()
-    damaged = min((tmp_path / "empty").iterdir())
-    raw = damaged.read_bytes()
-    lost = raw[24:].decode()  # after the magic and the checksum: the batch's one key
-    damaged.write_bytes(raw[:-1] + b"?")  # the checksum no longer holds
-    assert ResultCache(tmp_path).get(lost) is None
-    assert len(list((tmp_path / "empty").iterdir())) == 1  # 70 batches merged into one
+        pack = max(tmp_path.iterdir(), key=lambda p: p.stat().st_mtime_ns)
+        os.utime(pack, ns=(number * 10**9, number * 10**9))  # written in this order
+    oldest = min(tmp_path.iterdir(), key=lambda p: p.stat().st_mtime_ns)
+    oldest.write_bytes(oldest.read_bytes()[:-1] + b"?")  # pack 0: its checksum no longer holds
+    merged = ResultCache(tmp_path)
+    assert merged.get("key0") is None and merged.get("key1") == EMPTY
+    assert merged.get("shared") == FileResult((), (FileIssue("a.c", "pack 69"),), ())
+    assert len(list(tmp_path.iterdir())) == 1  # 70 packs merged into one
     again = ResultCache(tmp_path)
-    known = {f"key{n}" for n in range(70) if again.get(f"key{n}") == EMPTY}
-    assert known == {f"key{n}" for n in range(70)} - {lost}
+    assert {f"key{n}" for n in range(70) if again.get(f"key{n}") == EMPTY} == {
+        f"key{n}" for n in range(1, 70)
+    }
+    assert again.get("shared") == FileResult((), (FileIssue("a.c", "pack 69"),), ())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import pickle
 import sys
 import zlib
@@ -19,10 +20,10 @@ from patchaudit.ruleset import Rule
 from patchaudit.ruleset.anchor import RuleStatus
 
 # Bump when FileResult or the meaning of an entry changes.
-RESULTS_VERSION = "1"
-# Entry layout as in the parse cache: MAGIC, blake2b-16 of the payload, zlib(pickle).
-# The checksum turns a torn or damaged entry into a miss.
-_MAGIC = b"PARS\x01\x00\x00\x00"
+RESULTS_VERSION = "2"
+# A pack's entry (entries.py): MAGIC, blake2b-16 of the payload, the payload.
+# The checksum turns a torn or damaged pack into a miss.
+_MAGIC = b"PARP\x02\x00\x00\x00"
 ABSENT = "absent"
 
 
@@ -99,27 +100,31 @@ def result_key(pack: str, path: str, digest: str) -> str:
 
 
 class ResultCache:
-    """A directory of entries ``ab/abcdef...``; writes are atomic renames, damage is a miss.
+    """Results in packs: each pack holds the results of the files one worker analysed in a chunk.
 
-    Most analysed files have no findings (12,000 of 17,000 over a kernel tree
-    with every pack): their keys are gathered and written a batch at a time
-    under ``empty/`` (flush), not one entry each.
+    A whole-tree scan analyses 17,000 files; an entry file each cost an open,
+    a write and a rename apiece when cold, and a warm scan read back one file
+    per file with findings. A pack is one checked entry (entries.py), a
+    pickled dict from key to the zlib'd pickle of a FileResult (empty bytes
+    for a result with nothing in it). A process loads every pack on its first
+    lookup; past _PACKS packs they are merged, newest first, up to _KEEP_BYTES
+    (older results are dropped: the cache's only eviction). Damage makes a
+    pack a miss, and an unwritable directory makes writing a no-op.
     """
 
     def __init__(self, directory: Path) -> None:
         self.directory = directory
-        self._empty: set[str] | None = None  # keys known empty: loaded on the first get
-        self._unwritten: set[str] = set()
-
-    def entry_path(self, key: str) -> Path:
-        return self.directory / key[:2] / key
+        self._known: dict[str, bytes] | None = None  # loaded on the first lookup
+        self._unwritten: dict[str, bytes] = {}
 
     def get(self, key: str) -> FileResult | None:
-        if key in self._unwritten or key in self._empties():
-            return EMPTY
-        payload = read_entry(self.entry_path(key), _MAGIC)
+        payload = self._unwritten.get(key)
+        if payload is None:
+            payload = self._packed().get(key)
         if payload is None:
             return None
+        if not payload:
+            return EMPTY
         try:
             with paused_gc():  # findings form no reference cycles
                 value = pickle.loads(zlib.decompress(payload))
@@ -128,57 +133,89 @@ class ResultCache:
         return value if isinstance(value, FileResult) else None
 
     def put(self, key: str, result: FileResult) -> None:
-        """Store ``result``; an unwritable directory makes this a no-op (the cache is an optimisation)."""
-        if not (result.findings or result.issues or result.deps):
-            self._unwritten.add(key)
-            if len(self._unwritten) >= _EMPTY_BATCH:
-                self.flush()
-            return
-        payload = zlib.compress(pickle.dumps(result, protocol=5), 1)
-        write_entry(self.entry_path(key), _MAGIC, payload)
+        """Keep ``result`` for the next flush (or write a pack once _BATCH are waiting)."""
+        empty = not (result.findings or result.issues or result.deps)
+        self._unwritten[key] = b"" if empty else zlib.compress(pickle.dumps(result, protocol=5), 1)
+        if len(self._unwritten) >= _BATCH:
+            self.flush()
 
     def flush(self) -> None:
-        """Write the empty results gathered since the last flush, as one entry."""
+        """Write the results kept since the last flush as one pack."""
         if self._unwritten:
-            self._write_empty(self._unwritten)
-            if self._empty is not None:
-                self._empty.update(self._unwritten)
-            self._unwritten = set()
+            self._write(self._unwritten)
+            if self._known is not None:
+                self._known.update(self._unwritten)
+            self._unwritten = {}
 
-    def _write_empty(self, keys: set[str]) -> Path:
-        ordered = sorted(keys)
-        name = hashlib.blake2b("\0".join(ordered).encode(), digest_size=16).hexdigest()
-        path = self.directory / "empty" / name
-        write_entry(path, _EMPTY_MAGIC, "\n".join(ordered).encode())
+    def _write(self, entries: dict[str, bytes]) -> Path:
+        payload = pickle.dumps(entries, protocol=5)
+        path = self.directory / hashlib.blake2b(payload, digest_size=16).hexdigest()
+        write_entry(path, _MAGIC, payload)
         return path
 
-    def _empties(self) -> set[str]:
-        if self._empty is None:
-            self._empty = set()
-            try:
-                batches = [p for p in (self.directory / "empty").iterdir() if not p.name.startswith(".")]
-            except OSError:
-                batches = []
-            for batch in batches:
-                payload = read_entry(batch, _EMPTY_MAGIC)
-                if payload is not None:
-                    self._empty.update(payload.decode("ascii", "replace").split("\n"))
-            if len(batches) > _EMPTY_FILES:
-                # Every scan adds a few batches: merge them before they cost
-                # more to list than to read.
-                merged = self._write_empty(self._empty)
-                for batch in batches:
-                    if batch != merged:
-                        try:
-                            batch.unlink(missing_ok=True)
-                        except OSError:
-                            pass  # a read-only cache is used as it is
-        return self._empty
+    def _packed(self) -> dict[str, bytes]:
+        if self._known is None:
+            self._known = {}
+            packs = _packs(self.directory)
+            kept: list[tuple[Path, dict[str, bytes]]] = []
+            for path in packs:  # newest first
+                entries = _read_pack(path)
+                if entries is not None:
+                    kept.append((path, entries))
+            for _, entries in reversed(kept):  # a newer result of a key wins
+                self._known.update(entries)
+            if len(packs) > _PACKS:
+                self._merge(packs, kept)
+        return self._known
+
+    def _merge(self, packs: list[Path], kept: list[tuple[Path, dict[str, bytes]]]) -> None:
+        merged: dict[str, bytes] = {}
+        size = 0
+        for _, entries in kept:
+            for key, payload in entries.items():
+                cost = len(key) + len(payload)
+                if key not in merged and size + cost <= _KEEP_BYTES:
+                    merged[key] = payload
+                    size += cost
+        written = self._write(merged)
+        for path in packs:
+            if path != written:
+                try:
+                    path.unlink(missing_ok=True)
+                except OSError:
+                    pass  # a read-only cache is used as it is
+
+
+def _packs(directory: Path) -> list[Path]:
+    """The pack files of ``directory``, newest first (temporary files left out)."""
+    found: list[tuple[int, Path]] = []
+    try:
+        with os.scandir(directory) as listing:
+            for item in listing:
+                if not item.name.startswith(".") and item.is_file(follow_symlinks=False):
+                    found.append((item.stat().st_mtime_ns, Path(item.path)))
+    except OSError:
+        return []
+    found.sort(key=lambda pair: (-pair[0], pair[1]))
+    return [path for _, path in found]
+
+
+def _read_pack(path: Path) -> dict[str, bytes] | None:
+    payload = read_entry(path, _MAGIC)
+    if payload is None:
+        return None
+    try:
+        value = pickle.loads(payload)
+    except Exception:  # noqa: BLE001 - a damaged pack is a miss, never an error
+        return None
+    if not isinstance(value, dict):
+        return None
+    return {k: v for k, v in value.items() if isinstance(k, str) and isinstance(v, bytes)}
 
 
 # The result of a file nothing was found in (shared: pickled once per chunk).
 EMPTY = FileResult((), (), ())
-# Keys of empty results per entry: one write stands for this many files.
-_EMPTY_BATCH = 4096
-_EMPTY_FILES = 64  # batches past which they are merged into one
-_EMPTY_MAGIC = b"PAEM\x01\x00\x00\x00"
+# Results per pack at most: a worker flushes at the end of each chunk anyway.
+_BATCH = 4096
+_PACKS = 64  # packs past which they are merged into one
+_KEEP_BYTES = 256 << 20  # what a merge keeps, newest first
