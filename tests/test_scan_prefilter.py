@@ -188,10 +188,24 @@ def test_files_without_tokens_are_not_analysed(tmp_path: Path) -> None:
         (b"/* PageReserved */\n", True),
         (b"if (PageReserved(p)) /* no flag named here */\n", False),
         (b"/* unterminated a->b", True),
+        (b"/* a - b > c, Pag e, P G_ */ x = a->b;\n", False),  # first bytes of needles, no needle
+        (b"/* -- -> */\n", True),
+        (b"/* PPage */\n", True),
+        (b"/*/ PG_ */\n", True),  # "/*/" opens a comment its own "/" does not close
+        (b"/* a */ PG_x /* b */\n", False),
+        (b"/* a **/ PG_x; /***/\n", False),
+        (b"// a \\\r\n  b->c\n", True),  # continued with a CRLF line end
     ],
 )
 def test_comment_test_sees_every_comment(text: bytes, inside: bool) -> None:
     assert comments_contain(text, (b"->", b"PG_", b"Page")) is inside
+
+
+def test_comment_test_takes_one_byte_needles_and_refuses_ones_it_cannot_step_over() -> None:
+    assert comments_contain(b"x = @a; /* @b */\n", (b"@",)) is True
+    assert comments_contain(b"x = @a; /* b */\n", (b"@",)) is False
+    with pytest.raises(ValueError):
+        comments_contain(b"/* x */", (b"*x",))
 
 
 def test_doc_block_patterns_follow_the_unicode_spacing_of_the_block_reader() -> None:
