@@ -93,6 +93,13 @@ class Finding:
     code: str = ""  # the offending source line, stripped
     function: str = ""  # enclosing function, if any
     suppressed: str | None = field(default=None)  # reason, when an inline suppression applies
+    # fingerprint() under the finding's own path, computed once where the
+    # finding is made: a whole-tree report writes 29,000 of them, and a
+    # cached finding carries its own.
+    _fingerprint: str = field(default="", init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_fingerprint", self._identity(self.file))
 
     def fingerprint(self, file: str | None = None) -> str:
         """Identity that survives moves: rule, file, function and the offending code, not lines.
@@ -100,8 +107,13 @@ class Finding:
         ``file`` overrides the path (a finding of a renamed file is compared
         under its new name).
         """
+        if not file or file == self.file:
+            return self._fingerprint
+        return self._identity(file)
+
+    def _identity(self, file: str) -> str:
         code = " ".join(self.code.split())
-        key = "\0".join((self.rule_id, file or self.file, self.function, code))
+        key = "\0".join((self.rule_id, file, self.function, code))
         return hashlib.blake2b(key.encode("utf-8", "surrogateescape"), digest_size=12).hexdigest()
 
     def sort_key(self) -> tuple[int, str, int, int, str, str]:

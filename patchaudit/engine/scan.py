@@ -232,7 +232,7 @@ def scan_tree(
             base, files, rules, options, jobs=jobs, limits=limits, progress=progress,
             whole_tree=not paths, first_pass=first_pass,
         )
-        findings.sort()
+        findings.sort(key=Finding.sort_key)  # one key a finding, not two per comparison
     return RunReport(
         tool="patchaudit",
         version=__version__,

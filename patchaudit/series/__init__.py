@@ -2,9 +2,28 @@
 
 from __future__ import annotations
 
-from patchaudit.series.diff import parse_diff
-from patchaudit.series.git import load_git_range
-from patchaudit.series.loader import load_series
-from patchaudit.series.subject import parse_subject
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from patchaudit.series.diff import parse_diff
+    from patchaudit.series.git import load_git_range
+    from patchaudit.series.loader import load_series
+    from patchaudit.series.subject import parse_subject
 
 __all__ = ["load_git_range", "load_series", "parse_diff", "parse_subject"]
+
+# Imported on first use: a scan needs the series model (series.model), not
+# the mail reader, unidiff and git behind these.
+_HOMES = {
+    "load_git_range": "git",
+    "load_series": "loader",
+    "parse_diff": "diff",
+    "parse_subject": "subject",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _HOMES:
+        return getattr(importlib.import_module(f"{__name__}.{_HOMES[name]}"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

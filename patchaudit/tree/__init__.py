@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from patchaudit.tree.apply import apply_patch, apply_series
-from patchaudit.tree.base import BaseTree, NotAFileError
-from patchaudit.tree.paths import PathEscapeError
-from patchaudit.tree.results import FileResult, HunkResult, PatchApplication, line_map
-from patchaudit.tree.snapshot import Snapshot
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from patchaudit.tree.apply import apply_patch, apply_series
+    from patchaudit.tree.base import BaseTree, NotAFileError
+    from patchaudit.tree.paths import PathEscapeError
+    from patchaudit.tree.results import FileResult, HunkResult, PatchApplication, line_map
+    from patchaudit.tree.snapshot import Snapshot
 
 __all__ = [
     "BaseTree",
@@ -20,3 +24,23 @@ __all__ = [
     "apply_series",
     "line_map",
 ]
+
+# Imported on first use: a scan reads the base tree and never applies a patch.
+_HOMES = {
+    "BaseTree": "base",
+    "FileResult": "results",
+    "HunkResult": "results",
+    "NotAFileError": "base",
+    "PatchApplication": "results",
+    "PathEscapeError": "paths",
+    "Snapshot": "snapshot",
+    "apply_patch": "apply",
+    "apply_series": "apply",
+    "line_map": "results",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _HOMES:
+        return getattr(importlib.import_module(f"{__name__}.{_HOMES[name]}"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
