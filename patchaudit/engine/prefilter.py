@@ -57,6 +57,15 @@ class TokenFilter:
         tokens = {t for entry in self.rules if entry.tokens is not None for t in entry.tokens}
         return {token: anchor_of(self.anchors, token) for token in tokens}
 
+    @cached_property
+    def _standing_for(self) -> dict[bytes, dict[bytes, bool]]:
+        """For each anchor, the other tokens it stands for, as absent (what a missing anchor settles)."""
+        grouped: dict[bytes, dict[bytes, bool]] = {}
+        for token, anchor in self._anchor_of.items():
+            if token != anchor:
+                grouped.setdefault(anchor, {})[token] = False
+        return grouped
+
     @property
     def rare_anchors(self) -> tuple[bytes, ...]:
         """The anchors a first pass (grep) can look for: long names, absent from most files."""
@@ -99,9 +108,9 @@ class TokenFilter:
         # A token is searched for only if its anchor is in the file: an
         # absent token costs a pass over the whole file, an absent anchor
         # one pass for all the tokens it stands for.
-        for token, anchor in self._anchor_of.items():
-            if token != anchor and not _has(data, anchor, present):
-                present[token] = False
+        for anchor, unsought in self._standing_for.items():
+            if not _has(data, anchor, present):
+                present.update(unsought)
         refined: dict[tuple[str, object], bool] = {}
         chosen = []
         for entry in self.rules:
