@@ -13,7 +13,7 @@ from patchaudit.engine import work as work_module
 from patchaudit.engine.prefilter import RuleTokens, TokenFilter, build_filter
 from patchaudit.report import FORMATTERS
 from patchaudit.resources import rules_dir
-from patchaudit.ruleset import RuleSet, load_rules
+from patchaudit.ruleset import Rule, RuleSet, load_rules
 from patchaudit.ruleset.kinds import KINDS
 from patchaudit.ruleset.kinds.base import grep_pattern, may_match
 from patchaudit.tree.base import BaseTree
@@ -43,7 +43,7 @@ PATTERN_FILES = {
 
 
 @pytest.mark.parametrize("rule", [r for r in DOCS if grep_pattern(KINDS[r.kind], r)], ids=str)
-def test_a_first_pass_pattern_finds_every_file_the_byte_test_accepts(rule, tmp_path: Path) -> None:
+def test_a_first_pass_pattern_finds_every_file_the_byte_test_accepts(rule: Rule, tmp_path: Path) -> None:
     _write(tmp_path, PATTERN_FILES)
     kind = KINDS[rule.kind]
     pattern = grep_pattern(kind, rule)
@@ -139,12 +139,8 @@ def test_the_report_is_the_same_with_and_without_grep(rules: RuleSet, tmp_path: 
     assert FORMATTERS["json"](with_grep) == FORMATTERS["json"](without)
 
 
-def test_files_grep_clears_are_never_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    _write(tmp_path, {
-        "mm/quiet.c": b"int quiet;\n",
-        "mm/huge.h": b"/* generated */\n" * 10,
-        "mm/user.c": b"void f(struct page *page)\n{\n\t__SetPageOffline(page);\n}\n",
-    })  # fmt: skip
+def _record_reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The paths the scan's workers read, in order (the scans here run in one process)."""
     read: list[str] = []
     real = work_module.read_listed
 
@@ -153,6 +149,16 @@ def test_files_grep_clears_are_never_read(tmp_path: Path, monkeypatch: pytest.Mo
         return real(root, path, limit)
 
     monkeypatch.setattr(work_module, "read_listed", recording)
+    return read
+
+
+def test_files_grep_clears_are_never_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _write(tmp_path, {
+        "mm/quiet.c": b"int quiet;\n",
+        "mm/huge.h": b"/* generated */\n" * 10,
+        "mm/user.c": b"void f(struct page *page)\n{\n\t__SetPageOffline(page);\n}\n",
+    })  # fmt: skip
+    read = _record_reads(monkeypatch)
     report = scan_tree(BaseTree(tmp_path, max_file_size=100), [], BALLOON, Options(all_rules=True))
     assert read == ["mm/user.c"]
     # A file over the read limit is listed as skipped, read or not.
@@ -163,14 +169,7 @@ def test_files_grep_clears_are_never_read(tmp_path: Path, monkeypatch: pytest.Mo
 
 def test_files_no_pattern_names_are_never_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     _write(tmp_path, PATTERN_FILES)
-    read: list[str] = []
-    real = work_module.read_listed
-
-    def recording(root: str, path: str, limit: int) -> tuple[bytes, os.stat_result]:
-        read.append(path)
-        return real(root, path, limit)
-
-    monkeypatch.setattr(work_module, "read_listed", recording)
+    read = _record_reads(monkeypatch)
     scan_tree(BaseTree(tmp_path), [], DOCS, Options(all_rules=True))
     assert "stale-code-only.c" not in read and "stale-two-comments.c" not in read
     assert "plain-email.c" not in read and "kd-not-alone.c" not in read
