@@ -5,13 +5,12 @@ from __future__ import annotations
 import hashlib
 from dataclasses import replace
 from functools import lru_cache
-from importlib import metadata
 from pathlib import Path
 
 from patchaudit.cfront.cache import ParseCache
 from patchaudit.cfront.ir import FileIR, ParseIssue
 from patchaudit.cfront.lower import line_count, lower_tree
-from patchaudit.cfront.parser import parse_tree
+from patchaudit.cfront.parser import c_language, parse_tree
 from patchaudit.errors import InputError
 
 __all__ = ["FRONTEND_VERSION", "MAX_FILE_SIZE", "FileIR", "ParseCache", "digest", "parse_c"]
@@ -32,10 +31,19 @@ def _frontend_fingerprint() -> bytes:
     """Hash of everything that decides the IR: version, grammar release, front-end code and data."""
     h = hashlib.blake2b(digest_size=16)
     h.update(FRONTEND_VERSION.encode())
-    try:
-        h.update(metadata.version("tree-sitter-c").encode())
-    except metadata.PackageNotFoundError:
-        h.update(b"tree-sitter-c ?")
+    # The grammar's own release, as the loaded grammar states it: importlib.metadata
+    # costs a process 12 ms to import, so it is asked only for a grammar
+    # built without its version.
+    language = c_language()
+    version = getattr(language, "semantic_version", None)
+    if version is None:
+        from importlib import metadata
+
+        try:
+            version = metadata.version("tree-sitter-c")
+        except metadata.PackageNotFoundError:
+            version = "tree-sitter-c ?"
+    h.update(f"{version} abi {language.abi_version}".encode())
     here = Path(__file__).parent
     # Only the modules and data that decide the IR (not report.py, cache.py).
     decisive = [here / name for name in ("ir.py", "kernel.py", "parser.py", "grammar.py")]
