@@ -70,8 +70,6 @@ class FileOutcome:
     reused: bool = False  # from the result cache
 
 
-
-
 # A file no rule can match, as a worker reports it: its path and stamp
 # (None: not to be indexed). Plain tuples: there are 60,000 of them a scan.
 Quiet = tuple[str, "Stamp | None"]
