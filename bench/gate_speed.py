@@ -24,18 +24,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
-_HERE = Path(__file__).resolve().parents[1]
-
-
-def _import_root(root: Path) -> None:
-    # Import the package under ``root``, not an installed or neighbouring copy.
-    sys.path.insert(0, str(root))
+from versions import REPO, dumped_by, import_from
 
 
 def _answers(tree: Path, dirs: list[str]) -> tuple[dict[str, bool], float]:
@@ -52,7 +45,7 @@ def _answers(tree: Path, dirs: list[str]) -> tuple[dict[str, bool], float]:
     kind = KINDS["doc-stale-reference"]
     # The rules of this checkout, whichever package runs: an old copy of the
     # package has no rules/ beside it.
-    rule = load_rules([_HERE / "rules"]).by_id()["PA3101"]
+    rule = load_rules([REPO / "rules"]).by_id()["PA3101"]
     answers: dict[str, bool] = {}
     cpu = 0.0
     for path in list_c_files(base, dirs):
@@ -73,13 +66,7 @@ def _summary(answers: dict[str, bool], cpu: float) -> dict[str, object]:
 
 
 def _compare(tree: Path, dirs: list[str], old_root: Path) -> int:
-    with tempfile.TemporaryDirectory() as tmp:
-        dump = Path(tmp) / "old.json"
-        subprocess.run(
-            [sys.executable, __file__, str(tree), *dirs, "--package", str(old_root),
-             "--answers-to", str(dump)],
-            check=True,
-        )  # fmt: skip
+    with dumped_by(__file__, old_root, [str(tree), *dirs]) as dump:
         old = json.loads(dump.read_text())
     old_answers: dict[str, bool] = old["answers"]
     new_answers, cpu = _answers(tree, dirs)
@@ -108,16 +95,16 @@ def main() -> int:
     args = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     args.add_argument("tree", type=Path)
     args.add_argument("dirs", nargs="*")
-    args.add_argument("--package", type=Path, default=_HERE)
+    args.add_argument("--package", type=Path, default=REPO)
     args.add_argument("--compare-with", type=Path)
-    args.add_argument("--answers-to", type=Path, help=argparse.SUPPRESS)
+    args.add_argument("--dump-to", type=Path, help=argparse.SUPPRESS)
     opts = args.parse_args()
-    _import_root(opts.package)
+    import_from(opts.package)
     if opts.compare_with is not None:
         return _compare(opts.tree, opts.dirs, opts.compare_with)
     answers, cpu = _answers(opts.tree, opts.dirs)
-    if opts.answers_to is not None:
-        opts.answers_to.write_text(json.dumps({"cpu": cpu, "answers": answers}))
+    if opts.dump_to is not None:
+        opts.dump_to.write_text(json.dumps({"cpu": cpu, "answers": answers}))
         return 0
     print(json.dumps({"package": str(opts.package), "dirs": opts.dirs, **_summary(answers, cpu)}))
     return 0

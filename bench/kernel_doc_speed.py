@@ -25,24 +25,20 @@ import argparse
 import json
 import os
 import pickle
-import subprocess
 import sys
-import tempfile
 import time
 from dataclasses import fields
 from enum import Enum
 from pathlib import Path
 
-_HERE = Path(__file__).resolve().parents[1]
+from versions import REPO, dumped_by, import_from
+
 # The byte tokens of the kernel-doc rules' prefilter: a file with neither
 # holds no "/**" block and no plain comment with "@param:" lines.
 _TOKENS = (b"/**", b"@")
 Row = tuple[object, ...]
 
 
-def _import_root(root: Path) -> None:
-    # Import the package under ``root``, not an installed or neighbouring copy.
-    sys.path.insert(0, str(root))
 
 
 def _texts(tree: Path, dirs: list[str]) -> list[tuple[str, str]]:
@@ -85,15 +81,8 @@ def _run(texts: list[tuple[str, str]], repeat: int) -> tuple[float, dict[str, li
 
 
 def _compare(tree: Path, dirs: list[str], old_root: Path, repeat: int) -> int:
-    with tempfile.TemporaryDirectory() as tmp:
-        dump = Path(tmp) / "old.pickle"
-        subprocess.run(
-            [sys.executable, __file__, str(tree), *dirs, "--package", str(old_root),
-             "--repeat", str(repeat), "--dump-to", str(dump)],
-            check=True,
-        )  # fmt: skip
-        with dump.open("rb") as source:
-            old_seconds, old = pickle.load(source)
+    with dumped_by(__file__, old_root, [str(tree), *dirs, "--repeat", str(repeat)]) as dump:
+        old_seconds, old = pickle.loads(dump.read_bytes())
     texts = _texts(tree, dirs)
     new_seconds, new = _run(texts, repeat)
     differing = 0
@@ -122,11 +111,11 @@ def main() -> int:
     args.add_argument("tree", type=Path)
     args.add_argument("dirs", nargs="*")
     args.add_argument("--repeat", type=int, default=1)
-    args.add_argument("--package", type=Path, default=_HERE)
+    args.add_argument("--package", type=Path, default=REPO)
     args.add_argument("--compare-with", type=Path)
     args.add_argument("--dump-to", type=Path, help=argparse.SUPPRESS)
     opts = args.parse_args()
-    _import_root(opts.package)
+    import_from(opts.package)
     if opts.compare_with is not None:
         return _compare(opts.tree, opts.dirs, opts.compare_with, opts.repeat)
     texts = _texts(opts.tree, opts.dirs)

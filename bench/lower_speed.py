@@ -24,20 +24,13 @@ from __future__ import annotations
 import argparse
 import json
 import pickle
-import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-_HERE = Path(__file__).resolve().parents[1]
-
-
-def _import_root(root: Path) -> None:
-    # Import the package under ``root``, not an installed or neighbouring copy.
-    sys.path.insert(0, str(root))
+from versions import REPO, dumped_by, import_from
 
 
 def _files(tree: Path, dirs: list[str]) -> list[str]:
@@ -111,13 +104,7 @@ def _compare(tree: Path, dirs: list[str], old_root: Path) -> int:
 
     from patchaudit.cfront import parse_c
 
-    with tempfile.TemporaryDirectory() as tmp:
-        dump = Path(tmp) / "old.pickles"
-        subprocess.run(
-            [sys.executable, __file__, str(tree), *dirs, "--package", str(old_root),
-             "--dump-to", str(dump)],
-            check=True,
-        )  # fmt: skip
+    with dumped_by(__file__, old_root, [str(tree), *dirs]) as dump:
         compared = differing = 0
         with dump.open("rb") as source:
             while True:
@@ -144,13 +131,13 @@ def main() -> int:
     args.add_argument("tree", type=Path)
     args.add_argument("dirs", nargs="*", default=["mm"])
     args.add_argument("--repeat", type=int, default=3)
-    args.add_argument("--package", type=Path, default=_HERE)
+    args.add_argument("--package", type=Path, default=REPO)
     args.add_argument("--compare-with", type=Path)
     args.add_argument("--dump-to", type=Path, help=argparse.SUPPRESS)
     opts = args.parse_args()
     # Deep IRs need more frames to pickle than the default limit allows.
     sys.setrecursionlimit(10_000)
-    _import_root(opts.package)
+    import_from(opts.package)
     if opts.dump_to is not None:
         _dump_irs(opts.tree, opts.dirs, opts.dump_to)
         return 0
