@@ -22,13 +22,12 @@ exit status 1 if any answer differs. One process at a time, one pass each.
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 import time
 from pathlib import Path
 
-from versions import REPO, dumped_by, import_from
+from versions import REPO, dumped_by, parse, parser
 
 
 def _answers(tree: Path, dirs: list[str]) -> tuple[dict[str, bool], float]:
@@ -92,14 +91,7 @@ def _compare(tree: Path, dirs: list[str], old_root: Path) -> int:
 
 
 def main() -> int:
-    args = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    args.add_argument("tree", type=Path)
-    args.add_argument("dirs", nargs="*")
-    args.add_argument("--package", type=Path, default=REPO)
-    args.add_argument("--compare-with", type=Path)
-    args.add_argument("--dump-to", type=Path, help=argparse.SUPPRESS)
-    opts = args.parse_args()
-    import_from(opts.package)
+    opts = parse(parser(__doc__.split("\n")[0]))
     if opts.compare_with is not None:
         return _compare(opts.tree, opts.dirs, opts.compare_with)
     answers, cpu = _answers(opts.tree, opts.dirs)

@@ -21,7 +21,6 @@ any file differs.
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import pickle
@@ -31,7 +30,7 @@ from dataclasses import fields
 from enum import Enum
 from pathlib import Path
 
-from versions import REPO, dumped_by, import_from
+from versions import dumped_by, parse, parser
 
 # The byte tokens of the kernel-doc rules' prefilter: a file with neither
 # holds no "/**" block and no plain comment with "@param:" lines.
@@ -107,15 +106,9 @@ def _compare(tree: Path, dirs: list[str], old_root: Path, repeat: int) -> int:
 
 
 def main() -> int:
-    args = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    args.add_argument("tree", type=Path)
-    args.add_argument("dirs", nargs="*")
+    args = parser(__doc__.split("\n")[0])
     args.add_argument("--repeat", type=int, default=1)
-    args.add_argument("--package", type=Path, default=REPO)
-    args.add_argument("--compare-with", type=Path)
-    args.add_argument("--dump-to", type=Path, help=argparse.SUPPRESS)
-    opts = args.parse_args()
-    import_from(opts.package)
+    opts = parse(args)
     if opts.compare_with is not None:
         return _compare(opts.tree, opts.dirs, opts.compare_with, opts.repeat)
     texts = _texts(opts.tree, opts.dirs)

@@ -21,7 +21,6 @@ exit status 1 if any.
 
 from __future__ import annotations
 
-import argparse
 import json
 import pickle
 import sys
@@ -30,7 +29,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from versions import REPO, dumped_by, import_from
+from versions import dumped_by, parse, parser
 
 
 def _files(tree: Path, dirs: list[str]) -> list[str]:
@@ -127,17 +126,12 @@ def _compare(tree: Path, dirs: list[str], old_root: Path) -> int:
 
 
 def main() -> int:
-    args = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    args.add_argument("tree", type=Path)
-    args.add_argument("dirs", nargs="*", default=["mm"])
+    args = parser(__doc__.split("\n")[0])
     args.add_argument("--repeat", type=int, default=3)
-    args.add_argument("--package", type=Path, default=REPO)
-    args.add_argument("--compare-with", type=Path)
-    args.add_argument("--dump-to", type=Path, help=argparse.SUPPRESS)
-    opts = args.parse_args()
+    opts = parse(args)
+    opts.dirs = opts.dirs or ["mm"]
     # Deep IRs need more frames to pickle than the default limit allows.
     sys.setrecursionlimit(10_000)
-    import_from(opts.package)
     if opts.dump_to is not None:
         _dump_irs(opts.tree, opts.dirs, opts.dump_to)
         return 0

@@ -8,6 +8,7 @@ child writes what it measured to the file named by ``--dump-to``.
 
 from __future__ import annotations
 
+import argparse
 import subprocess
 import sys
 import tempfile
@@ -33,3 +34,21 @@ def dumped_by(script: str, root: Path, args: Sequence[str]) -> Iterator[Path]:
             check=True,
         )
         yield dump
+
+
+def parser(description: str) -> argparse.ArgumentParser:
+    """The arguments these benchmarks share: the tree, directories in it, --package, --compare-with."""
+    found = argparse.ArgumentParser(description=description)
+    found.add_argument("tree", type=Path)
+    found.add_argument("dirs", nargs="*")
+    found.add_argument("--package", type=Path, default=REPO, help="measure the package under this root")
+    found.add_argument("--compare-with", type=Path, help="also run the package under this root")
+    found.add_argument("--dump-to", type=Path, help=argparse.SUPPRESS)
+    return found
+
+
+def parse(found: argparse.ArgumentParser) -> argparse.Namespace:
+    """The parsed arguments, with patchaudit now importable from --package."""
+    options = found.parse_args()
+    import_from(options.package)
+    return options
