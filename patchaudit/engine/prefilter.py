@@ -114,10 +114,7 @@ class TokenFilter:
         refined: dict[tuple[str, object], bool] = {}
         chosen = []
         for entry in self.rules:
-            # A byte test holds only where a token is (ByteCheckKind) and
-            # costs no more than searching for "/**" or "->" would: it is
-            # run instead of the token search.
-            if entry.refine is None and entry.tokens is not None and not any(
+            if entry.tokens is not None and not any(
                 _has(data, token, present) for token in entry.tokens
             ):
                 continue

@@ -152,11 +152,10 @@ class TokenKind(Protocol):
 @runtime_checkable
 class ByteCheckKind(Protocol):
     def may_match(self, rule: Rule, data: bytes) -> bool:
-        """A finer test on the raw bytes of a file than its tokens (see bytescan.py).
+        """A finer test on the raw bytes of a file that holds one of the tokens (see bytescan.py).
 
         False only when ``rule`` cannot report anything in the file; ``scan``
-        then does not parse it. It must be false for a file that holds none
-        of the tokens: the prefilter then runs it instead of the token search.
+        then does not parse it.
         """
         ...
 
