@@ -189,3 +189,38 @@ def test_a_grep_without_the_options_is_not_used(tmp_path: Path, monkeypatch: pyt
     finally:
         grepfirst.grep_program.cache_clear()
     assert grepfirst.grep_program() is not None  # the real GNU grep of this machine
+
+
+def test_a_grep_built_without_perl_patterns_still_saves_the_fixed_string_pass(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # GNU grep configured with --disable-perl-regexp refuses -P (status 2):
+    # grep -F still runs, and every file is read for the documentation rules.
+    real = shutil.which("grep")
+    assert real is not None
+    fake = tmp_path / "bin" / "grep"
+    fake.parent.mkdir()
+    fake.write_text(
+        "#!/bin/sh\n"
+        'for arg in "$@"; do [ "$arg" = -P ] && { echo "grep: -P not supported" >&2; exit 2; }; done\n'
+        f'exec {real} "$@"\n'
+    )
+    fake.chmod(0o755)
+    root = tmp_path / "tree"
+    _write(root, PATTERN_FILES)
+    grepfirst.grep_program.cache_clear()
+    grepfirst.pattern_grep.cache_clear()
+    try:
+        with monkeypatch.context() as patched:
+            patched.setattr(grepfirst.shutil, "which", lambda name: str(fake))
+            assert grepfirst.grep_program() == str(fake)
+            assert grepfirst.pattern_grep() is None
+            read = _record_reads(patched)
+            without_p = scan_tree(BaseTree(root), [], RULES, Options(all_rules=True))
+            assert sorted(read) == sorted(PATTERN_FILES)  # nothing settled unread
+    finally:
+        grepfirst.grep_program.cache_clear()
+        grepfirst.pattern_grep.cache_clear()
+    with_p = scan_tree(BaseTree(root), [], RULES, Options(all_rules=True))
+    assert [(f.rule_id, f.file, f.line) for f in with_p.findings] == [("PA3004", "kd.c", 4)]
+    assert FORMATTERS["json"](without_p) == FORMATTERS["json"](with_p)
