@@ -28,12 +28,14 @@ PLAIN_PARAM_LINE = re.compile(rb"\*" + _WS + rb"*@")
 def comment_pattern(needles: tuple[bytes, ...]) -> bytes:
     """A Perl-compatible pattern (for ``grep -zP``, bytes) matching every file comments_contain accepts.
 
-    A block comment is "/*", then bytes without "*/", then a needle; a line
-    comment is "//", then bytes up to a needle on its line or on a line a
-    backslash continues it onto (every ``//`` comment counts: a superset).
+    The same two patterns comments_contain searches with (a block and a
+    line comment holding a needle; every ``//`` comment counts here, a
+    superset). They are possessive, so grep never backtracks through a long
+    comment (a plain lazy pattern exceeds PCRE's backtracking limit on a
+    13 MB comment, and grep gives up on the whole chunk).
     """
-    found = b"(?:" + b"|".join(re.escape(needle) for needle in needles) + b")"
-    return rb"/\*(?:[^*]|\*(?!/))*?" + found + rb"|//(?:[^\n]|\\\r?\n)*?" + found
+    block, line = _holding(needles)
+    return block.pattern + b"|" + line.pattern
 
 
 def comments_contain(data: bytes, needles: tuple[bytes, ...], *, line_comments: bool = True) -> bool:
