@@ -224,3 +224,16 @@ def test_a_grep_built_without_perl_patterns_still_saves_the_fixed_string_pass(
     with_p = scan_tree(BaseTree(root), [], RULES, Options(all_rules=True))
     assert [(f.rule_id, f.file, f.line) for f in with_p.findings] == [("PA3004", "kd.c", 4)]
     assert FORMATTERS["json"](without_p) == FORMATTERS["json"](with_p)
+
+
+def test_a_long_comment_does_not_make_grep_give_up(tmp_path: Path) -> None:
+    # A lazy pattern exceeds PCRE's backtracking limit on a comment of
+    # megabytes (grep exits 2 and the chunk is read in Python); the
+    # possessive one goes through it.
+    _write(tmp_path, {
+        "long.c": b"/* " + b"a quiet line\n" * 400_000 + b" */\nint x;\n",
+        "late.c": b"/* " + b"*" * 2_000_000 + b" p->q */\n",
+    })  # fmt: skip
+    pattern = build_filter(DOCS).first_pass_pattern
+    assert pattern is not None
+    assert grepfirst.files_matching(str(tmp_path), ["long.c", "late.c"], pattern) == {"late.c"}
