@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn, TextIO
 
@@ -83,6 +85,16 @@ def _add_output_options(parser: argparse.ArgumentParser) -> None:
         help="nipa: exit 0 clean, 250 warnings only, 1 errors (NIPA test scripts); "
         "a one-line summary also goes to the file descriptor in $DESC_FD",
     )
+    parser.add_argument(
+        "--from", dest="sender", metavar="ADDRESS",
+        help="the sender of -f email's replies, also in their Reported-by tag "
+        "(default: patchaudit <patchaudit@localhost>)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--report-url", metavar="URL",
+        help="where the full report will be published: -f patchwork's target_url, "
+        "and a line of -f email's signature",
+    )  # fmt: skip
     parser.add_argument(
         "--all-rules",
         action="store_true",
@@ -215,6 +227,7 @@ def _emit(report: RunReport, args: argparse.Namespace, stdout: TextIO) -> int:
         from patchaudit.engine.baseline import apply_baseline, load_baseline
 
         report = apply_baseline(report, load_baseline(Path(args.baseline)))
+    report = replace(report, sender=_sender(args.sender), report_url=_report_url(args.report_url))
     text = FORMATTERS[args.format](report)
     if args.output:
         write_atomic(Path(args.output), text)
@@ -230,6 +243,29 @@ def _emit(report: RunReport, args: argparse.Namespace, stdout: TextIO) -> int:
     threshold = Severity.parse(args.fail_on)
     failing = any(f.severity >= threshold and counts_against(f) for f in report.findings)
     return ExitCode.FINDINGS if failing else ExitCode.CLEAN
+
+
+def _sender(text: str | None) -> str:
+    if text is None:
+        return ""
+    from patchaudit.report.email_format import check_sender
+
+    try:
+        return check_sender(text)
+    except ValueError as exc:
+        raise InputError("--from", str(exc)) from None
+
+
+# Printed into mails and JSON as given: one http(s) URL, no spaces or control characters.
+_URL_RE = re.compile(r"https?://[!-~]+")
+
+
+def _report_url(text: str | None) -> str:
+    if text is None:
+        return ""
+    if not _URL_RE.fullmatch(text):
+        raise InputError("--report-url", f"'{text}' is not an http:// or https:// URL without spaces")
+    return text
 
 
 def _nipa_status(report: RunReport) -> int:

@@ -216,6 +216,11 @@ class RunReport:
     cover: PatchSummary | None = None
     file_issues: tuple[FileIssue, ...] = ()
     files_analysed: int = 0
+    # Who a review bot mails as (-f email's From and Reported-by; empty: the
+    # formatter's default) and where it publishes the full report (empty:
+    # nowhere): patchwork's target_url, a link in the mails.
+    sender: str = ""
+    report_url: str = ""
 
     def rule(self, rule_id: str) -> RuleInfo | None:
         for info in self.rules:

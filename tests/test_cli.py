@@ -368,3 +368,35 @@ def test_bad_baseline_is_an_input_error(tmp_path: Path, content: str) -> None:
     baseline.write_text(content)
     result = run("scan", "samples/tree", "--baseline", str(baseline))
     assert_one_line_error(result, str(baseline))
+
+
+def test_a_bot_names_its_sender_and_report_url() -> None:
+    result = run(
+        "check", "samples/series.mbox", "--tree", "samples/tree", "-f", "patchwork",
+        "--report-url", "https://ci.example.org/r/42", "--from", "Mm Bot <mm-bot@example.org>",
+    )  # fmt: skip
+    assert result.returncode == 1, result.stderr
+    checks = json.loads(result.stdout)
+    assert checks and {check["target_url"] for check in checks} == {"https://ci.example.org/r/42"}
+    mails = run(
+        "check", "samples/series.mbox", "--tree", "samples/tree", "-f", "email",
+        "--from", "Mm Bot <mm-bot@example.org>",
+    )  # fmt: skip
+    lines = mails.stdout.splitlines()
+    separators = [n for n, line in enumerate(lines) if line.startswith("From patchaudit ")]
+    assert len(separators) > 1
+    assert all(lines[n + 1] == "From: Mm Bot <mm-bot@example.org>" for n in separators)
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "word"),
+    [
+        ("--from", "bot@example.org\nBcc: victim@example.org", "--from"),
+        ("--from", "nobody", "not a mail address"),
+        ("--report-url", "javascript:alert(1)", "--report-url"),
+        ("--report-url", "https://ci.example.org/r 42", "not an http"),
+    ],
+)
+def test_a_bad_sender_or_report_url_is_one_line_and_status_2(option: str, value: str, word: str) -> None:
+    result = run("check", "samples/series.mbox", "--tree", "samples/tree", option, value)
+    assert_one_line_error(result, word)

@@ -16,6 +16,7 @@ import pytest
 from patchaudit.engine import Options, check_series
 from patchaudit.model import Confidence, Finding, PatchRef, RunReport, Severity, Status
 from patchaudit.report import FORMATTERS
+from patchaudit.report.email_format import check_sender
 from patchaudit.resources import rules_dir
 from patchaudit.ruleset import load_rules
 from patchaudit.series import load_series
@@ -241,3 +242,36 @@ def test_body_lines_that_read_as_separators_are_quoted(
     expected = len(read_mbox(FORMATTERS["email"](raw_report), tmp_path))
     replies = read_mbox(text, tmp_path)
     assert len(replies) == expected
+
+
+def test_a_bot_mails_as_itself_and_links_its_report(raw_report: RunReport) -> None:
+    report = replace(
+        _single(raw_report),
+        sender="Mm Bot <mm-bot@example.org>",
+        report_url="https://ci.example.org/r/1234",
+    )
+    text = FORMATTERS["email"](report)
+    assert text.startswith("From: Mm Bot <mm-bot@example.org>\nTo: Dana Example <dana@example.org>\n")
+    assert "\n| Reported-by: Mm Bot <mm-bot@example.org>\n" in text
+    assert text.endswith(
+        "\n-- \npatchaudit 0.1.0\nThe full report: https://ci.example.org/r/1234\n"
+        "A rule's full documentation: patchaudit rules show RULE-ID\n"
+    )
+    named = replace(report, sender="Zoë Bot <zoe-bot@example.org>")
+    message = email.message_from_string(FORMATTERS["email"](named), policy=email.policy.default)
+    assert str(message["From"]) == "Zoë Bot <zoe-bot@example.org>"
+
+
+@pytest.mark.parametrize(
+    "sender",
+    [
+        "bot@example.org\nBcc: victim@example.org",  # a header added
+        "Bot <bot@example.org>, victim@example.org",  # a second address
+        "not an address",
+        "Bot <bøt@example.org>",  # needs SMTPUTF8
+        " bot@example.org",
+    ],
+)
+def test_a_sender_that_is_not_one_plain_address_is_refused(sender: str) -> None:
+    with pytest.raises(ValueError):
+        check_sender(sender)

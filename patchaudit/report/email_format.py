@@ -86,6 +86,24 @@ def _address(author: str) -> str:
     return f"{_encoded_words(match['name'])} <{match['addr']}>"
 
 
+def check_sender(text: str) -> str:
+    """``text`` as a From: value ("Name <addr@host>" or "addr@host"); ValueError if it is not one.
+
+    It goes into a header as it is given: a control character could add a
+    header, and an address must be plain ASCII (SMTPUTF8 aside).
+    """
+    if _CONTROL.search(text) or text != text.strip():
+        raise ValueError("a sender must be one line without control characters")
+    match = _NAMED.match(text)
+    address = match["addr"] if match is not None else text
+    if not re.fullmatch(r"[!-~]+@[!-~]+", address) or any(c in address for c in '<>,;"\\'):
+        raise ValueError(f"'{text}' is not a mail address ('Name <addr@host>' or 'addr@host')")
+    found = _address(text)
+    if not found:
+        raise ValueError(f"'{text}' cannot be written as a mail header")
+    return found
+
+
 def _msgid(value: str) -> str:
     # An id is printable ASCII (RFC 5322 msg-id): brackets, whitespace, control
     # and non-ASCII characters inside one are noise from the mail; drop them.
@@ -99,11 +117,11 @@ def _greeting(author: str) -> str:
     return f"Hi {name}," if name else "Hi,"
 
 
-def _headers(patch: PatchSummary) -> list[str]:
+def _headers(patch: PatchSummary, sender: str) -> list[str]:
     subject = _clean(patch.raw_subject or patch.subject)
     if not subject.lower().startswith("re:"):
         subject = f"Re: {subject}"
-    lines = [f"From: {SENDER}"]
+    lines = [f"From: {sender}"]
     to = _address(patch.author)
     if to:
         lines.append(f"To: {to}")
@@ -218,18 +236,20 @@ def _body(patch: PatchSummary, findings: list[Finding], report: RunReport, cover
         "",
         f"If you fix {them} in a separate commit rather than in a new version of",
         f"{what}, kindly add the following tag:",
-        f"| Reported-by: {SENDER}",
+        f"| Reported-by: {_sender(report)}",
     ]
     for finding in findings:
         lines += ["", "-" * 72, ""]
         lines += _finding_block(finding, patch, report)
-    lines += [
-        "",
-        "-- ",
-        f"{report.tool} {report.version}",
-        "A rule's full documentation: patchaudit rules show RULE-ID",
-    ]
+    lines += ["", "-- ", f"{report.tool} {report.version}"]
+    if report.report_url:
+        lines.append(f"The full report: {report.report_url}")
+    lines.append("A rule's full documentation: patchaudit rules show RULE-ID")
     return "\n".join(lines) + "\n"
+
+
+def _sender(report: RunReport) -> str:
+    return check_sender(report.sender) if report.sender else SENDER
 
 
 def _mails(report: RunReport) -> list[tuple[PatchSummary, list[Finding], bool]]:
@@ -254,7 +274,7 @@ def _mails(report: RunReport) -> list[tuple[PatchSummary, list[Finding], bool]]:
 
 def format_email(report: RunReport) -> str:
     messages = [
-        "\n".join(_headers(patch)) + "\n\n" + _body(patch, findings, report, cover)
+        "\n".join(_headers(patch, _sender(report))) + "\n\n" + _body(patch, findings, report, cover)
         for patch, findings, cover in _mails(report)
     ]
     if len(report.patches) <= 1 and len(messages) == 1:

@@ -61,13 +61,13 @@ def description(patch: PatchSummary, findings: list[Finding]) -> str:
     return text if patch.applies else f"does not apply; {text}"
 
 
-def check_dict(patch: PatchSummary, findings: list[Finding]) -> dict[str, Any]:
+def check_dict(patch: PatchSummary, findings: list[Finding], target_url: str = "") -> dict[str, Any]:
     return {
         "patch": {"index": patch.index, "message_id": patch.message_id, "subject": patch.subject},
         "state": check_state(findings).value,
         "context": CONTEXT,
         "description": description(patch, findings),
-        "target_url": "",
+        "target_url": target_url,
     }
 
 
@@ -76,6 +76,7 @@ def format_patchwork(report: RunReport) -> str:
         check_dict(
             patch,
             [f for f in report.findings if f.patch is not None and f.patch.index == patch.index],
+            report.report_url,
         )
         for patch in report.patches
     ]
