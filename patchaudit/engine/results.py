@@ -218,4 +218,6 @@ EMPTY = FileResult((), (), ())
 # Results per pack at most: a worker flushes at the end of each chunk anyway.
 _BATCH = 4096
 _PACKS = 64  # packs past which they are merged into one
-_KEEP_BYTES = 256 << 20  # what a merge keeps, newest first
+# What a merge keeps, newest first: every pack is loaded on a process's first
+# lookup, and the results of a whole kernel tree with every pack take 5 MB.
+_KEEP_BYTES = 64 << 20
