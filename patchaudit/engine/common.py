@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from typing import cast
 
 from patchaudit.cfront import parse_c
 from patchaudit.cfront.cache import ParseCache
@@ -13,13 +12,7 @@ from patchaudit.model import Finding, PatchRef, RuleInfo
 from patchaudit.ruleset import Rule, RuleSet
 from patchaudit.ruleset.anchor import RuleStatus, assumed, locate_all
 from patchaudit.ruleset.kinds import KINDS, Scope
-from patchaudit.ruleset.kinds.base import (
-    CheckContext,
-    TextKind,
-    may_report,
-    needs_ir,
-    run_check,
-)
+from patchaudit.ruleset.kinds.base import CheckContext, may_report, run_lazily
 from patchaudit.ruleset.suppress import SUPPRESSION_MARK, Suppression, suppressions
 
 C_SUFFIXES = (".c", ".h")
@@ -132,11 +125,7 @@ def file_findings(
         if not may_report(kind, rule, state.path, data, read, read_before):
             continue  # its text gate: nothing to report, no parse needed for it
         refs = (rule.id, rule.slug, rule.name)
-        if needs_ir(kind):
-            hits = run_check(kind, rule, state.ir, context)
-        else:
-            hits = cast(TextKind, kind).check_text(rule, state.path, data)
-        for hit in hits:
+        for hit in run_lazily(kind, rule, state.path, lambda: state.ir, context):
             if wanted_lines is not None and hit.line not in wanted_lines:
                 continue
             if hit.function is not None:

@@ -40,14 +40,16 @@ class TokenFilter:
     """The rules of a scan with the tokens each needs, and a short list of anchors to search first.
 
     Every token contains its anchor, so a file holding no anchor holds no
-    token: most files cost one ``bytes.find`` per anchor and nothing more. ``bytes.find`` runs at gigabytes a second where one regular
-    expression alternation of the same words manages about a tenth of that.
+    token: most files cost one ``bytes.find`` per anchor and nothing more.
+    ``bytes.find`` of a long name runs at gigabytes a second, where one
+    regular expression alternation of the same words manages about a tenth
+    of that.
     """
 
     rules: tuple[RuleTokens, ...]
     anchors: tuple[bytes, ...]
 
-    @property
+    @cached_property
     def every_file(self) -> bool:
         """Whether some rule needs every file (a kind without tokens)."""
         return any(entry.tokens is None for entry in self.rules)
@@ -66,12 +68,12 @@ class TokenFilter:
                 grouped.setdefault(anchor, {})[token] = False
         return grouped
 
-    @property
+    @cached_property
     def rare_anchors(self) -> tuple[bytes, ...]:
         """The anchors a first pass (grep) can look for: long names, absent from most files."""
         return tuple(anchor for anchor in self.anchors if len(anchor) >= MIN_ANCHOR)
 
-    @property
+    @cached_property
     def first_pass_pattern(self) -> bytes | None:
         """One pattern for grep -zP matching in every file a rule with a pattern may match in."""
         patterns = sorted({entry.pattern for entry in self.rules if entry.pattern is not None})
@@ -79,7 +81,7 @@ class TokenFilter:
             return None
         return b"|".join(b"(?:" + pattern + b")" for pattern in patterns)
 
-    @property
+    @cached_property
     def needs_reading(self) -> bool:
         """Whether a file the first pass does not name may still match.
 

@@ -88,11 +88,11 @@ def _chunks(files: Iterable[str], reuse: Reuse | None, collector: _Collector) ->
     size = 0
     quiet: list[Quiet] = []
     reused: list[FileOutcome] = []
-    # Without a previous index there is nothing to compare stamps with: the
-    # workers' own fstat gives the stamps, and chunks go by file count.
-    warm = reuse is not None and bool(reuse.previous)
+    # Without a previous index (reuse is None) there is nothing to compare
+    # stamps with: the workers' own fstat gives the stamps, and chunks go by
+    # file count.
     for path in files:
-        if reuse is not None and warm:
+        if reuse is not None:
             outcome = reuse.outcome(path)
             if outcome is not None:
                 if outcome.selected or outcome.result.issues:

@@ -65,13 +65,10 @@ _QUALIFIERS = frozenset({"const", "volatile", "restrict"})
 # flag is then compared by flag_of (vocabulary.py), the analysis's own test.
 # A match is always a whole word (no "$", no word character on either side)
 # holding one of _HELPER_PARTS.
-_HELPER_RE = re.compile(
-    r"(?<![\w$])(?:__)?(?:(?:TestSet|TestClear|Set|Clear)?Page[A-Z]\w*|folio_\w+|PG_\w+)(?![\w$])"
-)
+_HELPER_WORD = r"(?:__)?(?:(?:TestSet|TestClear|Set|Clear)?Page[A-Z]\w*|folio_\w+|PG_\w+)"
+_HELPER_RE = re.compile(r"(?<![\w$])" + _HELPER_WORD + r"(?![\w$])")
 _HELPER_PARTS = ("Page", "folio_", "PG_")
-_HELPER_WORD_RE = re.compile(
-    r"(?:__)?(?:(?:TestSet|TestClear|Set|Clear)?Page[A-Z]\w*|folio_\w+|PG_\w+)"
-)
+_HELPER_WORD_RE = re.compile(_HELPER_WORD)
 
 
 def _comment_spans(text: str) -> list[Comment]:
@@ -315,9 +312,7 @@ def _used_anywhere(texts: list[str], mention: Mention) -> bool:
     """Whether the mention's name (or flag) occurs in the texts at all: a superset of "used"."""
     if mention.kind is MentionKind.PAGE_FLAG:
         return any(
-            flag_of(match.group()) == mention.flag
-            for text in texts
-            for match in _HELPER_RE.finditer(text)
+            flag_of(word) == mention.flag for text in texts for _, word in helper_words(text)
         )
     return any(next(word_positions(text, mention.name), -1) >= 0 for text in texts)
 

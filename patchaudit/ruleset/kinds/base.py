@@ -223,12 +223,22 @@ def required_tokens(kind: RuleKind, rule: Rule) -> tuple[str, ...] | None:
 
 
 def run_check(kind: RuleKind, rule: Rule, ir: FileIR, context: CheckContext) -> Iterator[Hit]:
-    """Run ``kind`` on one file, giving it ``context`` if it can use one."""
+    """Run ``kind`` on one parsed file, giving it ``context`` if it can use one."""
+    return run_lazily(kind, rule, ir.path, lambda: ir, context)
+
+
+def run_lazily(
+    kind: RuleKind, rule: Rule, path: str, ir: Callable[[], FileIR], context: CheckContext
+) -> Iterator[Hit]:
+    """Run ``kind`` on the file at ``path``, calling ``ir`` only if the kind needs the parse.
+
+    A text kind reads the bytes in ``context.data`` instead.
+    """
     if implements(kind, TextKind) and context.data is not None:
-        return cast(TextKind, kind).check_text(rule, ir.path, context.data)
+        return cast(TextKind, kind).check_text(rule, path, context.data)
     if implements(kind, ContextKind):
-        return cast(ContextKind, kind).check_in(rule, ir, context)
-    return kind.check(rule, ir)
+        return cast(ContextKind, kind).check_in(rule, ir(), context)
+    return kind.check(rule, ir())
 
 
 def param_str(raw: Mapping[str, Any], key: str, where: str, *, default: str | None = None) -> str:

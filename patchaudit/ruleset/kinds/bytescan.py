@@ -10,6 +10,8 @@ import re
 from collections.abc import Callable
 from functools import lru_cache
 
+from patchaudit.analyses.docs.stretches import holding_patterns
+
 # What Python's str.isspace() accepts on one line (no "\n"), as UTF-8 bytes:
 # the doc-block patterns (analyses/docs/blocks.py) match text decoded from the
 # file with str regexes, where \s and rstrip() take Unicode spaces too.
@@ -69,26 +71,13 @@ _CONTINUED = re.compile(rb"\\\r?\n")
 
 @lru_cache(maxsize=16)
 def _holding(needles: tuple[bytes, ...]) -> tuple[re.Pattern[bytes], re.Pattern[bytes]]:
-    """Patterns for a block and a line comment holding a needle.
+    """Patterns for a block and a line comment holding a needle (the gate's own, as bytes).
 
-    The opener, then runs of bytes that neither end the comment nor begin a
-    needle, then a needle: possessive, so a comment without a needle costs
-    one pass in C, and the literal opener lets the engine jump from one to
-    the next (a Python loop over 40,000 comments of a file was the cost).
+    Possessive: a comment without a needle costs one pass in C, where a
+    Python loop over the 40,000 comments of some files was the cost.
     """
-    if any(not needle or needle[:1] in b"*/\\\n" for needle in needles):
-        raise ValueError("a needle must not be empty or begin with '*', '/', a backslash or a newline")
-    firsts = sorted({needle[:1] for needle in needles})
-    steps = []
-    for first in firsts:
-        rests = [re.escape(needle[1:]) for needle in needles if needle[:1] == first]
-        if all(rests):  # a one-byte needle cannot be stepped over
-            steps.append(re.escape(first) + b"(?!" + b"|".join(rests) + b")")
-    plain = b"".join(re.escape(first) for first in firsts)
-    found = b"(?:" + b"|".join(re.escape(needle) for needle in needles) + b")"
-    block = rb"/\*(?:[^*" + plain + rb"]++|\*(?!/)" + b"".join(b"|" + s for s in steps) + b")*+"
-    line = rb"//(?:[^\n\\" + plain + rb"]++|\\\r?\n|\\" + b"".join(b"|" + s for s in steps) + b")*+"
-    return re.compile(block + found), re.compile(line + found)
+    block, line = holding_patterns(tuple(needle.decode("ascii") for needle in needles))
+    return re.compile(block.encode("ascii")), re.compile(line.encode("ascii"))
 
 
 def _block_end(data: bytes, start: int) -> tuple[int, bool]:

@@ -13,6 +13,7 @@ from patchaudit.analyses.docs import (
     vocabulary,
 )
 from patchaudit.analyses.docs.gate import may_lose_reference, may_name_stale
+from patchaudit.analyses.docs.stretches import NEEDLES
 from patchaudit.cfront import parse_c
 from patchaudit.cfront.ir import FileIR
 from patchaudit.errors import InputError
@@ -28,8 +29,8 @@ from patchaudit.ruleset.kinds.base import (
 from patchaudit.ruleset.kinds.bytescan import comment_pattern, comments_contain
 from patchaudit.ruleset.model import Rule
 
-# Mentions the analysis judges on one tree state hold one of these (analyses/docs/stale.py).
-_NEEDLES = (b"Page", b"PG_", b"->")
+# Mentions the analysis judges on one tree state hold one of these (the gate's own needles).
+_NEEDLES = tuple(needle.encode() for needle in NEEDLES)
 
 
 def _governed(
