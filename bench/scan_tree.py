@@ -32,15 +32,19 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from measure import HEADER, Measured, machine, run, snapshot
+
+if TYPE_CHECKING:
+    from patchaudit.engine.prefilter import TokenFilter
 
 REPO = Path(__file__).resolve().parents[1]
 BALLOON = ("PA1", "PA2")
 
 
-def _tokens(prefixes: tuple[str, ...] | None) -> list[str]:
-    """The tokens the selected packs declare (what grep has to look for)."""
+def _filter(prefixes: tuple[str, ...] | None) -> TokenFilter:
+    """The prefilter of a scan with the shipped file rules whose ids start with ``prefixes``."""
     sys.path.insert(0, str(REPO))
     from patchaudit.engine.prefilter import build_filter
     from patchaudit.resources import rules_dir
@@ -50,20 +54,18 @@ def _tokens(prefixes: tuple[str, ...] | None) -> list[str]:
     rules = [r for r in load_rules([rules_dir()]) if KINDS[r.kind].scope is Scope.FILE]
     if prefixes is not None:
         rules = [r for r in rules if r.id.startswith(prefixes)]
-    found = build_filter(rules)
+    return build_filter(rules)
+
+
+def _tokens(prefixes: tuple[str, ...] | None) -> list[str]:
+    """The tokens the selected packs declare (what grep has to look for)."""
+    found = _filter(prefixes)
     return sorted({t.decode() for e in found.rules if e.tokens for t in e.tokens})
 
 
 def _first_pass() -> tuple[list[str], str]:
     """The rare anchors and the pattern an all-packs scan gives grep (engine/work.py)."""
-    sys.path.insert(0, str(REPO))
-    from patchaudit.engine.prefilter import build_filter
-    from patchaudit.resources import rules_dir
-    from patchaudit.ruleset import load_rules
-    from patchaudit.ruleset.kinds import KINDS, Scope
-
-    rules = [r for r in load_rules([rules_dir()]) if KINDS[r.kind].scope is Scope.FILE]
-    found = build_filter(rules)
+    found = _filter(None)
     pattern = found.first_pass_pattern
     if pattern is None:
         raise SystemExit("the shipped packs have no first-pass pattern")
