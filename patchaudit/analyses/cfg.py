@@ -26,6 +26,7 @@ from patchaudit.cfront.ir import (
     LoopKind,
     Name,
     Opaque,
+    Pos,
     Return,
     Scoped,
     Stmt,
@@ -103,12 +104,24 @@ def guard_call(expr: Expr) -> GuardLock | None:
     if not isinstance(expr, Call) or not isinstance(expr.callee_expr, Call):
         return None
     inner = expr.callee_expr
-    if inner.callee != tables().guards.guard_macro or len(inner.args) != 1 or not expr.args:
+    guards = tables().guards
+    if inner.callee != guards.guard_macro or len(inner.args) != 1:
         return None
     kind = inner.args[0]
     if not isinstance(kind, Name):
         return None
+    if kind.name in guards.contexts:
+        # guard(rcu)(): no lock object, a context held to the end of the scope.
+        return GuardLock(kind.name, context_lock(kind.name, expr.pos), expr.pos.line)
+    if not expr.args:
+        return None
     return GuardLock(kind.name, expr.args[0], expr.pos.line)
+
+
+def context_lock(kind: str, pos: Pos) -> Expr:
+    """The pseudo-lock a context guard holds, as the lock expression of its GuardLock."""
+    cls = tables().guards.contexts[kind]
+    return Name(pos, cls, cls)
 
 
 class _Builder:
@@ -318,11 +331,16 @@ class _Builder:
         line = scoped.pos.line
         index = tables().guards.scoped.get(scoped.macro)
         kind = scoped.args[0] if scoped.args else None
-        if index is None or index >= len(scoped.args) or not isinstance(kind, Name):
+        context = isinstance(kind, Name) and kind.name in tables().guards.contexts
+        if context and isinstance(kind, Name) and scoped.macro == "scoped_guard":
+            # scoped_guard(rcu) { }: a context held for the body.
+            guard = GuardLock(kind.name, context_lock(kind.name, scoped.pos), line)
+        elif index is None or index >= len(scoped.args) or not isinstance(kind, Name):
             # An unknown scope macro: its body runs once, nothing is taken.
             return self.stmt(scoped.body, preds)
-        guard = GuardLock(kind.name, scoped.args[index], line)
-        preds = self.step(preds, NodeKind.EVAL, line, expr=scoped.args[index])
+        else:
+            guard = GuardLock(kind.name, scoped.args[index], line)
+            preds = self.step(preds, NodeKind.EVAL, line, expr=scoped.args[index])
         skipped: list[int] = []
         if scoped.macro == "scoped_guard" and not _is_try(kind.name):
             head = self.step(preds, NodeKind.GUARD, line, guards=(guard,))

@@ -54,6 +54,8 @@ class Take:
     # the caller's view of what is held there may be out of date for those.
     released: frozenset[str] = frozenset()
     held_inside: frozenset[str] = frozenset()  # classes held on every path there, inside the helper
+    nested: bool = False  # a lockdep nesting annotation: a second lock of a held class is fine
+    atomic: bool = False  # a spinning lock or a context
 
 
 @dataclass(frozen=True)
@@ -120,11 +122,18 @@ class _Transfer:
 
     def primitive(self, call: Call) -> tuple[Primitive, LockRef] | None:
         prim = self.data.primitives.get(call.callee)
-        if prim is None or prim.arg >= len(call.args):
+        if prim is None:
+            return None
+        if prim.object is LockObject.CONTEXT:
+            return prim, LockRef(prim.context.lstrip("~"))
+        if prim.arg >= len(call.args):
             return None
         return prim, self.resolver.lock(prim.object, call.args[prim.arg])
 
     def guard_lock(self, guard: GuardLock) -> LockRef | None:
+        context = self.data.guards.contexts.get(guard.kind)
+        if context is not None:
+            return LockRef(context)
         kinds = self.data.guards.kinds
         base = guard.kind
         for suffix in self.data.guards.try_suffixes + self.data.guards.waiting_suffixes:
@@ -133,6 +142,28 @@ class _Transfer:
         if base not in kinds:
             return None
         return self.resolver.lock(LockObject.ARG, guard.lock)
+
+    def guard_atomic(self, guard: GuardLock) -> bool:
+        guards = self.data.guards
+        base = guard.kind
+        for suffix in guards.try_suffixes + guards.waiting_suffixes:
+            if base.endswith(suffix):
+                base = base[: -len(suffix)]
+        return guard.kind in guards.contexts or base in guards.atomic
+
+    def contexts(self, prim: Primitive, entering: bool, line: int, text: str,
+                 st: LockState) -> LockState:
+        """The contexts a primitive enters or leaves besides its lock (spin_lock_irq: "@irq")."""
+        for name in prim.also:
+            lock = LockRef(name.lstrip("~"))
+            if entering:
+                st = st.set(lock, Event(line, EventKind.ACQUIRE, lock, text, True))
+            elif name.startswith("~"):
+                st = st.set(lock, Event(line, EventKind.UNKNOWN, lock,
+                                        f"{text} restores a saved state"))
+            else:
+                st = st.set(lock, Event(line, EventKind.RELEASE, lock, text))
+        return st
 
     def take(self, st: LockState, take: Take, column: int) -> None:
         if not self.record:
@@ -162,7 +193,7 @@ class _Transfer:
                 found = self.primitive(value) if isinstance(value, Call) else None
                 if found is not None and found[0].action is Action.TRYLOCK and expr.op == "=":
                     prim, lock = found
-                    event = Event(expr.pos.line, EventKind.TRYLOCK, lock, value.text)
+                    event = Event(expr.pos.line, EventKind.TRYLOCK, lock, value.text, prim.atomic)
                     st = st.bind(expr.target.name, lock, event, prim.success_nonzero)
             return st
         if isinstance(expr, Binary) and expr.op in ("&&", "||"):
@@ -194,8 +225,9 @@ class _Transfer:
             if guard.kind.endswith(self.data.guards.try_suffixes):
                 # guard(mutex_try)(&l): held or not, the code that follows decides.
                 return st.set(lock, Event(line, EventKind.UNKNOWN, lock, call.text))
-            self.take(st, Take(lock, line, call.text, True), call.pos.column)
-            return st.set(lock, Event(line, EventKind.GUARD, lock, call.text))
+            atomic = self.guard_atomic(guard)
+            self.take(st, Take(lock, line, call.text, True, atomic=atomic), call.pos.column)
+            return st.set(lock, Event(line, EventKind.GUARD, lock, call.text, atomic))
         if not isinstance(call.callee_expr, Name):
             st = self.eval(call.callee_expr, st)
         for arg in call.args:
@@ -214,21 +246,29 @@ class _Transfer:
     def effect(self, call: Call, prim: Primitive, lock: LockRef, st: LockState) -> LockState:
         line = call.pos.line
         if prim.action is Action.ACQUIRE:
-            self.take(st, Take(lock, line, call.text, prim.blocking), call.pos.column)
-            return st.set(lock, Event(line, EventKind.ACQUIRE, lock, call.text))
+            self.take(st, Take(lock, line, call.text, prim.blocking, nested=prim.nested,
+                               atomic=prim.atomic), call.pos.column)
+            st = st.set(lock, Event(line, EventKind.ACQUIRE, lock, call.text, prim.atomic))
+            return self.contexts(prim, True, line, call.text, st)
         if prim.action is Action.RELEASE:
+            if prim.context.startswith("~"):
+                # local_irq_restore(): back to whatever was saved.
+                text = f"{call.text} restores a saved state"
+                return st.set(lock, Event(line, EventKind.UNKNOWN, lock, text))
             # Released though no path took it: someone we cannot see did (the
             # caller, a helper in another file). Held on some paths only is
             # different: that is what the rules report.
             if st.holding(lock) is Holding.NOT_HELD and self.record:
                 self.unheld.append(lock)
-            return st.set(lock, Event(line, EventKind.RELEASE, lock, call.text))
+            st = st.set(lock, Event(line, EventKind.RELEASE, lock, call.text))
+            return self.contexts(prim, False, line, call.text, st)
         if prim.action is Action.ASSERT:
             return st.set(lock, Event(line, EventKind.ASSERT, lock, call.text))
         if prim.action is Action.TRYLOCK:
             # The result decides; record the attempt for lock order (a
             # trylock never waits, so only waiting forms can deadlock).
-            self.take(st, Take(lock, line, call.text, prim.blocking), call.pos.column)
+            self.take(st, Take(lock, line, call.text, prim.blocking, nested=prim.nested,
+                               atomic=prim.atomic), call.pos.column)
         return st
 
     def map_lock(self, lock: LockRef, summary: Summary, call: Call) -> LockRef | None:
@@ -306,7 +346,8 @@ class _Transfer:
             prim, lock = found
             line = cond.pos.line
             if prim.action is Action.TRYLOCK and truth == prim.success_nonzero:
-                return st.set(lock, Event(line, EventKind.TRYLOCK, lock, cond.text))
+                st = st.set(lock, Event(line, EventKind.TRYLOCK, lock, cond.text, prim.atomic))
+                return self.contexts(prim, True, line, cond.text, st)
             if prim.action is Action.TEST and truth:
                 return st.set(lock, Event(line, EventKind.ASSERT, lock, cond.text))
         return st
@@ -329,9 +370,10 @@ class _Transfer:
             elif kind in (NodeKind.GUARD, NodeKind.GUARD_TRY):
                 blocking = kind is NodeKind.GUARD or not guard.kind.endswith(
                     self.data.guards.try_suffixes)
-                self.take(st, Take(lock, guard.line, text, blocking), 0)
+                atomic = self.guard_atomic(guard)
+                self.take(st, Take(lock, guard.line, text, blocking, atomic=atomic), 0)
                 event = EventKind.GUARD if kind is NodeKind.GUARD else EventKind.TRYLOCK
-                st = st.set(lock, Event(guard.line, event, lock, text))
+                st = st.set(lock, Event(guard.line, event, lock, text, atomic))
         return st
 
 

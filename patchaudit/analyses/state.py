@@ -69,6 +69,7 @@ class Event:
     kind: EventKind
     lock: LockRef
     text: str = ""  # the call, or an explanation (entry contexts cite their source)
+    atomic: bool = False  # taken by a spinning primitive or a context: sleeping here is a bug
 
     def sort_key(self) -> tuple[int, str, str, str, str]:
         return (self.line, self.kind.value, self.lock.cls, self.lock.inst, self.text)

@@ -26,6 +26,7 @@ class Action(Enum):
 class LockObject(Enum):
     ARG = "arg"  # the argument is the lock: &b->pages_lock
     PAGE = "page"  # the argument is a page or folio whose page lock is meant
+    CONTEXT = "context"  # no object: a context the call enters or leaves (rcu_read_lock())
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,12 @@ class Primitive:
     blocking: bool
     success_nonzero: bool = True  # trylock: a true result means the lock was taken
     mode: str = ""
+    atomic: bool = False  # holding what it takes makes the context atomic (spinning locks)
+    nested: bool = False  # a lockdep nesting annotation: may take a second lock of one class
+    context: str = ""  # object "context": the pseudo-lock class it takes or drops ("@rcu")
+    # Contexts the call enters or leaves besides its lock: spin_lock_irq() also
+    # disables interrupts ("@irq"); "~@irq" restores a saved state (unknown).
+    also: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -46,6 +53,8 @@ class Guards:
     waiting_suffixes: tuple[str, ...]
     scoped: Mapping[str, int]  # scoped macro -> index of its lock argument
     guard_macro: str
+    contexts: Mapping[str, str]  # guards without a lock object -> the pseudo-lock they hold
+    atomic: frozenset[str]  # guard classes whose lock spins (holding it is atomic context)
 
 
 @dataclass(frozen=True)
@@ -69,6 +78,16 @@ class ListOps:
 
 
 @dataclass(frozen=True)
+class SleepTable:
+    """Calls that may sleep (data/sleep.toml), each with the reason a trace shows."""
+
+    always: Mapping[str, str]  # call -> why it may sleep
+    gfp: Mapping[str, int]  # allocation call -> index of its gfp argument
+    sleeping_gfp: frozenset[str]  # gfp flags that allow direct reclaim (may sleep)
+    atomic_gfp: frozenset[str]  # gfp flags that never sleep
+
+
+@dataclass(frozen=True)
 class Tables:
     primitives: Mapping[str, Primitive]
     guards: Guards
@@ -80,6 +99,7 @@ class Tables:
     no_lock_calls: frozenset[str]  # a function passed to these starts with nothing held
     no_lock_fields: frozenset[str]  # ... and one stored in these fields too
     lists: ListOps
+    sleep: SleepTable
 
 
 def _load(name: str) -> dict[str, Any]:
@@ -129,15 +149,22 @@ def _primitives(raw: Mapping[str, Any], where: str) -> dict[str, Primitive]:
         success = entry.get("success", "nonzero")
         if success not in ("nonzero", "zero"):
             raise InputError(where, "field 'success': must be 'nonzero' or 'zero'")
+        context = str(entry.get("class", ""))
+        if (obj is LockObject.CONTEXT) != bool(context):
+            raise InputError(where, "field 'class': needed exactly for object 'context'")
         for name in _names(entry, where):
             table[name] = Primitive(
                 name=name,
                 action=action,
                 object=obj,
-                arg=_int(entry, "arg", where),
+                arg=_int(entry, "arg", where) if obj is not LockObject.CONTEXT else 0,
                 blocking=bool(entry.get("blocking", False)),
                 success_nonzero=success == "nonzero",
                 mode=str(entry.get("mode", "")),
+                atomic=bool(entry.get("atomic", False)),
+                nested=bool(entry.get("nested", False)),
+                context=context,
+                also=_strs(entry, "also", where),
             )
     return table
 
@@ -147,12 +174,17 @@ def _guards(raw: Mapping[str, Any], where: str) -> Guards:
     scoped = table.get("scoped", {})
     if not isinstance(scoped, dict) or not all(isinstance(v, int) for v in scoped.values()):
         raise InputError(where, "field 'guards.scoped': must map macro names to integers")
+    contexts = table.get("contexts", {})
+    if not isinstance(contexts, dict) or not all(isinstance(v, str) for v in contexts.values()):
+        raise InputError(where, "field 'guards.contexts': must map guard names to classes")
     return Guards(
         kinds=frozenset(_strs(table, "names", where)),
         try_suffixes=_strs(table, "try_suffixes", where),
         waiting_suffixes=_strs(table, "waiting_suffixes", where),
         scoped=dict(scoped),
         guard_macro=str(table.get("guard_macro", "guard")),
+        contexts=dict(contexts),
+        atomic=frozenset(_strs(table, "atomic", where)),
     )
 
 
@@ -203,6 +235,21 @@ def _lists(raw: Mapping[str, Any], where: str) -> ListOps:
     )
 
 
+def _sleep(raw: Mapping[str, Any], where: str) -> SleepTable:
+    always: dict[str, str] = {}
+    for entry in raw.get("sleeps", []):
+        reason = _str(entry, "reason", where)
+        for name in _names(entry, where):
+            always[name] = reason
+    gfp = raw.get("gfp", {})
+    return SleepTable(
+        always=always,
+        gfp=_by_name(raw, "allocator", "gfp_arg", where),
+        sleeping_gfp=frozenset(_strs(gfp, "sleeping", where)),
+        atomic_gfp=frozenset(_strs(gfp, "atomic", where)),
+    )
+
+
 @lru_cache(maxsize=1)
 def tables() -> Tables:
     """The shipped tables, loaded once."""
@@ -224,4 +271,5 @@ def tables() -> Tables:
         no_lock_calls=frozenset(_strs(no_locks, "calls", callbacks_where)),
         no_lock_fields=frozenset(_strs(no_locks, "fields", callbacks_where)),
         lists=_lists(_load("lists.toml"), str(DATA_DIR / "lists.toml")),
+        sleep=_sleep(_load("sleep.toml"), str(DATA_DIR / "sleep.toml")),
     )
