@@ -22,6 +22,7 @@ CASES: dict[str, tuple[bool, list[str]]] = {
     "iterator": (True, ["drain_pages"]),
     "scope": (True, ["counter_add"]),
     "lock_annotation": (True, ["pool_refill", "pool_lock"]),
+    "guarded_annotation": (True, ["pool_count"]),
     "section": (True, ["pool_init", "pool_exit"]),
     "sparse": (True, ["pool_copy_out"]),
     "attribute": (True, ["pool_check", "pool_warn"]),

@@ -50,14 +50,31 @@ int f(struct balloon_dev_info *vb_dev_info, struct balloon_dev_info *b_dev_info)
 
 def test_unresolved_locks_keep_the_member_or_nothing() -> None:
     src = """
-void f(struct dev *d, spinlock_t *ptl, void *cookie)
+void f(struct dev *d, spinlock_t *ptl, void **cookie)
 {
 	spin_lock(ptl);
-	spin_lock(&lookup(cookie)->pages_lock);
+	spin_lock(&(*cookie)->pages_lock);
 	spin_lock(&d->lock);
 }
 """
     assert classes_taken(src) == {"f": ["?", "?.pages_lock", "dev.lock"]}
+
+
+def test_a_struct_defined_elsewhere_gives_a_chain_the_tree_index_resolves() -> None:
+    # struct vm_area_struct and lookup() live in other files: the class says
+    # how to reach the lock from what the file does know.
+    src = """
+void f(struct vm_area_struct *vma, void *cookie)
+{
+	spin_lock(&lookup(cookie)->pages_lock);
+	down_read(&vma->vm_mm->mmap_lock);
+	spin_lock(&vma->vm_mm->ctx[2].lock);
+}
+"""
+    assert classes_taken(src) == {
+        "f": ["~lookup().pages_lock", "~vm_area_struct.vm_mm.mmap_lock",
+              "~vm_area_struct.vm_mm.ctx[].lock"]
+    }
 
 
 def test_an_unknown_lock_with_the_same_member_makes_the_answer_unknown() -> None:

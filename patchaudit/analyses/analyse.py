@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from patchaudit.analyses.cfg import Cfg, build_cfg
@@ -13,11 +14,12 @@ from patchaudit.analyses.entry import (
     installed_callbacks,
     merge,
 )
-from patchaudit.analyses.flow import FlowResult, Summary, run_flow
+from patchaudit.analyses.flow import FlowResult, Summary, run_flow, still_flow
 from patchaudit.analyses.lockclass import Resolver
 from patchaudit.analyses.state import Event, EventKind, Holding, LockRef, LockState
-from patchaudit.analyses.types import TypeEnv, env_for, file_types, function_exprs, walk_stmts
-from patchaudit.cfront.ir import Call, Expr, FileIR, Function, Opaque
+from patchaudit.analyses.tables import tables
+from patchaudit.analyses.types import TypeEnv, env_for, file_types, function_calls, walk_stmts
+from patchaudit.cfront.ir import Expr, FileIR, Function, Opaque, Scoped
 
 # Entry contexts flow from callers to static helpers and summaries from
 # helpers to callers; a few rounds settle every call chain seen in practice.
@@ -47,6 +49,7 @@ class FunctionLocks:
 class FileLocks:
     path: str
     functions: tuple[FunctionLocks, ...]
+    escaped: frozenset[str] = frozenset()  # functions of the file used as values (address taken)
 
 
 @dataclass
@@ -65,9 +68,14 @@ def _clean(fn: Function) -> bool:
 
 
 def _summary(item: _Fn, entry: LockState, flow: FlowResult) -> Summary:
-    params = tuple(param.name for param in item.fn.params)
+    return function_summary(item.fn, item.clean, entry, flow)
+
+
+def function_summary(fn: Function, clean: bool, entry: LockState, flow: FlowResult) -> Summary:
+    """What calling ``fn`` does to its caller's locks, from its flow (see flow.Summary)."""
+    params = tuple(param.name for param in fn.params)
     exit_state = flow.exit_state
-    if not item.clean or not flow.converged:
+    if not clean or not flow.converged:
         mentioned = {site.take.lock for site in flow.acquires}
         if exit_state is not None:
             mentioned |= exit_state.locks()
@@ -100,15 +108,22 @@ def _fixups(flow: FlowResult, fn: Function) -> LockState:
     return state
 
 
-def analyse_file(ir: FileIR) -> FileLocks:
+def analyse_file(ir: FileIR, external: Mapping[str, Summary] | None = None) -> FileLocks:
+    """The lock flow of every function of ``ir``.
+
+    ``external`` gives the summaries of functions of other files (lock
+    wrappers such as ``inode_lock()`` in a header) for calls this file's own
+    functions do not shadow.
+    """
     types = file_types(ir)
-    envs = {fn.name: env_for(types, fn) for fn in ir.functions}
+    names = Counter(fn.name for fn in ir.functions)
+    own_envs = [env_for(types, fn) for fn in ir.functions]
+    envs = {fn.name: env for fn, env in zip(ir.functions, own_envs)}
     installed = installed_callbacks(ir, envs, types)
     escaped = address_taken(ir)
-    names = Counter(fn.name for fn in ir.functions)
     items: list[_Fn] = []
-    for fn in ir.functions:
-        env = env_for(types, fn) if names[fn.name] > 1 else envs[fn.name]
+    for fn, own_env in zip(ir.functions, own_envs):
+        env = own_env if names[fn.name] > 1 else envs[fn.name]
         resolver = Resolver(env)
         mine = [inst for inst in installed if inst.function == fn.name]
         helper = fn.static and fn.name not in escaped and not mine and not fn.annotations
@@ -117,10 +132,10 @@ def analyse_file(ir: FileIR) -> FileLocks:
         )
     # Which functions of this file each one calls: a flow is re-run only when
     # its entry state or the summary of one of its callees changed.
-    deps = [
-        frozenset(e.callee for e in function_exprs(item.fn) if isinstance(e, Call) and e.callee in names)
-        for item in items
-    ]
+    called = [function_calls(item.fn) for item in items]
+    deps = [frozenset(callees & names.keys()) for callees in called]
+    primitives = tables().primitives.keys() | {tables().guards.guard_macro}
+    scoped = [_has_scope(item.fn) for item in items]
     summaries: dict[str, Summary] = {}
     from_callers: dict[int, LockState] = {}
     fixups: dict[int, LockState] = {}
@@ -128,17 +143,29 @@ def analyse_file(ir: FileIR) -> FileLocks:
     inputs: dict[int, tuple[LockState, dict[str, Summary | None]]] = {}
     unsettled: set[int] = set()
 
+    outside = {name: summary for name, summary in (external or {}).items() if name not in names}
+
     def inputs_of(index: int) -> tuple[LockState, dict[str, Summary | None]]:
         entry = merge(items[index].base, from_callers.get(index, LockState()),
                       fixups.get(index, LockState()))
         return entry, {callee: summaries.get(callee) for callee in deps[index]}
 
     for _ in range(_ROUNDS):
+        known = {**outside, **summaries} if outside else summaries
         for index, item in enumerate(items):
             wanted = inputs_of(index)
             if inputs.get(index) != wanted:
                 inputs[index] = wanted
-                flows[index] = run_flow(item.cfg, wanted[0], item.resolver, summaries, item.fn.name)
+                # A function that touches no lock (no primitive, no guard, no
+                # helper that takes or drops one) keeps its entry state
+                # throughout: one pass records its calls, no fixpoint needed.
+                touches = scoped[index] or bool(called[index] & primitives) or any(
+                    _touches(known.get(callee)) for callee in called[index])
+                if not touches and not wanted[0].facts:
+                    flows[index] = still_flow(item.cfg, wanted[0], item.resolver, item.fn.name)
+                else:
+                    flows[index] = run_flow(item.cfg, wanted[0], item.resolver, known,
+                                            item.fn.name)
         summaries = {
             item.fn.name: _summary(item, inputs[index][0], flows[index])
             for index, item in enumerate(items)
@@ -159,21 +186,30 @@ def analyse_file(ir: FileIR) -> FileLocks:
         if header:
             # A header's functions are called by every file that includes it,
             # with whatever those callers hold: only a stated context counts.
-            known = documented
+            entry_known = documented
         else:
-            known = documented or not item.fn.static or item.fn.name not in escaped
+            entry_known = documented or not item.fn.static or item.fn.name not in escaped
         result.append(
             FunctionLocks(
                 function=item.fn,
                 env=item.env,
                 resolver=item.resolver,
                 reliable=item.clean and flow.converged and index not in unsettled,
-                entry_known=known,
+                entry_known=entry_known,
                 entry=inputs[index][0],
                 flow=flow,
             )
         )
-    return FileLocks(ir.path, tuple(result))
+    return FileLocks(ir.path, tuple(result), frozenset(escaped))
+
+
+def _touches(summary: Summary | None) -> bool:
+    return summary is not None and bool(
+        summary.acquires or summary.releases or summary.unsure or summary.takes)
+
+
+def _has_scope(fn: Function) -> bool:
+    return any(isinstance(stmt, Scoped) for stmt in walk_stmts(fn.body))
 
 
 def _grow(old: dict[int, LockState], new: dict[int, LockState]) -> dict[int, LockState]:

@@ -6,6 +6,7 @@ import re
 from collections.abc import Iterable
 
 from patchaudit.analyses.state import (
+    CHAIN_PREFIX,
     PAGE_CLASS,
     UNKNOWN_CLASS,
     EventKind,
@@ -29,7 +30,8 @@ def class_holding(state: LockState, cls: str) -> tuple[Holding, list[LockRef]]:
     # not name at all, may be this one: held or half-held, it makes us unsure.
     maybe = [
         lock for lock in state.locks()
-        if lock.cls in (f"{UNKNOWN_CLASS}.{member}", UNKNOWN_CLASS)
+        if (lock.cls in (f"{UNKNOWN_CLASS}.{member}", UNKNOWN_CLASS)
+            or (lock.cls.startswith(CHAIN_PREFIX) and lock.cls.endswith(f".{member}")))
         and state.holding(lock) is not Holding.NOT_HELD
     ]
     if Holding.UNKNOWN in holdings or maybe:

@@ -56,6 +56,7 @@ class Take:
     held_inside: frozenset[str] = frozenset()  # classes held on every path there, inside the helper
     nested: bool = False  # a lockdep nesting annotation: a second lock of a held class is fine
     atomic: bool = False  # a spinning lock or a context
+    shared: bool = False  # a read (shared) acquisition: read_lock(), down_read()
 
 
 @dataclass(frozen=True)
@@ -247,7 +248,7 @@ class _Transfer:
         line = call.pos.line
         if prim.action is Action.ACQUIRE:
             self.take(st, Take(lock, line, call.text, prim.blocking, nested=prim.nested,
-                               atomic=prim.atomic), call.pos.column)
+                               atomic=prim.atomic, shared=prim.mode == "read"), call.pos.column)
             st = st.set(lock, Event(line, EventKind.ACQUIRE, lock, call.text, prim.atomic))
             return self.contexts(prim, True, line, call.text, st)
         if prim.action is Action.RELEASE:
@@ -268,7 +269,7 @@ class _Transfer:
             # The result decides; record the attempt for lock order (a
             # trylock never waits, so only waiting forms can deadlock).
             self.take(st, Take(lock, line, call.text, prim.blocking, nested=prim.nested,
-                               atomic=prim.atomic), call.pos.column)
+                               atomic=prim.atomic, shared=prim.mode == "read"), call.pos.column)
         return st
 
     def map_lock(self, lock: LockRef, summary: Summary, call: Call) -> LockRef | None:
@@ -395,6 +396,39 @@ def _children(expr: Expr) -> tuple[Expr, ...]:
     if isinstance(expr, StmtExpr):
         return ()  # its statements are nodes of the graph already
     return ()
+
+
+def still_flow(cfg: Cfg, entry: LockState, resolver: Resolver, name: str) -> FlowResult:
+    """The flow of a function that touches no lock: every point has the entry state.
+
+    One recording pass over the nodes reachable from the entry, as run_flow's
+    last pass would make; if a node changes the state after all, the
+    fixpoint runs instead.
+    """
+    transfer = _Transfer(resolver, {}, name)
+    transfer.record = True
+    seen = {cfg.entry}
+    work = [cfg.entry]
+    reached: list[int] = []
+    while work:
+        index = work.pop()
+        reached.append(index)
+        for succ in cfg.nodes[index].succ:
+            if succ not in seen:
+                seen.add(succ)
+                work.append(succ)
+    for index in sorted(reached):
+        node = cfg.nodes[index]
+        if transfer.node(node.kind, node.expr, node.truth, node.guards, entry) != entry:
+            return run_flow(cfg, entry, resolver, {}, name)
+    return FlowResult(
+        calls=tuple(transfer.calls),
+        acquires=tuple(transfer.acquires),
+        writes=tuple(transfer.writes),
+        unheld_releases=tuple(dict.fromkeys(transfer.unheld)),
+        exit_state=entry if cfg.exit in seen else None,
+        converged=True,
+    )
 
 
 def run_flow(

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import re
 
-from patchaudit.analyses.state import PAGE_CLASS, UNKNOWN_CLASS, LockRef
+from patchaudit.analyses.state import CHAIN_PREFIX, PAGE_CLASS, UNKNOWN_CLASS, LockRef
 from patchaudit.analyses.tables import LockObject, tables
 from patchaudit.analyses.types import TypeEnv, struct_name
-from patchaudit.cfront.ir import Call, Cast, Expr, Field, Name, Pos, Unary
+from patchaudit.cfront.ir import Call, Cast, Expr, Field, Index, Name, Pos, Unary
 
 # An annotation argument as written in __must_hold(&x->member.sub): an
 # optional '&' and a chain of identifiers joined by '->' or '.'. Anything
@@ -58,11 +58,41 @@ class Resolver:
             expr = _strip(expr.operand)
         if isinstance(expr, Field):
             tag = struct_name(self.env.of(expr.base))
-            return f"{tag}.{expr.member}" if tag else f"{UNKNOWN_CLASS}.{expr.member}"
+            if tag:
+                return f"{tag}.{expr.member}"
+            path = self._path(expr.base, 0)
+            if path:
+                return f"{CHAIN_PREFIX}{path}.{expr.member}"
+            return f"{UNKNOWN_CLASS}.{expr.member}"
         if isinstance(expr, Name) and expr.name not in self.env.locals:
             # A file-scope lock (DEFINE_SPINLOCK(foo_lock)): lockdep names it by variable.
             return expr.name
         return UNKNOWN_CLASS
+
+    def _path(self, expr: Expr, depth: int) -> str | None:
+        """How to reach the struct ``expr`` points at from something typed, for a chain class.
+
+        ``vma->vm_mm`` with ``vma`` a ``struct vm_area_struct *`` gives
+        ``vm_area_struct.vm_mm``; ``page_zone(page)`` gives ``page_zone()``.
+        None when no typed start is in sight (then the class is ``?.member``).
+        """
+        if depth > 6:
+            return None
+        expr = _strip(expr)
+        while isinstance(expr, Unary) and expr.op in ("&", "*"):
+            expr = _strip(expr.operand)
+        tag = struct_name(self.env.of(expr))
+        if tag:
+            return tag
+        if isinstance(expr, Field):
+            base = self._path(expr.base, depth + 1)
+            return f"{base}.{expr.member}" if base else None
+        if isinstance(expr, Index):
+            base = self._path(expr.base, depth + 1)
+            return f"{base}[]" if base else None
+        if isinstance(expr, Call) and expr.callee and isinstance(expr.callee_expr, Name):
+            return f"{expr.callee}()"
+        return None
 
     def page_instance(self, expr: Expr) -> str:
         """Which page a page or folio expression names, as text: ``page_folio(p)`` -> ``p``."""

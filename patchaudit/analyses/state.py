@@ -8,6 +8,12 @@ from enum import Enum
 
 PAGE_CLASS = "page"
 UNKNOWN_CLASS = "?"
+# A class the file cannot name because a struct on the way is defined
+# elsewhere: "~vm_area_struct.vm_mm.mmap_lock" is the mmap_lock of the
+# vm_mm member of a vm_area_struct, "~page_zone().lock" the lock of what
+# page_zone() returns. The tree index resolves such chains with the
+# definitions of the whole tree (mm_struct.mmap_lock, zone.lock).
+CHAIN_PREFIX = "~"
 
 
 @dataclass(frozen=True, order=True)
@@ -15,8 +21,10 @@ class LockRef:
     """A lock as the rules name it: a lockdep-style class, plus the page for page locks.
 
     ``cls`` is ``struct.member`` (``balloon_dev_info.pages_lock``), a global
-    lock's name, ``page`` for the page lock, ``?.member`` when the struct
-    could not be told, or ``?`` when nothing could. ``inst`` tells page locks
+    lock's name, ``page`` for the page lock, ``@rcu``-style pseudo-locks for
+    contexts, a ``~`` chain (CHAIN_PREFIX) when a struct on the way is
+    defined in another file, ``?.member`` when the struct could not be told,
+    or ``?`` when nothing could. ``inst`` tells page locks
     apart (the page variable); it is empty for every other class, so all
     instances of a class are one lock, as for lockdep.
     """

@@ -68,6 +68,18 @@ class Callback:
 
 
 @dataclass(frozen=True)
+class ContextRoot:
+    """Functions registered through these calls or fields run in an atomic context of their own."""
+
+    context: str  # "hardirq" or "softirq"
+    calls: Mapping[str, int]  # registration call -> index of the function argument
+    fields: tuple[str, ...]  # "struct.field" a function is stored in
+    source: str
+    quote: str
+    version: str
+
+
+@dataclass(frozen=True)
 class ListOps:
     remove_entry: Mapping[str, int]  # call -> index of the entry argument
     remove_all: Mapping[str, int]  # call -> index of the emptied list head
@@ -100,6 +112,7 @@ class Tables:
     no_lock_fields: frozenset[str]  # ... and one stored in these fields too
     lists: ListOps
     sleep: SleepTable
+    context_roots: tuple[ContextRoot, ...]
 
 
 def _load(name: str) -> dict[str, Any]:
@@ -235,6 +248,21 @@ def _lists(raw: Mapping[str, Any], where: str) -> ListOps:
     )
 
 
+def _context_roots(raw: Mapping[str, Any], where: str) -> tuple[ContextRoot, ...]:
+    found = []
+    for entry in raw.get("context_root", []):
+        context = _str(entry, "context", where)
+        if context not in ("hardirq", "softirq"):
+            raise InputError(where, "field 'context': must be 'hardirq' or 'softirq'")
+        calls = entry.get("calls", {})
+        if not isinstance(calls, dict) or not all(isinstance(v, int) for v in calls.values()):
+            raise InputError(where, "field 'calls': must map call names to integers")
+        found.append(ContextRoot(context, dict(calls), _strs(entry, "fields", where),
+                                 _str(entry, "source", where), _str(entry, "quote", where),
+                                 _str(entry, "version", where)))
+    return tuple(found)
+
+
 def _sleep(raw: Mapping[str, Any], where: str) -> SleepTable:
     always: dict[str, str] = {}
     for entry in raw.get("sleeps", []):
@@ -272,4 +300,5 @@ def tables() -> Tables:
         no_lock_fields=frozenset(_strs(no_locks, "fields", callbacks_where)),
         lists=_lists(_load("lists.toml"), str(DATA_DIR / "lists.toml")),
         sleep=_sleep(_load("sleep.toml"), str(DATA_DIR / "sleep.toml")),
+        context_roots=_context_roots(callbacks, callbacks_where),
     )
