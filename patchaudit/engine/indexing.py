@@ -1,0 +1,213 @@
+"""``index``: build or update a tree's index, in rounds, on an executor.
+
+A file's summary depends on its own text and on the lock wrappers of other
+files it calls (``inode_lock()`` in a header takes ``inode.i_rwsem``). A
+cold build summarises the headers first, then the .c files with the
+headers' wrappers; then, round after round, every file whose wrappers
+changed since it was summarised is summarised again, until nothing changes
+(or MAX_ROUNDS). An update summarises only new and changed files, then
+follows the same rounds. Contracts are resolved against the tree last.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from patchaudit.engine.executors import LocalExecutor
+from patchaudit.engine.listing import list_c_files
+from patchaudit.index.build import Outcome, Unit, Wrapper, resolve_contracts, summarise_unit, wrapper_table
+from patchaudit.index.store import IndexStore, index_path
+from patchaudit.index.summarise import SUMMARY_VERSION
+from patchaudit.model import FileIssue
+from patchaudit.tree.base import BaseTree
+
+MAX_ROUNDS = 4
+CHUNK_FILES = 48
+CHUNK_BYTES = 1 << 21
+_BATCH = 500  # names per query when looking for the callers of changed wrappers
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class IndexReport:
+    database: Path
+    files: int  # .c/.h files in the index after the update
+    summarised: int  # file summaries computed (a file summarised in two rounds counts twice)
+    removed: int
+    rounds: int
+    skipped: tuple[FileIssue, ...]
+    contracts: int
+    resolved: int
+    seconds: float
+
+
+def _version() -> str:
+    from patchaudit.cfront import _frontend_fingerprint
+
+    return f"{SUMMARY_VERSION}:{_frontend_fingerprint().hex()}"
+
+
+def _chunks(root: str, paths: Sequence[str], sizes: dict[str, int], wrappers: dict[str, Wrapper],
+            cache: str | None) -> Iterator[Unit]:
+    chunk: list[str] = []
+    size = 0
+    for path in paths:
+        chunk.append(path)
+        size += sizes.get(path, 0)
+        if len(chunk) >= CHUNK_FILES or size >= CHUNK_BYTES:
+            yield Unit(root, tuple(chunk), wrappers, cache)
+            chunk, size = [], 0
+    if chunk:
+        yield Unit(root, tuple(chunk), wrappers, cache)
+
+
+class _Updater:
+    def __init__(self, base: BaseTree, store: IndexStore, jobs: int, cache: str | None,
+                 progress: Progress | None) -> None:
+        self.root = str(base.root)
+        self.store = store
+        self.executor: LocalExecutor[Unit, list[Outcome]] = LocalExecutor(jobs)
+        self.cache = cache
+        self.progress = progress
+        self.sizes: dict[str, int] = {}
+        self.stamps: dict[str, tuple[int, int]] = {}
+        self.summarised = 0
+        self.done = 0
+        self.total = 0
+        self.skipped: dict[str, str] = {}
+        self.seen: dict[str, int] = {}  # path -> which wrapper table its summary saw
+        self.tables: list[dict[str, Wrapper]] = []
+
+    def run(self, paths: Sequence[str], wrappers: dict[str, Wrapper]) -> None:
+        """Summarise ``paths`` with ``wrappers`` and store the summaries."""
+        if not paths:
+            return
+        self.tables.append(wrappers)
+        table = len(self.tables) - 1
+        self.total += len(paths)
+        units = _chunks(self.root, paths, self.sizes, wrappers, self.cache)
+        self.store.begin()
+        try:
+            for outcomes in self.executor.run(summarise_unit, units):
+                for outcome in outcomes:
+                    self.done += 1
+                    if outcome.summary is None:
+                        self.skipped[outcome.path] = outcome.problem
+                        self.store.remove(outcome.path)
+                    else:
+                        self.skipped.pop(outcome.path, None)
+                        self.store.put(outcome.summary, outcome.stamp)
+                        self.summarised += 1
+                    self.seen[outcome.path] = table
+                if self.progress is not None:
+                    self.progress(self.done, self.total)
+        finally:
+            self.store.commit()
+
+    def affected(self, current: dict[str, Wrapper]) -> list[str]:
+        """Files whose summary saw another entry than ``current`` for a wrapper they call."""
+        found: set[str] = set()
+        by_table: dict[int, list[str]] = {}
+        for path, table in self.seen.items():
+            by_table.setdefault(table, []).append(path)
+        for table, paths in by_table.items():
+            seen = self.tables[table]
+            delta = sorted(n for n in set(seen) | set(current) if seen.get(n) != current.get(n))
+            if not delta:
+                continue
+            members = set(paths)
+            for start in range(0, len(delta), _BATCH):
+                batch = delta[start:start + _BATCH]
+                rows = self.store.query(
+                    "SELECT DISTINCT fi.path FROM calls c JOIN functions f ON c.function_id=f.id"
+                    " JOIN files fi ON f.file_id=fi.id WHERE c.callee IN"
+                    f" ({','.join('?' * len(batch))})", tuple(batch))
+                found.update(path for (path,) in rows if path in members)
+        return sorted(found)
+
+
+def _stat(root: str, paths: Iterable[str]) -> dict[str, tuple[int, int]]:
+    found = {}
+    for path in paths:
+        try:
+            info = os.stat(os.path.join(root, path))
+        except OSError:
+            continue
+        found[path] = (info.st_size, info.st_mtime_ns)
+    return found
+
+
+def update_index(base: BaseTree, paths: Sequence[str], cache_dir: Path, *, jobs: int = 1,
+                 parse_cache: Path | None = None, progress: Progress | None = None) -> IndexReport:
+    """Build or update the index of ``base`` for ``paths`` (the whole tree when empty)."""
+    started = time.monotonic()
+    store = IndexStore(index_path(cache_dir, base.root))
+    try:
+        version = _version()
+        if store.meta("summaries") != version:
+            store.close()
+            index_path(cache_dir, base.root).unlink(missing_ok=True)
+            store = IndexStore(index_path(cache_dir, base.root))
+            store.set_meta("summaries", version)
+        store.set_meta("root", os.path.realpath(base.root))
+        listed = list_c_files(base, paths)
+        known = store.stamps()
+        stamps = _stat(str(base.root), listed)
+        updater = _Updater(base, store, jobs, str(parse_cache) if parse_cache else None, progress)
+        updater.sizes = {p: s[0] for p, s in stamps.items()}
+        changed = [p for p in listed if p in stamps and (p not in known or known[p][:2] != stamps[p])]
+        gone = [p for p in known if p not in stamps and (not paths or p in set(listed)
+                                                         or _under(p, paths))]
+        store.begin()
+        for path in gone:
+            store.remove(path)
+        store.commit()
+        before = wrapper_table(store) if known else {}
+        # Everything else saw the table the last update ended with.
+        for path in known:
+            updater.seen[path] = 0
+        updater.tables.append(before)
+        if not known:
+            headers = [p for p in changed if p.endswith(".h")]
+            updater.run(headers, {})
+            updater.run([p for p in changed if not p.endswith(".h")], wrapper_table(store))
+        else:
+            updater.run(changed, before)
+        rounds = 1
+        while rounds < MAX_ROUNDS:
+            current = wrapper_table(store)
+            again = updater.affected(current)
+            if not again:
+                break
+            updater.run(again, current)
+            rounds += 1
+        if changed or gone or rounds > 1:
+            store.begin()
+            resolve_contracts(store)
+            store.commit()
+        files = store.query("SELECT count(*) FROM files")[0][0]
+        contracts = store.query("SELECT count(*) FROM contracts")[0][0]
+        resolved_count = store.query(
+            "SELECT count(*) FROM contracts WHERE resolved_lock != '' OR kind='context'")[0][0]
+        return IndexReport(
+            database=store.path,
+            files=int(files),
+            summarised=updater.summarised,
+            removed=len(gone),
+            rounds=rounds,
+            skipped=tuple(FileIssue(p, m) for p, m in sorted(updater.skipped.items())),
+            contracts=int(contracts),
+            resolved=int(resolved_count),
+            seconds=time.monotonic() - started,
+        )
+    finally:
+        store.close()
+
+
+def _under(path: str, roots: Sequence[str]) -> bool:
+    return any(path == r or path.startswith(r.rstrip("/") + "/") for r in roots)

@@ -1,0 +1,1 @@
+"""The tree index: per-file function summaries merged into one SQLite store per tree."""

@@ -1,0 +1,146 @@
+"""Building blocks of an index update: summarising a chunk of files, the wrapper table, resolution.
+
+The engine (engine/indexing.py) decides which files to summarise in which
+round and where the work runs; these functions do the work.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from patchaudit.analyses.flow import Summary
+from patchaudit.cfront import MAX_FILE_SIZE, parse_c
+from patchaudit.cfront.cache import ParseCache
+from patchaudit.contracts.model import Contract
+from patchaudit.errors import InputError
+from patchaudit.index.store import IndexStore, decode_effect, row_contract
+from patchaudit.index.summarise import effect_summary, summarise
+from patchaudit.index.summary import Effect, FileSummary
+from patchaudit.index.view import TreeView
+
+# One wrapper a file may call: its parameters and what it does to the caller's locks.
+Wrapper = tuple[tuple[str, ...], Effect]
+
+
+@dataclass(frozen=True)
+class Unit:
+    """A chunk of files to summarise, with the wrappers of other files they may call."""
+
+    root: str
+    paths: tuple[str, ...]
+    wrappers: dict[str, Wrapper]
+    parse_cache: str | None
+    max_file_size: int = MAX_FILE_SIZE
+
+
+@dataclass(frozen=True)
+class Outcome:
+    path: str
+    stamp: tuple[int, int]
+    summary: FileSummary | None
+    problem: str = ""  # why the file could not be summarised (it is listed as skipped)
+
+
+def _read(root: str, path: str, limit: int) -> tuple[bytes, tuple[int, int]]:
+    full = os.path.join(root, path)
+    try:
+        # The listing only names symlinks that resolve to regular files inside the tree.
+        info = os.stat(full)
+    except OSError as exc:
+        raise InputError(path, exc.strerror or "cannot be read") from None
+    if not stat.S_ISREG(info.st_mode):
+        raise InputError(path, "not a regular file")
+    if info.st_size > limit:
+        raise InputError(path, f"larger than {limit} bytes")
+    try:
+        with open(full, "rb") as handle:
+            data = handle.read(limit + 1)
+    except OSError as exc:
+        raise InputError(path, exc.strerror or "cannot be read") from None
+    return data, (info.st_size, info.st_mtime_ns)
+
+
+def summarise_unit(unit: Unit) -> list[Outcome]:
+    """Summarise every file of a chunk; a file that fails is an outcome with its problem."""
+    cache = ParseCache(Path(unit.parse_cache)) if unit.parse_cache else None
+    wrappers = {name: effect_summary(params, effect)
+                for name, (params, effect) in unit.wrappers.items()}
+    found: list[Outcome] = []
+    for path in unit.paths:
+        try:
+            data, stamp = _read(unit.root, path, unit.max_file_size)
+        except InputError as exc:
+            found.append(Outcome(path, (0, 0), None, exc.problem))
+            continue
+        try:
+            ir = parse_c(data, path, cache=cache)
+            used = _wanted(wrappers, ir.identifiers)
+            found.append(Outcome(path, stamp, summarise(path, data, ir, used)))
+        except InputError as exc:
+            found.append(Outcome(path, stamp, None, exc.problem))
+        except RecursionError:
+            found.append(Outcome(path, stamp, None, "nesting too deep to analyse"))
+    return found
+
+
+def _wanted(wrappers: dict[str, Summary], identifiers: Iterable[object]) -> dict[str, Summary]:
+    if not wrappers:
+        return {}
+    names = {getattr(i, "name") for i in identifiers}
+    return {name: wrappers[name] for name in names & wrappers.keys()}
+
+
+def wrapper_table(store: IndexStore) -> dict[str, Wrapper]:
+    """Functions other files can call whose calls change the caller's locks.
+
+    A name defined more than once counts only when every definition does the
+    same (config variants of one helper); otherwise its effect is unsure for
+    every class any of them touches, so callers never rely on it.
+    """
+    effects: dict[str, list[tuple[tuple[str, ...], Effect]]] = {}
+    for function_id, name, effect in store.iterate(
+            "SELECT id, name, effect FROM functions WHERE effect != '' AND (static=0 OR header=1)"):
+        params = tuple(n for (n,) in store.query(
+            "SELECT name FROM params WHERE function_id=? ORDER BY idx", (function_id,)))
+        effects.setdefault(name, []).append((params, decode_effect(effect)))
+    table: dict[str, Wrapper] = {}
+    for name, found in effects.items():
+        if len({e for _, e in found}) == 1:
+            table[name] = found[0]
+            continue
+        touched = sorted({(str(t[0]), str(t[1])) for _, e in found for t in
+                          (*e.acquires, *e.releases, *e.unsure)})
+        table[name] = (found[0][0], Effect(unsure=tuple(touched)))
+    return table
+
+
+def resolve_contracts(store: IndexStore, files: Iterable[int] | None = None) -> int:
+    """Resolve the contracts of ``files`` (every file when None) against the tree; how many."""
+    view = TreeView(store)
+    where = ""
+    args: tuple[int, ...] = ()
+    chosen = None if files is None else tuple(files)
+    if chosen is not None:
+        if not chosen:
+            return 0
+        where = f" WHERE c.file_id IN ({','.join('?' * len(chosen))})"
+        args = chosen
+    rows = store.query(
+        "SELECT c.id, c.kind, c.origin, c.subject, fi.path, c.line, c.text, c.lock_text, c.lock,"
+        " c.arg, c.context, c.inner_text, c.inner, c.reads, c.conditional, c.unresolved,"
+        " c.function_line FROM contracts c JOIN files fi ON c.file_id=fi.id" + where, args)
+    updates = []
+    for row in rows:
+        contract: Contract = row_contract(row[1:])
+        if contract.unresolved:
+            resolved = contract
+        else:
+            resolved = view.resolver.resolve(contract)
+        updates.append((resolved.lock, resolved.arg, resolved.inner, resolved.unresolved, row[0]))
+    store.db.executemany("UPDATE contracts SET resolved_lock=?, resolved_arg=?, resolved_inner=?,"
+                         " reason=? WHERE id=?", updates)
+    return len(updates)
