@@ -102,6 +102,9 @@ def _add_output_options(parser: argparse.ArgumentParser) -> None:
     )
     _add_cache_options(parser)
     _add_rule_options(parser)
+    from patchaudit.index.commands import add_index_options
+
+    add_index_options(parser)
 
 
 def _add_cache_options(parser: argparse.ArgumentParser) -> None:
@@ -190,6 +193,10 @@ def build_parser() -> argparse.ArgumentParser:
             "behind the remaining parse errors."
         ),
     )
+    from patchaudit.index.commands import add_commands
+
+    add_commands(commands, _Parser, _cores())
+
     parse_report.add_argument("tree", metavar="DIR")
     parse_report.add_argument("paths", metavar="PATH", nargs="*")
     parse_report.add_argument(
@@ -216,6 +223,12 @@ def _cache(args: argparse.Namespace) -> ParseCache | None:
     if args.no_cache:
         return None
     return ParseCache(Path(args.cache_dir) if args.cache_dir else default_cache_dir())
+
+
+def _index(args: argparse.Namespace, root: Path) -> str | None:
+    from patchaudit.index.commands import existing_index
+
+    return existing_index(args, root)
 
 
 def _emit(report: RunReport, args: argparse.Namespace, stdout: TextIO) -> int:
@@ -305,7 +318,8 @@ def _cmd_check(args: argparse.Namespace, stdout: TextIO) -> int:
             raise InputError("check", "the following arguments are required: SERIES (or --git A..B)")
         base = BaseTree(Path(args.tree))
         series = load_series(args.series)
-    report = check_series(series, base, rules, Options(args.all_rules, _cache(args), args.tree))
+    report = check_series(series, base, rules, Options(args.all_rules, _cache(args), args.tree,
+                                                       _index(args, base.root)))
     return _emit(report, args, stdout)
 
 
@@ -336,7 +350,8 @@ def _cmd_scan(args: argparse.Namespace, stdout: TextIO) -> int:
     # A progress line only for a person watching: never in logs, pipes or CI output.
     line = ProgressLine(sys.stderr) if sys.stderr.isatty() else None
     try:
-        report = scan_tree(base, args.paths, rules, Options(args.all_rules, _cache(args), args.tree),
+        report = scan_tree(base, args.paths, rules,
+                           Options(args.all_rules, _cache(args), args.tree, _index(args, base.root)),
                            jobs=args.jobs, limits=limits, progress=line,
                            first_pass=not args.no_grep)
     finally:
@@ -374,6 +389,18 @@ def _cmd_parse_report(args: argparse.Namespace, stdout: TextIO) -> int:
     return ExitCode.CLEAN
 
 
+def _cmd_index(args: argparse.Namespace, stdout: TextIO) -> int:
+    from patchaudit.index.commands import cmd_index
+
+    return cmd_index(args, stdout)
+
+
+def _cmd_contracts(args: argparse.Namespace, stdout: TextIO) -> int:
+    from patchaudit.index.commands import cmd_contracts
+
+    return cmd_contracts(args, stdout)
+
+
 def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None) -> int:
     out = stdout if stdout is not None else sys.stdout
     parser = build_parser()
@@ -388,6 +415,8 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None) -> int
         "scan": _cmd_scan,
         "rules": _cmd_rules,
         "parse-report": _cmd_parse_report,
+        "index": _cmd_index,
+        "contracts": _cmd_contracts,
     }
     try:
         return handlers[args.command](args, out)

@@ -69,9 +69,10 @@ void demo_bump(struct demo_dev *d)
 def test_must_hold_field_write() -> None:
     found = hits("must-hold", {"lock": "demo_dev.lock", "operation": "field-write",
                                "target": "demo_dev.count"}, MUST_HOLD_SRC)
-    # d->count++ is kept by the IR as ++, not as an assignment: only the two
-    # plain assignments are writes, and only the one after the unlock is bad.
+    # d->count++ writes as an assignment does: it and the write after the
+    # unlock are bad, the one between lock and unlock is not.
     assert [(hit.line, hit.message) for hit in found] == [
+        (8, "writing demo_dev.count, but demo_dev.lock is not held"),
         (14, "writing demo_dev.count, but demo_dev.lock is not held"),
     ]
 

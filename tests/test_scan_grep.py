@@ -59,7 +59,8 @@ def test_a_first_pass_pattern_finds_every_file_the_byte_test_accepts(rule: Rule,
 
 def test_with_a_pattern_or_rare_anchors_for_every_rule_the_first_pass_settles_files() -> None:
     assert not build_filter(DOCS).needs_reading
-    assert not build_filter(RULES).needs_reading
+    # The contract rules read every file, and run in scan only with a tree index.
+    assert not build_filter([r for r in RULES if not r.kind.startswith("contract-")]).needs_reading
     # A rule with a short token and no pattern: grep -F does not look for
     # "Page" (in too many files to be worth it), so every file is read.
     mixed = TokenFilter(

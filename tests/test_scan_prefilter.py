@@ -31,6 +31,8 @@ REPO = Path(__file__).resolve().parents[1]
 RULES = load_rules([rules_dir()])
 FILE_RULES = [rule for rule in RULES if KINDS[rule.kind].scope is Scope.FILE]
 BY_ID = RULES.by_id()
+# What a scan without a tree index runs: the contract rules need one in scan.
+SCANNED = [rule for rule in FILE_RULES if not getattr(KINDS[rule.kind], "scan_needs_index", False)]
 
 
 def test_shipped_rules_declare_the_tokens_they_cannot_match_without() -> None:
@@ -59,6 +61,13 @@ def test_shipped_rules_declare_the_tokens_they_cannot_match_without() -> None:
         "PA3101": ("Page", "PG_", "->"),
         "PA3201": ("balloon_dev_info",),
         "PA3202": ("balloon_dev_info",),
+        # The contract rules judge calls of any function of the tree: no token
+        # rules a file out (scan runs them only with a tree index).
+        "PA4001": None,
+        "PA4002": None,
+        "PA4003": None,
+        "PA4004": None,
+        "PA4005": None,
     }
 
 
@@ -154,7 +163,7 @@ def _unfiltered(root: Path) -> list[Finding]:
     for path in base.iter_files():
         data = base.read(path)
         assert data is not None
-        found.extend(file_findings(FILE_RULES, statuses, FileState(path, data, options),
+        found.extend(file_findings(SCANNED, statuses, FileState(path, data, options),
                                    None, None, base.read))
     return sorted(found)
 

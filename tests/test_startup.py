@@ -36,7 +36,10 @@ with open(sys.argv[1], "w") as out:
 """
 
 # What --help and a usage error may load of patchaudit: nothing of the stages.
-CLI_ONLY = ["patchaudit", "patchaudit.cli", "patchaudit.errors", "patchaudit.report"]
+# patchaudit.index.commands defines the index and contracts subcommands' options;
+# it imports nothing of the stages until one of them runs.
+CLI_ONLY = ["patchaudit", "patchaudit.cli", "patchaudit.errors", "patchaudit.index",
+            "patchaudit.index.commands", "patchaudit.report"]
 THIRD_PARTY = ("jinja2", "tree_sitter", "tree_sitter_c", "unidiff")
 
 

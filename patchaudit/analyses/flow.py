@@ -197,6 +197,11 @@ class _Transfer:
                     event = Event(expr.pos.line, EventKind.TRYLOCK, lock, value.text, prim.atomic)
                     st = st.bind(expr.target.name, lock, event, prim.success_nonzero)
             return st
+        if (isinstance(expr, Unary) and expr.op in ("++", "--")
+                and isinstance(expr.operand, Field) and self.record):
+            st = self.eval(expr.operand, st)
+            self.writes.append((expr.operand, st))  # x->n++ writes x->n as "x->n = ..." does
+            return st
         if isinstance(expr, Binary) and expr.op in ("&&", "||"):
             left = self.eval(expr.left, st)
             want = expr.op == "&&"

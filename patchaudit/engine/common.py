@@ -27,6 +27,7 @@ class Options:
     all_rules: bool = False  # apply rules even where their documentation text is absent
     cache: ParseCache | None = None
     tree_label: str = ""  # how reports name the tree (as the user gave it); default its path
+    index: str | None = None  # the tree index the contract kinds read (patchaudit index)
 
 
 @dataclass(frozen=True)
@@ -116,7 +117,8 @@ def file_findings(
     options = state.options
     data = state.data
     # Kinds that use more than the IR get the file's bytes and the tree.
-    context = CheckContext(data, read, lambda d, p: parse(d, p, options), read_before)
+    context = CheckContext(data, read, lambda d, p: parse(d, p, options), read_before,
+                           options.index)
     muted: tuple[Suppression, ...] | None = None
     for rule in rules:
         kind = KINDS[rule.kind]
@@ -146,7 +148,7 @@ def file_findings(
                 message=hit.message,
                 patch=patch,
                 trace=hit.trace,
-                source=rule.source.quote(statuses[rule.id].line),
+                source=hit.source or rule.source.quote(statuses[rule.id].line),
                 code=state.line_text(hit.line),
                 function=function,
                 suppressed=reason,

@@ -20,7 +20,7 @@ from pathlib import Path
 from patchaudit.engine.executors import LocalExecutor
 from patchaudit.engine.listing import list_c_files
 from patchaudit.index.build import Outcome, Unit, Wrapper, resolve_contracts, summarise_unit, wrapper_table
-from patchaudit.index.store import IndexStore, index_path
+from patchaudit.index.store import IndexStore
 from patchaudit.index.summarise import SUMMARY_VERSION
 from patchaudit.model import FileIssue
 from patchaudit.tree.base import BaseTree
@@ -142,17 +142,17 @@ def _stat(root: str, paths: Iterable[str]) -> dict[str, tuple[int, int]]:
     return found
 
 
-def update_index(base: BaseTree, paths: Sequence[str], cache_dir: Path, *, jobs: int = 1,
+def update_index(base: BaseTree, paths: Sequence[str], database: Path, *, jobs: int = 1,
                  parse_cache: Path | None = None, progress: Progress | None = None) -> IndexReport:
-    """Build or update the index of ``base`` for ``paths`` (the whole tree when empty)."""
+    """Build or update the index ``database`` of ``base`` for ``paths`` (the whole tree when empty)."""
     started = time.monotonic()
-    store = IndexStore(index_path(cache_dir, base.root))
+    store = IndexStore(database)
     try:
         version = _version()
         if store.meta("summaries") != version:
             store.close()
-            index_path(cache_dir, base.root).unlink(missing_ok=True)
-            store = IndexStore(index_path(cache_dir, base.root))
+            database.unlink(missing_ok=True)
+            store = IndexStore(database)
             store.set_meta("summaries", version)
         store.set_meta("root", os.path.realpath(base.root))
         listed = list_c_files(base, paths)

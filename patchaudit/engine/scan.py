@@ -10,6 +10,8 @@ does not depend on the number of processes.
 
 from __future__ import annotations
 
+import os
+
 import itertools
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -134,12 +136,25 @@ def scan_files(
     """
     applicability = Applicability(options.all_rules)
     statuses = applicability.statuses(rules, base.read)
+    if options.index is None:
+        # Judging every file against the tree's contracts needs the tree's summaries:
+        # without an index, a scan would summarise each file alone, at many times the
+        # cost of the other rules, and see only the contracts of that file.
+        for rule in rules:
+            if getattr(KINDS[rule.kind], "scan_needs_index", False) and statuses[rule.id].applies:
+                statuses[rule.id] = RuleStatus(
+                    rule.id, False, "needs the tree index in scan: run 'patchaudit index DIR' "
+                    "first", statuses[rule.id].file)
     active = tuple(
         rule for rule in rules
         if KINDS[rule.kind].scope is Scope.FILE and statuses[rule.id].applies
     )  # fmt: skip
     # Timeouts are never cached, so the time limit is not part of the key.
     settings = f"max_file_size={limits.max_file_size} read_limit={base.max_file_size} all={options.all_rules}"
+    if options.index is not None:
+        # Contract findings depend on the whole tree through its index: a rebuilt
+        # index is another pack as far as cached results go.
+        settings += f" index={_index_stamp(options.index)}"
     pack = pack_key(active, statuses, settings)
     cache_dir = options.cache.directory if options.cache is not None else None
     job = ScanJob(
@@ -154,6 +169,7 @@ def scan_files(
         pack=pack,
         limits=limits,
         first_pass=first_pass,
+        index=options.index,
     )
     index = ScanIndex(cache_dir / "scan-index", str(base.root), pack) if cache_dir else None
     previous = index.load() if index is not None else {}
@@ -245,3 +261,12 @@ def scan_tree(
         files_analysed=analysed,
     )
 
+
+
+def _index_stamp(path: str) -> str:
+    """What identifies one build of an index: its path, size and modification time."""
+    try:
+        info = os.stat(path)
+    except OSError:
+        return f"{path}:absent"
+    return f"{path}:{info.st_size}:{info.st_mtime_ns}"

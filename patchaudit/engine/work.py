@@ -55,6 +55,7 @@ class ScanJob:
     pack: str
     limits: ScanLimits
     first_pass: bool = True  # grep finds the files with rare anchors (grepfirst.py)
+    index: str | None = None  # the tree index the contract kinds read
 
 
 @dataclass(frozen=True)
@@ -198,7 +199,7 @@ class Worker:
         self.rules = {rule.id: rule for rule in job.rules}
         self.statuses = dict(job.statuses)
         cache = ParseCache(Path(job.parse_cache)) if job.parse_cache is not None else None
-        self.options = Options(job.all_rules, cache)
+        self.options = Options(job.all_rules, cache, index=job.index)
         self.results = ResultCache(Path(job.result_cache)) if job.result_cache is not None else None
 
     def run(self, paths: list[str]) -> ChunkResult:

@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from patchaudit.analyses.types import struct_name
+from patchaudit.errors import InputError
 from patchaudit.contracts.model import Context, Contract, ContractKind, Origin
 from patchaudit.contracts.phrases import phrases
 from patchaudit.index.summary import Codes, Effect, FileSummary, FunctionSummary
@@ -143,8 +144,18 @@ def decode_effect(text: str) -> Effect:
 class IndexStore:
     """One tree's index database: writes a file's summary, answers lookups."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, readonly: bool = False) -> None:
         self.path = path
+        if readonly:
+            # Checks only read an index; they never create, migrate or lock it for writing.
+            uri = path.resolve().as_uri() + "?mode=ro"
+            self.db = sqlite3.connect(uri, uri=True, isolation_level=None,
+                                      check_same_thread=False)
+            if self._version() != SCHEMA_VERSION:
+                self.db.close()
+                raise InputError(str(path), "is not a tree index of this patchaudit version: "
+                                            "rebuild it with 'patchaudit index'")
+            return
         path.parent.mkdir(parents=True, exist_ok=True)
         self.db = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
         self.db.execute("PRAGMA journal_mode=WAL")

@@ -96,12 +96,15 @@ def codes(state: LockState, skip: str = "") -> Codes:
 
 
 def _atomic_class(state: LockState) -> str:
-    """A class held on every path, by spinning primitives or as a context: the point is atomic."""
-    for lock in sorted(state.locks()):
-        events = state.events(lock)
-        if events and all(e.kind.holds and e.atomic for e in events):
-            return lock.cls
-    return ""
+    """A class held on every path, by spinning primitives or as a context: the point is atomic.
+
+    A lock is named before a context (spin_lock_irq() holds both): it is what
+    a reader looks for in the code.
+    """
+    found = [lock.cls for lock in state.locks()
+             if (events := state.events(lock)) and all(e.kind.holds and e.atomic for e in events)]
+    found.sort(key=lambda cls: (cls.startswith("@"), cls))
+    return found[0] if found else ""
 
 
 def _page_codes(fl: FunctionLocks, call: Call, state: LockState) -> tuple[tuple[int, str], ...]:
@@ -171,27 +174,55 @@ def _root_name(expr: Expr) -> str | None:
     return None
 
 
-def _fresh_locals(fl: FunctionLocks) -> set[str]:
-    """Locals that hold an object nobody else sees yet: on the stack, or just allocated."""
+class _Fresh:
+    """Which locals hold an object nobody else sees yet, at a given line.
+
+    On the stack: always. A pointer: where the last assignment above the
+    line, in source order, is an allocation (``p = pregion`` further down
+    makes p shared from there on; ``p = NULL`` changes nothing).
+    """
+
+    def __init__(self, stack: set[str], assigned: dict[str, list[tuple[int, bool]]]) -> None:
+        self.stack = stack
+        self.assigned = {name: sorted(found) for name, found in assigned.items()}
+
+    def at(self, name: str, line: int) -> bool:
+        if name in self.stack:
+            return True
+        last = None
+        for at, allocates in self.assigned.get(name, ()):
+            if at > line:
+                break
+            last = allocates
+        return bool(last)
+
+
+def _fresh_locals(fl: FunctionLocks) -> _Fresh:
+    """The function's locals that hold an object nobody else sees yet (see _Fresh)."""
     fn = fl.function
     params = {p.name for p in fn.params}
-    values: dict[str, list[Expr | None]] = {}
+    assigned: dict[str, list[tuple[int, bool]]] = {}
     stack: set[str] = set()
     for stmt in _decls(fl):
         if stmt.name in params:
             continue
         if struct_name(stmt.type) and not stmt.type.rstrip().endswith(("*", "]")):
             stack.add(stmt.name)
-        values.setdefault(stmt.name, []).append(stmt.init)
+        if stmt.init is not None:
+            assigned.setdefault(stmt.name, []).append((stmt.pos.line, _allocates(stmt.init)))
     for expr in function_exprs(fn):
         if isinstance(expr, Assign) and isinstance(expr.target, Name):
-            values.setdefault(expr.target.name, []).append(expr.value if expr.op == "=" else None)
-    fresh = set(stack)
-    for name, assigned in values.items():
-        made = [v for v in assigned if v is not None]
-        if made and all(_allocates(v) for v in made):
-            fresh.add(name)
-    return fresh
+            if expr.target.name in params:
+                continue
+            made = expr.op == "=" and _allocates(expr.value)
+            if expr.op == "=" and _is_null(expr.value):
+                continue  # clearing a pointer publishes nothing
+            assigned.setdefault(expr.target.name, []).append((expr.pos.line, made))
+    return _Fresh(stack, assigned)
+
+
+def _is_null(expr: Expr) -> bool:
+    return expr.text.strip() in ("NULL", "0")
 
 
 def _decls(fl: FunctionLocks) -> Iterator[Decl]:
@@ -286,7 +317,7 @@ def _function(fl: FunctionLocks, summary: Summary, roots: set[str],
               lines: list[bytes]) -> FunctionSummary:
     fn = fl.function
     top = _top_level(fl)
-    fresh = _fresh_locals(fl) if fl.flow.writes else set()
+    fresh = _fresh_locals(fl) if fl.flow.writes else _Fresh(set(), {})
     params = {p.name for p in fn.params}
     calls = []
     for site in fl.flow.calls:
@@ -331,7 +362,7 @@ def _function(fl: FunctionLocks, summary: Summary, roots: set[str],
             line=target.pos.line,
             column=target.pos.column,
             locks=codes(state),
-            fresh=root is not None and root in fresh and root not in params,
+            fresh=root is not None and root not in params and fresh.at(root, target.pos.line),
             base=" ".join(target.base.text.split())[:_TEXT_LIMIT],
         ))
     params_named = {p.name for p in fn.params}

@@ -5,6 +5,13 @@ from __future__ import annotations
 from patchaudit.ruleset.kinds.base import Hit, RuleKind, Scope
 from patchaudit.ruleset.kinds.caller_contract import CallerContractKind
 from patchaudit.ruleset.kinds.companion_call import CompanionCallKind
+from patchaudit.ruleset.kinds.contract import (
+    ContractLockOrderKind,
+    MemberUnprotectedKind,
+    MustHoldContractKind,
+    MustNotHoldContractKind,
+    SleepInAtomicKind,
+)
 from patchaudit.ruleset.kinds.doc_stale import DocStaleKind
 from patchaudit.ruleset.kinds.field_claim import FieldClaimKind
 from patchaudit.ruleset.kinds.kernel_doc import KernelDocKind
@@ -34,6 +41,11 @@ KINDS: dict[str, RuleKind] = {
         DocStaleKind(),
         FieldClaimKind(),
         SuppressionKind(),
+        MustHoldContractKind(),
+        MustNotHoldContractKind(),
+        SleepInAtomicKind(),
+        MemberUnprotectedKind(),
+        ContractLockOrderKind(),
     )
 }
 

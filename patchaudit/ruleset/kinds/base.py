@@ -9,7 +9,7 @@ from typing import Any, Protocol, cast, runtime_checkable
 
 from patchaudit.cfront.ir import FileIR
 from patchaudit.errors import InputError
-from patchaudit.model import TraceStep
+from patchaudit.model import SourceQuote, TraceStep
 from patchaudit.ruleset.model import Rule
 
 
@@ -29,6 +29,9 @@ class Hit:
     # The function the hit is in, when the kind knows it without the IR (a
     # text kind); None: the engine looks it up in the file's IR.
     function: str | None = None
+    # The text the hit enforces when it is not the rule's own [source]: a
+    # contract kind quotes the tree's statement it found broken.
+    source: SourceQuote | None = None
 
 
 class RuleKind(Protocol):
@@ -65,6 +68,8 @@ class CheckContext:
     # check mode, after-state only: the tree before the patch, so that a kind
     # can tell what the patch removed (doc-stale-reference: a name's last use)
     read_before: Reader | None = None
+    # The tree index (an SQLite file) the contract kinds read, if the run has one.
+    index: str | None = None
 
 
 @runtime_checkable

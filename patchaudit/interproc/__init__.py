@@ -1,0 +1,1 @@
+"""Interprocedural questions over the tree index: entry states, sleeping chains, and judging."""

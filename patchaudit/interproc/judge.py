@@ -1,0 +1,309 @@
+"""Judging code against the tree's contracts: each call, write and acquisition of a function.
+
+Every judgement is one of followed / violated / unknown (LockDoc's
+compliance), with the reason for unknown: the rule kinds report violations
+only, and the run counts the rest so that silence is measurable. A state
+"held on some paths only" is a violation of nothing we can prove (the other
+paths may be impossible): it is counted as ``partial`` and never reported.
+
+Judgements read a tree view (the index with the checked files laid over
+it): the contracts of the callee, the entry state of the caller (its own
+text, its callers), and for sleeping, the chain of calls to the stated or
+primitive sleep.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from patchaudit.contracts.model import PSEUDO_PREFIX, Contract, ContractKind, Verdict
+from patchaudit.index.summary import HELD, NOT_HELD, PARTIAL, UNKNOWN, CallFact, code_of, combine
+from patchaudit.index.view import FunctionRef, TreeView
+from patchaudit.interproc.entry import Entry, EntryState, EntryStates
+from patchaudit.interproc.sleep import Sleepers
+from patchaudit.interproc.tables import judge_tables
+from patchaudit.model import TraceStep
+
+PARTIAL_VERDICT = "partial"
+
+
+@dataclass(frozen=True)
+class Judgement:
+    """One call, write or acquisition against one contract."""
+
+    check: str  # "must-hold", "must-not-hold", "sleep-in-atomic", "member-unprotected", "lock-order"
+    verdict: Verdict
+    file: str
+    line: int
+    column: int
+    function: str
+    message: str = ""
+    trace: tuple[TraceStep, ...] = ()
+    contract: Contract | None = None
+    reason: str = ""  # unknown or not reported: why (counted in the run summary)
+
+
+def _step(where: str, text: str) -> TraceStep:
+    """A trace step from "file:line" and a text."""
+    file, _, line = where.rpartition(":")
+    return TraceStep(file, int(line) if line.isdigit() else 0, text)
+
+
+def _why_steps(fn: FunctionRef, state: EntryState) -> tuple[TraceStep, ...]:
+    return tuple(TraceStep(fn.file, fn.line, why) for why in state.why)
+
+
+class Judge:
+    """Judges the functions of files in a tree view against the view's contracts."""
+
+    def __init__(self, view: TreeView) -> None:
+        self.view = view
+        self.entries = EntryStates(view)
+        self.sleepers = Sleepers(view)
+        self.tables = judge_tables()
+        self._order: dict[tuple[str, str], Contract] | None = None
+
+    # ------------------------------------------------------------ helpers
+
+    def functions_of(self, path: str) -> list[FunctionRef]:
+        summary = self.view.memory.files.get(path)
+        if summary is None:
+            return []
+        return [self.view._memory_ref(path, fn) for fn in summary.functions]
+
+    def held(self, fn: FunctionRef, code: str | None, cls: str) -> tuple[str, EntryState | None]:
+        """The state of ``cls`` at a point (its code there, None untouched), given fn's entry."""
+        if code in (HELD, NOT_HELD, PARTIAL, UNKNOWN):
+            return code, None
+        entry = self.entries.state(fn, cls)
+        known = {Entry.HELD: True, Entry.NOT_HELD: False}.get(entry.holding)
+        if code is None:
+            if entry.holding is Entry.PARTIAL:
+                return PARTIAL, entry
+            return {True: HELD, False: NOT_HELD}.get(known, UNKNOWN) if known is not None \
+                else UNKNOWN, entry
+        return combine(code, known), entry
+
+    def _bound(self, contract: Contract, definitions: list[FunctionRef]) -> bool:
+        """Whether ``contract`` (about a name) binds every definition a call may reach."""
+        if not definitions:
+            # Only a prototype is in view (a header's kernel-doc): the name is the function.
+            return contract.file.endswith(".h")
+        return all(contract.file == d.file or (d.visible_everywhere and
+                                               (contract.file.endswith(".h") or not d.static))
+                   for d in definitions)
+
+    def callee_contracts(self, call: CallFact, caller: FunctionRef) -> list[Contract]:
+        if not call.callee:
+            return []  # a call through a pointer: no name to look contracts up by
+        found = []
+        definitions = self.view.callees_for(call.callee, caller.file)
+        for contract in self.view.contracts(call.callee, (ContractKind.MUST_HOLD,
+                                                          ContractKind.MUST_NOT_HOLD)):
+            if contract.checkable and self._bound(contract, definitions):
+                found.append(contract)
+        return found
+
+    # ------------------------------------------------------------ must hold / must not hold
+
+    def calls(self, fn: FunctionRef) -> Iterator[Judgement]:
+        for call in self.view.calls_of(fn):
+            if call.callee == fn.name:
+                continue  # recursion: the contract is the function's own
+            for contract in self.callee_contracts(call, fn):
+                yield self._call(fn, call, contract)
+
+    def _call(self, fn: FunctionRef, call: CallFact, contract: Contract) -> Judgement:
+        cls = contract.lock
+        base = dict(file=fn.file, line=call.line, column=call.column, function=fn.name,
+                    contract=contract)
+        check = "must-hold" if contract.kind is ContractKind.MUST_HOLD else "must-not-hold"
+        if cls == "page":
+            code: str | None = dict(call.pages).get(contract.arg) if contract.arg is not None \
+                else None
+            if code is None or code not in (HELD, NOT_HELD):
+                return Judgement(check, Verdict.UNKNOWN, **base,  # type: ignore[arg-type]
+                                 reason="page argument not followed")
+            state, entry = code, None
+        else:
+            state, entry = self.held(fn, code_of(call.locks, cls), cls)
+        lock = contract.describe_lock()
+        wanted = HELD if check == "must-hold" else NOT_HELD
+        if state == wanted:
+            return Judgement(check, Verdict.FOLLOWED, **base)  # type: ignore[arg-type]
+        if state == PARTIAL:
+            return Judgement(check, Verdict.UNKNOWN, **base,  # type: ignore[arg-type]
+                             reason=PARTIAL_VERDICT)
+        if state == UNKNOWN:
+            why = "caller's entry state unknown" if entry is not None else "lock state unknown"
+            return Judgement(check, Verdict.UNKNOWN, **base, reason=why)  # type: ignore[arg-type]
+        trace: list[TraceStep] = []
+        if entry is not None:
+            trace.extend(_why_steps(fn, entry))
+        source = f"{contract.file}:{contract.line}"
+        trace.append(_step(source, f"{call.callee}() states: \"{contract.text}\""))
+        trace.append(TraceStep(fn.file, call.line, f"{call.callee}() is called here"))
+        if check == "must-hold":
+            message = (f"{call.callee}() must be called with {lock} held, but {fn.name}() "
+                       f"calls it without {lock} on every path")
+        else:
+            message = (f"{call.callee}() must not be called with {lock} held, but {fn.name}() "
+                       f"holds it here")
+        return Judgement(check, Verdict.VIOLATED, **base,  # type: ignore[arg-type]
+                         message=message, trace=tuple(trace))
+
+    # ------------------------------------------------------------ sleeping in atomic context
+
+    def sleeps(self, fn: FunctionRef) -> Iterator[Judgement]:
+        for call in self.view.calls_of(fn):
+            if call.callee == fn.name or not call.callee:
+                continue
+            atomic = self.sleepers.call_atomic(call, fn)
+            if atomic is None:
+                continue
+            if atomic.derived and not call.top:
+                # Atomic only because every caller is: a call under a condition may
+                # depend on what those callers pass (a "may I sleep" flag).
+                continue
+            chain = self.sleepers.call_sleeps(call, fn)
+            base = dict(file=fn.file, line=call.line, column=call.column, function=fn.name)
+            if chain is None:
+                yield Judgement("sleep-in-atomic", Verdict.FOLLOWED, **base)  # type: ignore[arg-type]
+                continue
+            trace = [_step_of(fn, s) for s in atomic.steps]
+            trace += [_step_of(fn, s) for s in chain.steps]
+            trace.append(TraceStep(fn.file, call.line, f"{call.callee}() is called here"))
+            yield Judgement(
+                "sleep-in-atomic", Verdict.VIOLATED, **base,  # type: ignore[arg-type]
+                message=(f"{call.callee}() may sleep, but {fn.name}() calls it in atomic "
+                         f"context ({atomic.steps[0]})"),
+                trace=tuple(trace), contract=chain.source or atomic.source)
+
+    # ------------------------------------------------------------ protected members
+
+    def writes(self, fn: FunctionRef) -> Iterator[Judgement]:
+        summary = self.view.memory.by_key.get(fn.key) if fn.key < 0 else None
+        if summary is None:
+            return
+        exempt = self.tables.exempt(fn.name) or "init" in fn.roots
+        for write in summary.writes:
+            contracts = [c for c in self.view.contracts(write.member, (ContractKind.PROTECTED_BY,))
+                         if c.checkable and not c.lock.startswith(PSEUDO_PREFIX)]
+            if not contracts:
+                continue
+            base = dict(file=fn.file, line=write.line, column=write.column, function=fn.name)
+            if write.fresh or exempt:
+                reason = "fresh object" if write.fresh else "initialisation or teardown function"
+                yield Judgement("member-unprotected", Verdict.UNKNOWN, **base,  # type: ignore[arg-type]
+                                reason=reason)
+                continue
+            for contract in contracts[:1]:
+                state, entry = self.held(fn, code_of(write.locks, contract.lock), contract.lock)
+                if state == HELD:
+                    yield Judgement("member-unprotected", Verdict.FOLLOWED, **base,  # type: ignore[arg-type]
+                                    contract=contract)
+                    continue
+                if state != NOT_HELD:
+                    reason = PARTIAL_VERDICT if state == PARTIAL else "lock state unknown"
+                    yield Judgement("member-unprotected", Verdict.UNKNOWN, **base,  # type: ignore[arg-type]
+                                    contract=contract, reason=reason)
+                    continue
+                trace: list[TraceStep] = []
+                if entry is not None:
+                    trace.extend(_why_steps(fn, entry))
+                trace.append(_step(f"{contract.file}:{contract.line}",
+                                   f"{contract.subject} is documented: \"{contract.text}\""))
+                trace.append(TraceStep(fn.file, write.line, f"{write.member} is written here"))
+                yield Judgement(
+                    "member-unprotected", Verdict.VIOLATED, **base,  # type: ignore[arg-type]
+                    message=(f"{write.member} is protected by {contract.describe_lock()}, but "
+                             f"{fn.name}() writes it without holding it"),
+                    trace=tuple(trace), contract=contract)
+
+    # ------------------------------------------------------------ documented lock order
+
+    def order(self) -> dict[tuple[str, str], Contract]:
+        """Documented (outer, inner) pairs, closed transitively within each document."""
+        if self._order is None:
+            direct: dict[str, list[Contract]] = {}
+            for contract in self.view.contracts(None, (ContractKind.LOCK_ORDER,)):
+                if contract.checkable and contract.lock != contract.inner:
+                    direct.setdefault(contract.file, []).append(contract)
+            pairs: dict[tuple[str, str], Contract] = {}
+            for contracts in direct.values():
+                edges = {(c.lock, c.inner): c for c in contracts}
+                changed = True
+                while changed:
+                    changed = False
+                    for (a, b), first in list(edges.items()):
+                        for (c, d), _ in list(edges.items()):
+                            if b == c and a != d and (a, d) not in edges:
+                                edges[(a, d)] = first
+                                changed = True
+                for pair, contract in edges.items():
+                    pairs.setdefault(pair, contract)
+            # A pair documented both ways is a document we cannot read: drop both.
+            self._order = {p: c for p, c in pairs.items() if (p[1], p[0]) not in pairs}
+        return self._order
+
+    def takes(self, fn: FunctionRef) -> Iterator[Judgement]:
+        order = self.order()
+        if not order:
+            return
+        for take in self.view.takes_of(fn):
+            if take.nested:
+                continue
+            for held_cls, code in take.held:
+                kept = order.get((held_cls, take.lock))
+                if kept is not None and code == HELD:
+                    # The documented order, kept: counted as followed.
+                    yield Judgement("lock-order", Verdict.FOLLOWED, fn.file, take.line,
+                                    take.column, fn.name, contract=kept)
+                contract = order.get((take.lock, held_cls))
+                if contract is None:
+                    continue
+                base = dict(file=fn.file, line=take.line, column=take.column, function=fn.name,
+                            contract=contract)
+                state, _ = self.held(fn, code, held_cls)
+                if state == NOT_HELD:
+                    continue  # released before: nothing to judge
+                if state != HELD:
+                    yield Judgement("lock-order", Verdict.UNKNOWN, **base,  # type: ignore[arg-type]
+                                    reason=PARTIAL_VERDICT if state == PARTIAL else "lock state")
+                    continue
+                trace = (
+                    _step(f"{contract.file}:{contract.line}",
+                          f"documented order: {contract.lock_text} before {contract.inner_text}: "
+                          f"\"{contract.text}\""),
+                    TraceStep(fn.file, take.line, f"{take.lock} is taken here with "
+                                                  f"{held_cls} held"),
+                )
+                yield Judgement(
+                    "lock-order", Verdict.VIOLATED, **base,  # type: ignore[arg-type]
+                    message=(f"{fn.name}() takes {take.lock} while holding {held_cls}, but the "
+                             f"documented order takes {take.lock} first"),
+                    trace=trace)
+
+    # ------------------------------------------------------------ everything
+
+    def judge_file(self, path: str) -> Iterator[Judgement]:
+        for fn in self.functions_of(path):
+            if not fn.reliable:
+                continue
+            yield from self.calls(fn)
+            yield from self.sleeps(fn)
+            yield from self.writes(fn)
+            yield from self.takes(fn)
+
+
+_WHERE = re.compile(r"\b([\w./-]+\.[ch]):(\d+)\b")
+
+
+def _step_of(fn: FunctionRef, text: str) -> TraceStep:
+    """A chain step as a trace step, at the place it names (or the function's own line)."""
+    found = _WHERE.search(text)
+    if found is None:
+        return TraceStep(fn.file, fn.line, text)
+    return TraceStep(found.group(1), int(found.group(2)), text)

@@ -1,0 +1,184 @@
+"""May a function sleep, and is a call made in atomic context: chains through the tree index.
+
+A function may sleep when the tree says so (its kernel-doc or comment: "May
+sleep.", a top-level ``might_sleep()``), or when it calls, on its straight
+line (whatever path it takes), a call that may sleep: a sleeping primitive
+or allocation (analyses/data/sleep.toml), or a function that may sleep in
+turn. Every definition a call may reach must sleep for the call to count.
+A function documented as callable from atomic context is taken at its word
+(a contradiction between its text and its code is a finding of its own).
+
+A call is in atomic context when, on every path to it, a spinning lock or
+a context (rcu_read_lock(), preemption, interrupts or bottom halves off)
+is held, or when the function itself runs in atomic context: its contract
+says so, it is registered as an IRQ handler, timer, tasklet or RCU
+callback, or every caller calls it in atomic context.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from patchaudit.contracts.model import Context, Contract, ContractKind
+from patchaudit.index.summary import CallFact, code_of
+from patchaudit.index.view import FunctionRef, TreeView
+
+_DEPTH = 4
+# Codes of a class the function released, or may have, before a call (index/summary.py).
+_RELEASED = frozenset({"N", "n", "m", "P", "U"})
+_ATOMIC_CONTEXTS = frozenset({Context.ATOMIC, Context.HARDIRQ, Context.SOFTIRQ})
+_NO_SLEEP = _ATOMIC_CONTEXTS | {Context.ANY}
+_ROOT_NAMES = {"hardirq": "a hard interrupt handler", "softirq": "a softirq callback (timer, tasklet, RCU)"}
+
+
+@dataclass(frozen=True)
+class Chain:
+    """Why something may sleep or is atomic: the steps, outermost first, and the stated source."""
+
+    steps: tuple[str, ...]
+    source: Contract | None = None
+    derived: bool = False  # atomic only because every caller is (not held, stated or registered)
+
+    def then(self, step: str) -> Chain:
+        return Chain((step, *self.steps), self.source, self.derived)
+
+
+def _context_contracts(view: TreeView, fn: FunctionRef) -> list[Contract]:
+    return [c for c in view.contracts(fn.name, (ContractKind.CONTEXT,))
+            if c.checkable and (c.file == fn.file or fn.visible_everywhere)]
+
+
+class Sleepers:
+    """May-sleep and atomic-context answers over one tree view, memoised."""
+
+    def __init__(self, view: TreeView) -> None:
+        self.view = view
+        self.sleeps: dict[tuple[str, int], Chain | None] = {}
+        self.atomic: dict[tuple[str, int], Chain | None] = {}
+
+    # ------------------------------------------------------------ may sleep
+
+    def call_sleeps(self, call: CallFact, caller: FunctionRef) -> Chain | None:
+        """Why ``call`` may sleep, or None."""
+        if call.sleep:
+            return Chain((f"{call.callee}() may sleep: {call.sleep}",))
+        definitions = self.view.callees_for(call.callee, caller.file)
+        if not definitions:
+            return None
+        chains = [self.function_sleeps(d, 0, frozenset()) for d in definitions]
+        if not all(chains):
+            return None
+        chain = chains[0]
+        assert chain is not None
+        return chain
+
+    def function_sleeps(self, fn: FunctionRef, depth: int,
+                        active: frozenset[tuple[str, int]]) -> Chain | None:
+        key = (fn.file, fn.key)
+        if key in self.sleeps:
+            return self.sleeps[key]
+        if key in active or depth > _DEPTH:
+            return None
+        found = self._sleeps(fn, depth, active | {key})
+        self.sleeps[key] = found
+        return found
+
+    def _sleeps(self, fn: FunctionRef, depth: int,
+                active: frozenset[tuple[str, int]]) -> Chain | None:
+        contracts = _context_contracts(self.view, fn)
+        if any(c.context in _NO_SLEEP for c in contracts):
+            return None
+        stated = next((c for c in contracts if c.context is Context.MAY_SLEEP), None)
+        if stated is not None:
+            return Chain((f"{fn.name}() may sleep: {stated.file}:{stated.line} \"{stated.text}\"",),
+                         stated)
+        for call in self.view.calls_of(fn):
+            if not call.top:
+                continue
+            if any(code in _RELEASED for _, code in call.locks):
+                # The function dropped a lock or context before this call (rcu_read_unlock()
+                # around a folio_lock()): its caller's atomic context may be what it dropped.
+                continue
+            if call.sleep:
+                return Chain((f"{fn.name}() calls {call.callee}() at {fn.file}:{call.line}, "
+                              f"which may sleep: {call.sleep}",))
+            definitions = self.view.callees_for(call.callee, fn.file)
+            if not definitions or any(d.key == fn.key for d in definitions):
+                continue
+            chains = [self.function_sleeps(d, depth + 1, active) for d in definitions]
+            if all(chains):
+                inner = chains[0]
+                assert inner is not None
+                return inner.then(f"{fn.name}() calls {call.callee}() at {fn.file}:{call.line}")
+        return None
+
+    # ------------------------------------------------------------ atomic context
+
+    def call_atomic(self, call: CallFact, caller: FunctionRef) -> Chain | None:
+        """Why ``call`` runs in atomic context, or None."""
+        if call.atomic:
+            return Chain((f"{_held_name(call.atomic)} {caller.file}:{call.line}",))
+        entry = self.entry_atomic(caller, 0, frozenset())
+        if entry is None:
+            return None
+        # The function may have left the atomic context itself before the call.
+        for cls, code in call.locks:
+            if cls.startswith("@") and code not in ("H", "h"):
+                return None
+        return entry
+
+    def entry_atomic(self, fn: FunctionRef, depth: int,
+                     active: frozenset[tuple[str, int]]) -> Chain | None:
+        key = (fn.file, fn.key)
+        if key in self.atomic:
+            return self.atomic[key]
+        if key in active or depth > _DEPTH:
+            return None
+        found = self._entry_atomic(fn, depth, active | {key})
+        if depth == 0 or found is not None:
+            self.atomic[key] = found
+        return found
+
+    def _entry_atomic(self, fn: FunctionRef, depth: int,
+                      active: frozenset[tuple[str, int]]) -> Chain | None:
+        for root in ("hardirq", "softirq"):
+            if root in fn.roots:
+                return Chain((f"{fn.name}() runs as {_ROOT_NAMES[root]}: it is registered so in "
+                              f"{fn.file}",))
+        contracts = _context_contracts(self.view, fn)
+        stated = next((c for c in contracts if c.context in _ATOMIC_CONTEXTS), None)
+        if stated is not None:
+            return Chain((f"{fn.name}() runs in {stated.context.value if stated.context else ''} "
+                          f"context: {stated.file}:{stated.line} \"{stated.text}\"",), stated)
+        if fn.exported or fn.address_taken or depth >= _DEPTH:
+            return None
+        callers = [(c, call) for c, call in self.view.calls_to(fn.name)
+                   if (not fn.static or fn.header or c.file == fn.file)]
+        if not callers:
+            return None
+        first: Chain | None = None
+        for caller, call in callers:
+            if (caller.file, caller.key) in active:
+                return None
+            chain = self.call_atomic(call, caller) if call.atomic else self.entry_atomic(
+                caller, depth + 1, active)
+            if chain is None:
+                return None
+            if first is None:
+                first = replace(chain.then(f"{caller.name}() calls {fn.name}() at "
+                                           f"{caller.file}:{call.line}"), derived=True)
+        return first
+
+
+def _held_name(cls: str) -> str:
+    from patchaudit.contracts.model import pseudo_name
+
+    if cls == "@rcu":
+        return "the RCU read lock held on every path to"
+    if cls.startswith("@"):
+        return f"{pseudo_name(cls)} on every path to"
+    return f"spinning lock {cls} held on every path to"
+
+
+def held_code(call: CallFact, cls: str) -> str | None:
+    return code_of(call.locks, cls)

@@ -1,0 +1,135 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Fixture for PA4001: callees state the locks their callers hold, in
+ * code (lockdep_assert_held) and in words (kernel-doc Context:, comments).
+ */
+#include <linux/spinlock.h>
+#include <linux/mutex.h>
+#include <linux/lockdep.h>
+#include <linux/list.h>
+
+struct widget {
+	spinlock_t lock;
+	struct mutex update_mutex;
+	struct list_head items;
+	int count;
+};
+
+static void widget_count_locked(struct widget *w)
+{
+	lockdep_assert_held(&w->lock);
+	w->count++;
+}
+
+/**
+ * widget_refresh - redo the widget's view of its items
+ * @w: the widget
+ *
+ * Context: Process context. Must be called with @w->update_mutex held.
+ */
+static void widget_refresh(struct widget *w)
+{
+	w->count = 0;
+}
+
+/* Caller must hold w->lock. */
+static void widget_drop_items(struct widget *w)
+{
+	INIT_LIST_HEAD(&w->items);
+}
+
+void widget_good(struct widget *w)
+{
+	spin_lock(&w->lock);
+	widget_count_locked(w);			/* ok: PA4001 */
+	widget_drop_items(w);			/* ok: PA4001 */
+	spin_unlock(&w->lock);
+
+	mutex_lock(&w->update_mutex);
+	widget_refresh(w);			/* ok: PA4001 */
+	mutex_unlock(&w->update_mutex);
+}
+
+/* Called after the unlock. */
+void widget_bad(struct widget *w)
+{
+	spin_lock(&w->lock);
+	w->count = 0;
+	spin_unlock(&w->lock);
+	widget_count_locked(w);			/* expect: PA4001 */
+	mutex_lock(&w->update_mutex);
+	mutex_unlock(&w->update_mutex);
+	widget_refresh(w);			/* expect: PA4001 */
+}
+
+/* Called before the function takes the lock itself. */
+void widget_bad_early(struct widget *w)
+{
+	widget_drop_items(w);			/* expect: PA4001 */
+	spin_lock(&w->lock);
+	widget_count_locked(w);			/* ok: PA4001 */
+	spin_unlock(&w->lock);
+}
+
+/* A static helper whose only caller holds nothing. */
+static void widget_helper_unlocked(struct widget *w)
+{
+	widget_count_locked(w);			/* expect: PA4001 */
+}
+
+void widget_outer(struct widget *w)
+{
+	widget_helper_unlocked(w);
+	mutex_lock(&w->update_mutex);
+	mutex_unlock(&w->update_mutex);
+	spin_lock(&w->lock);
+	spin_unlock(&w->lock);
+}
+
+/* Guards take and release the lock around their scope. */
+void widget_guarded(struct widget *w)
+{
+	scoped_guard(spinlock, &w->lock)
+		widget_count_locked(w);		/* ok: PA4001 */
+	guard(mutex)(&w->update_mutex);
+	widget_refresh(w);			/* ok: PA4001 */
+}
+
+/* A trylock holds the lock only where it succeeded. */
+void widget_try(struct widget *w)
+{
+	if (!spin_trylock(&w->lock))
+		return;
+	widget_count_locked(w);			/* ok: PA4001 */
+	spin_unlock(&w->lock);
+}
+
+/* Held on some paths only: not reported (counted as partial). */
+void widget_sometimes(struct widget *w, bool locked)
+{
+	if (locked)
+		spin_lock(&w->lock);
+	widget_count_locked(w);			/* ok: PA4001 */
+	if (locked)
+		spin_unlock(&w->lock);
+}
+
+/* Only called below, with the lock held: the caller's caller holds it. */
+static void widget_step(struct widget *w)
+{
+	widget_count_locked(w);			/* ok: PA4001 */
+}
+
+void widget_walk(struct widget *w)
+{
+	spin_lock(&w->lock);
+	widget_step(w);
+	spin_unlock(&w->lock);
+}
+
+/* Exported without a stated context: its callers are unknown, never "not held". */
+void widget_exported_step(struct widget *w)
+{
+	widget_count_locked(w);			/* ok: PA4001 */
+}
+EXPORT_SYMBOL_GPL(widget_exported_step);

@@ -1,0 +1,121 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Fixture for PA4003: sleeping calls in atomic context, direct and through
+ * helpers whose text or code says they sleep.
+ */
+#include <linux/spinlock.h>
+#include <linux/mutex.h>
+#include <linux/slab.h>
+#include <linux/rcupdate.h>
+#include <linux/interrupt.h>
+
+struct port {
+	spinlock_t lock;
+	struct mutex cfg_mutex;
+	void *buf;
+	int state;
+};
+
+/**
+ * port_reconfigure - apply a new configuration
+ * @p: the port
+ *
+ * Context: Process context. May sleep.
+ */
+static void port_reconfigure(struct port *p)
+{
+	p->state = 2;
+}
+
+/* Sleeps on its straight line: mutex_lock() always runs. */
+static void port_apply(struct port *p)
+{
+	mutex_lock(&p->cfg_mutex);
+	p->state = 1;
+	mutex_unlock(&p->cfg_mutex);
+}
+
+/* Sleeps only when asked to: not a sleeping function. */
+static void port_maybe_wait(struct port *p, bool wait)
+{
+	if (wait)
+		msleep(10);
+}
+
+void port_bad(struct port *p)
+{
+	spin_lock(&p->lock);
+	p->buf = kmalloc(64, GFP_KERNEL);	/* expect: PA4003 */
+	port_reconfigure(p);			/* expect: PA4003 */
+	port_apply(p);				/* expect: PA4003 */
+	spin_unlock(&p->lock);
+}
+
+void port_rcu_bad(struct port *p)
+{
+	rcu_read_lock();
+	msleep(1);				/* expect: PA4003 */
+	rcu_read_unlock();
+}
+
+void port_good(struct port *p)
+{
+	void *buf = kmalloc(64, GFP_KERNEL);	/* ok: PA4003 */
+
+	spin_lock(&p->lock);
+	p->buf = kmalloc(64, GFP_ATOMIC);	/* ok: PA4003 */
+	port_maybe_wait(p, false);		/* ok: PA4003 */
+	spin_unlock(&p->lock);
+	port_apply(p);				/* ok: PA4003 */
+	kfree(buf);
+}
+
+/* The lock is dropped around the sleeping call. */
+void port_drop_around(struct port *p)
+{
+	spin_lock(&p->lock);
+	p->state = 0;
+	spin_unlock(&p->lock);
+	port_reconfigure(p);			/* ok: PA4003 */
+	spin_lock(&p->lock);
+	p->state = 3;
+	spin_unlock(&p->lock);
+}
+
+/* A mutex is not atomic context. */
+void port_under_mutex(struct port *p)
+{
+	mutex_lock(&p->cfg_mutex);
+	port_reconfigure(p);			/* ok: PA4003 */
+	mutex_unlock(&p->cfg_mutex);
+}
+
+/* An interrupt handler runs in atomic context. */
+static irqreturn_t port_irq(int irq, void *data)
+{
+	struct port *p = data;
+
+	port_reconfigure(p);			/* expect: PA4003 */
+	return IRQ_HANDLED;
+}
+
+int port_setup(struct port *p, int irq)
+{
+	return request_irq(irq, port_irq, 0, "port", p);
+}
+
+/* Drops the RCU read lock its caller holds before it sleeps. */
+static void port_wait_unlocked(struct port *p)
+{
+	rcu_read_unlock();
+	mutex_lock(&p->cfg_mutex);
+	mutex_unlock(&p->cfg_mutex);
+	rcu_read_lock();
+}
+
+void port_scan(struct port *p)
+{
+	rcu_read_lock();
+	port_wait_unlocked(p);			/* ok: PA4003 */
+	rcu_read_unlock();
+}
