@@ -18,7 +18,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from patchaudit.contracts.model import PSEUDO_PREFIX, Contract, ContractKind, Verdict
+from patchaudit.contracts.model import PSEUDO_PREFIX, Contract, ContractKind, Origin, Verdict
 from patchaudit.index.summary import HELD, NOT_HELD, PARTIAL, UNKNOWN, CallFact, code_of, combine
 from patchaudit.index.view import FunctionRef, TreeView
 from patchaudit.interproc.entry import Entry, EntryState, EntryStates
@@ -27,6 +27,7 @@ from patchaudit.interproc.tables import judge_tables
 from patchaudit.model import TraceStep
 
 PARTIAL_VERDICT = "partial"
+_ORIGIN_RANK = {Origin.KERNEL_DOC: 0, Origin.PROSE: 1, Origin.ANNOTATION: 2, Origin.ASSERT: 3}
 
 
 @dataclass(frozen=True)
@@ -104,6 +105,9 @@ class Judge:
                                                           ContractKind.MUST_NOT_HOLD)):
             if contract.checkable and self._bound(contract, definitions):
                 found.append(contract)
+        # The kernel's words first: a finding quotes "Caller must hold X" rather
+        # than the lockdep_assert_held() that says the same.
+        found.sort(key=lambda c: (_ORIGIN_RANK.get(c.origin, len(_ORIGIN_RANK)), c.file, c.line))
         return found
 
     # ------------------------------------------------------------ must hold / must not hold
@@ -112,8 +116,14 @@ class Judge:
         for call in self.view.calls_of(fn):
             if call.callee == fn.name:
                 continue  # recursion: the contract is the function's own
+            judged: set[tuple[str, str, int | None]] = set()
             for contract in self.callee_contracts(call, fn):
-                yield self._call(fn, call, contract)
+                # One judgement per lock: a kernel-doc line and an assertion of the
+                # same lock are one contract stated twice.
+                key = (contract.kind.value, contract.lock, contract.arg)
+                if key not in judged:
+                    judged.add(key)
+                    yield self._call(fn, call, contract)
 
     def _call(self, fn: FunctionRef, call: CallFact, contract: Contract) -> Judgement:
         cls = contract.lock
@@ -142,6 +152,12 @@ class Judge:
         trace: list[TraceStep] = []
         if entry is not None:
             trace.extend(_why_steps(fn, entry))
+        if check == "must-hold":
+            for take in self.view.takes_of(fn):
+                if take.lock == cls and take.line < call.line:
+                    trace.append(TraceStep(fn.file, take.line,
+                                           f"{cls} taken here ({take.text}), released before "
+                                           f"the call"))
         source = f"{contract.file}:{contract.line}"
         trace.append(_step(source, f"{call.callee}() states: \"{contract.text}\""))
         trace.append(TraceStep(fn.file, call.line, f"{call.callee}() is called here"))
@@ -163,9 +179,9 @@ class Judge:
             atomic = self.sleepers.call_atomic(call, fn)
             if atomic is None:
                 continue
-            if atomic.derived and not call.top:
-                # Atomic only because every caller is: a call under a condition may
-                # depend on what those callers pass (a "may I sleep" flag).
+            if atomic.derived:
+                # Atomic only because every caller is: the bug, if any, is at the call
+                # in the caller, where that caller's own judgement reports it.
                 continue
             chain = self.sleepers.call_sleeps(call, fn)
             base = dict(file=fn.file, line=call.line, column=call.column, function=fn.name)
@@ -286,6 +302,43 @@ class Judge:
                              f"documented order takes {take.lock} first"),
                     trace=trace)
 
+    def called_takes(self, fn: FunctionRef) -> Iterator[Judgement]:
+        """A call made with A held, of a function that takes B itself, where B comes before A."""
+        order = self.order()
+        if not order:
+            return
+        outers = {a for a, _ in order}
+        for call in self.view.calls_of(fn):
+            held = [cls for cls, code in call.locks if code == HELD]
+            if not held or not call.callee or call.callee == fn.name:
+                continue
+            definitions = self.view.callees_for(call.callee, fn.file)
+            if len(definitions) != 1:
+                continue  # config variants or none: which one runs is not known
+            callee = definitions[0]
+            for take in self.view.takes_of(callee):
+                if take.lock not in outers or take.nested or not take.blocking:
+                    continue
+                for cls in held:
+                    contract = order.get((take.lock, cls))
+                    if contract is None or code_of(take.held, cls) is not None:
+                        continue  # the callee itself changes cls before: judged there
+                    trace = (
+                        _step(f"{contract.file}:{contract.line}",
+                              f"documented order: {contract.lock_text} before "
+                              f"{contract.inner_text}: \"{contract.text}\""),
+                        TraceStep(fn.file, call.line, f"{call.callee}() is called here with "
+                                                      f"{cls} held"),
+                        TraceStep(callee.file, take.line, f"{call.callee}() takes {take.lock} "
+                                                          f"here ({take.text})"),
+                    )
+                    yield Judgement(
+                        "lock-order", Verdict.VIOLATED, fn.file, call.line, call.column, fn.name,
+                        message=(f"{fn.name}() calls {call.callee}(), which takes {take.lock}, "
+                                 f"while holding {cls}; the documented order takes "
+                                 f"{take.lock} first"),
+                        trace=trace, contract=contract)
+
     # ------------------------------------------------------------ everything
 
     def judge_file(self, path: str) -> Iterator[Judgement]:
@@ -296,6 +349,7 @@ class Judge:
             yield from self.sleeps(fn)
             yield from self.writes(fn)
             yield from self.takes(fn)
+            yield from self.called_takes(fn)
 
 
 _WHERE = re.compile(r"\b([\w./-]+\.[ch]):(\d+)\b")

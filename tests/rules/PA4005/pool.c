@@ -66,3 +66,18 @@ void pool_nested(struct pool *pool, struct slot *slot)
 	spin_unlock(&pool->lock);
 	spin_unlock(&slot->lock);
 }
+
+/* The order broken through a call: the helper takes the outer lock. */
+static void pool_grow(struct pool *pool)
+{
+	mutex_lock(&pool->resize_mutex);
+	mutex_unlock(&pool->resize_mutex);
+}
+
+void pool_refill(struct pool *pool)
+{
+	spin_lock(&pool->lock);
+	pool_grow(pool);			/* expect: PA4005 */
+	spin_unlock(&pool->lock);
+	pool_grow(pool);			/* ok: PA4005 */
+}

@@ -1,0 +1,133 @@
+"""The tree index and the contracts it holds: ``patchaudit index``, ``contracts``, and the
+contract rules across files in ``scan`` and ``check`` (tests/fixtures/contracts/tree)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+TREE = REPO / "tests" / "fixtures" / "contracts" / "tree"
+
+
+def run(*args: str, cwd: Path = REPO) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "patchaudit", *args], cwd=cwd,
+                          capture_output=True, text=True, timeout=300)
+
+
+def build(tmp_path: Path) -> tuple[Path, Path]:
+    tree = tmp_path / "tree"
+    shutil.copytree(TREE, tree)
+    index = tmp_path / "tree.sqlite"
+    done = run("index", str(tree), "--index", str(index), "-j", "1")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("3 files in the index (3 summaries computed in 1 round, "
+                                  "0 removed, 0 skipped); 10 contracts, 10 resolved;")
+    return tree, index
+
+
+def test_contracts_lists_every_statement_with_its_resolved_lock(tmp_path: Path) -> None:
+    tree, index = build(tmp_path)
+    done = run("contracts", str(tree), "--index", str(index), "-f", "json")
+    assert done.returncode == 0, done.stderr
+    document = json.loads(done.stdout)
+    assert document["schema"] == "patchaudit-contracts/1"
+    assert document["counts"]["contracts"] == 10
+    found = [(c["file"], c["line"], c["kind"], c["origin"], c["subject"], c["lock"] or c["context"])
+             for c in document["contracts"]]
+    assert found == [
+        ("drivers/gadget/core.c", 8, "must-hold", "assertion", "gadget_queue_one",
+         "gadget.queue_lock"),
+        ("drivers/gadget/core.c", 15, "context", "might_sleep", "gadget_set_mode", "may sleep"),
+        ("include/linux/gadget.h", 9, "lock-order", "lock hierarchy", "", "gadget.cfg_mutex"),
+        ("include/linux/gadget.h", 21, "protected-by", "member comment", "gadget.queue",
+         "gadget.queue_lock"),
+        ("include/linux/gadget.h", 22, "protected-by", "member comment", "gadget.depth",
+         "gadget.queue_lock"),
+        ("include/linux/gadget.h", 31, "context", "kernel-doc", "gadget_queue_one", "any context"),
+        ("include/linux/gadget.h", 31, "must-hold", "kernel-doc", "gadget_queue_one",
+         "gadget.queue_lock"),
+        ("include/linux/gadget.h", 40, "context", "kernel-doc", "gadget_set_mode",
+         "process context"),
+        ("include/linux/gadget.h", 40, "context", "kernel-doc", "gadget_set_mode", "may sleep"),
+        ("include/linux/gadget.h", 40, "takes", "kernel-doc", "gadget_set_mode",
+         "gadget.cfg_mutex"),
+    ]
+    order = next(c for c in document["contracts"] if c["kind"] == "lock-order")
+    assert (order["lock"], order["inner"]) == ("gadget.cfg_mutex", "gadget.queue_lock")
+    text = run("contracts", str(tree), "--index", str(index), "--function", "gadget_queue_one",
+               "--kind", "must-hold")
+    assert text.stdout.splitlines() == [
+        'drivers/gadget/core.c:8: must-hold gadget_queue_one: gadget.queue_lock (assertion) '
+        '"lockdep_assert_held(&g->queue_lock);"',
+        'include/linux/gadget.h:31: must-hold gadget_queue_one: gadget.queue_lock (kernel-doc) '
+        '"Caller must hold @g->queue_lock."',
+    ]
+
+
+def test_scan_with_the_index_judges_calls_against_another_files_contracts(tmp_path: Path) -> None:
+    tree, index = build(tmp_path)
+    done = run("scan", str(tree), "--index", str(index), "-j", "1", "--no-cache", "-f", "json")
+    assert done.returncode == 1, done.stderr
+    findings = json.loads(done.stdout)["findings"]
+    assert [(f["rule_id"], f["file"], f["line"]) for f in findings] == [
+        ("PA4001", "drivers/gadget/user.c", 23),
+        ("PA4003", "drivers/gadget/user.c", 29),
+    ]
+    must, sleep = findings
+    # Each quotes the tree's own statement, and says where.
+    assert must["source"]["file"] == "include/linux/gadget.h"
+    assert must["source"]["text"] == "Caller must hold @g->queue_lock."
+    assert sleep["source"]["text"] == "May sleep."
+    # The trace: where the caller took the lock before dropping it, the statement, the call.
+    assert [step["line"] for step in must["trace"]] == [20, 31, 23]
+
+
+def test_scan_without_an_index_says_the_contract_rules_need_one(tmp_path: Path) -> None:
+    tree = tmp_path / "tree"
+    shutil.copytree(TREE, tree)
+    done = run("scan", str(tree), "-j", "1", "--no-cache", "-f", "json",
+               "--cache-dir", str(tmp_path / "cache"))
+    report = json.loads(done.stdout)
+    assert not [f for f in report["findings"] if f["rule_id"].startswith("PA4")]
+    reasons = {r["id"]: r["reason"] for r in report["rules"] if r["id"].startswith("PA4")}
+    assert set(reasons.values()) == {
+        "needs the tree index in scan: run 'patchaudit index DIR' first"}
+
+
+def test_check_judges_an_added_call_against_the_index(tmp_path: Path) -> None:
+    tree, index = build(tmp_path)
+    patch = tmp_path / "0001.patch"
+    patch.write_text(
+        "From: A Developer <dev@example.org>\n"
+        "Subject: [PATCH] gadget: flush on mode switch\n\n"
+        "Flush the queue first.\n---\n"
+        "diff --git a/drivers/gadget/user.c b/drivers/gadget/user.c\n"
+        "--- a/drivers/gadget/user.c\n+++ b/drivers/gadget/user.c\n"
+        "@@ -10,6 +10,7 @@ void user_submit(struct gadget *g, struct request *rq)\n"
+        " {\n \tunsigned long flags;\n \n"
+        "+\tgadget_queue_one(g, &rq->entry);\n"
+        " \tspin_lock_irqsave(&g->queue_lock, flags);\n"
+        " \tgadget_queue_one(g, &rq->entry);\n"
+        " \tspin_unlock_irqrestore(&g->queue_lock, flags);\n")
+    with_index = run("check", str(patch), "--tree", str(tree), "--index", str(index), "-f", "json")
+    found = [(f["rule_id"], f["file"], f["line"], f["status"])
+             for f in json.loads(with_index.stdout)["findings"] if f["rule_id"].startswith("PA4")]
+    # The new call is reported; the two already in the tree (user_reset, user_switch) are not
+    # on lines the patch adds.
+    assert found == [("PA4001", "drivers/gadget/user.c", 13, "new")]
+    # Without an index the callee's contract is in another file: nothing to judge it by.
+    alone = run("check", str(patch), "--tree", str(tree), "-f", "json",
+                "--cache-dir", str(tmp_path / "empty"))
+    assert not [f for f in json.loads(alone.stdout)["findings"] if f["rule_id"].startswith("PA4")]
+
+
+def test_a_missing_named_index_is_a_usage_error(tmp_path: Path) -> None:
+    done = run("scan", str(TREE), "--index", str(tmp_path / "none.sqlite"))
+    assert done.returncode == 2
+    assert done.stderr.count("\n") == 1 and "no such index" in done.stderr
+    done = run("contracts", str(TREE), "--cache-dir", str(tmp_path / "c"))
+    assert done.returncode == 2 and "has no index yet" in done.stderr
