@@ -112,7 +112,8 @@ def _source_changes(application: PatchApplication, rules: RuleSet, rule: Rule) -
     for result in application.files:
         touched = [
             r for r in rules
-            if KINDS[r.kind].scope is Scope.FILE and r.source.file in (result.path, result.old_path)
+            if KINDS[r.kind].scope is Scope.FILE
+            and {result.path, result.old_path}.intersection(r.source.files)
         ]
         if not touched or not (result.added_lines or result.removed_lines):
             continue
