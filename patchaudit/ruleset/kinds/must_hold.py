@@ -17,7 +17,7 @@ from patchaudit.cfront.ir import FileIR, Pos
 from patchaudit.errors import InputError
 from patchaudit.model import TraceStep
 from patchaudit.ruleset.kinds.base import Hit, Scope, param_str, reject_unknown
-from patchaudit.ruleset.kinds.lock_params import lock_class
+from patchaudit.ruleset.kinds.lock_params import lock_class, optional_strs
 from patchaudit.ruleset.model import Rule
 
 
@@ -32,6 +32,12 @@ class MustHoldParams:
     lock: str
     operation: Operation
     target: str
+    # field-write: calls that write the target field of their first argument
+    # (set_page_private(page, v) writes page->private), besides plain stores.
+    writers: tuple[str, ...] = ()
+    # The file must name one of these for the rule to look at it: a field
+    # as common as page->private is the balloon's only in balloon code.
+    files_using: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -49,7 +55,7 @@ class MustHoldKind:
     whole_identifiers = True
 
     def parse_params(self, raw: Mapping[str, Any], where: str) -> MustHoldParams:
-        reject_unknown(raw, {"lock", "operation", "target"}, where)
+        reject_unknown(raw, {"lock", "operation", "target", "writers", "files_using"}, where)
         try:
             operation = Operation(param_str(raw, "operation", where))
         except ValueError:
@@ -58,7 +64,13 @@ class MustHoldKind:
         target = param_str(raw, "target", where)
         if operation is not Operation.CALL and "." not in target:
             raise InputError(where, "field 'params.target': must be struct.member")
-        return MustHoldParams(lock_class(raw, "lock", where), operation, target)
+        writers = optional_strs(raw, "writers", where)
+        if writers and operation is not Operation.FIELD_WRITE:
+            raise InputError(where, "field 'params.writers': only for operation field-write")
+        return MustHoldParams(
+            lock_class(raw, "lock", where), operation, target, writers,
+            optional_strs(raw, "files_using", where),
+        )
 
     def required_tokens(self, rule: Rule) -> tuple[str, ...]:
         # The same names as the cheap filter in check(), as bytes a file must hold.
@@ -91,7 +103,12 @@ class MustHoldKind:
 
 
 def _filter_names(params: MustHoldParams) -> tuple[str, ...]:
-    """The target's struct or function, and for list removals the owner lookups (balloon_page_device)."""
+    """The target's struct or function, and for list removals the owner lookups (balloon_page_device).
+
+    A rule limited to the files that name something (``files_using``) needs those names instead.
+    """
+    if params.files_using:
+        return params.files_using
     word = params.target.split(".")[0]
     owners = sorted(tables().lists.owners) if params.operation is Operation.LIST_REMOVE else []
     return (word, *owners)
@@ -107,6 +124,12 @@ def _operations(fl: FunctionLocks, params: MustHoldParams, path: str) -> Iterato
         for target, state in fl.flow.writes:
             if target.member == member and struct_name(fl.env.of(target.base)) == struct:
                 yield _Op(target.pos, state, f"writing {params.target}")
+        for site in fl.flow.calls:
+            call = site.call
+            # Only a first argument of known type is judged: precision first.
+            if call.callee in params.writers and call.args and struct_name(
+                    fl.env.of(call.args[0])) == struct:
+                yield _Op(call.pos, site.state, f"{call.callee}() writes {params.target}")
     else:
         yield from _removals(fl, params, path)
 
