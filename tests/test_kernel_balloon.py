@@ -103,6 +103,34 @@ PLANTS = {
         (("\t\t__free_page(pg);", "__free_page(pg);"),),
         ("\t\t\t__SetPageOffline(pg);",),
     ),
+    # A driver's own helpers (vmw marks the frames of a huge page in a loop):
+    # the clearing helper stops clearing, or stops being called, or the
+    # inflate path stops calling the marking helper. balloon_page_list_dequeue()
+    # in the same file clears only the library's own marks, never these.
+    "vmw-clearing-helper-stops-clearing": Plant(
+        "drivers/misc/vmw_balloon.c",
+        "\t\t__ClearPageOffline(page + i);\n",
+        "\t\tcpu_relax();\n",
+        "PA2006",
+        "\t\t__SetPageOffline(page + i);",
+        (("static void vmballoon_enqueue_page_list(", "vmballoon_mark_page_offline(page,"),),
+    ),
+    "vmw-deflate-stops-calling-the-clearing-helper": Plant(
+        "drivers/misc/vmw_balloon.c",
+        "\t\tvmballoon_mark_page_online(page, VMW_BALLOON_2M_PAGE);\n",
+        "",
+        "PA2006",
+        "\t\t__SetPageOffline(page + i);",
+        (("vmballoon_mark_page_online(struct page", "__ClearPageOffline(page + i);"),),
+    ),
+    "vmw-inflate-stops-marking": Plant(
+        "drivers/misc/vmw_balloon.c",
+        "\t\t\tvmballoon_mark_page_offline(page, VMW_BALLOON_2M_PAGE);\n",
+        "",
+        "PA2006",
+        "\t\t__SetPageOffline(page + i);",
+        (("vmballoon_mark_page_online(struct page", "__ClearPageOffline(page + i);"),),
+    ),
     "virtio-insert-without-pages_lock": Plant(
         "drivers/virtio/virtio_balloon.c",
         "\tspin_lock_irqsave(&vb_dev_info->pages_lock, flags);\n"
