@@ -243,7 +243,9 @@ def cli(*args: str) -> tuple[int, dict[str, Any]]:
 
 # ------------------------------------------------------------------ bullet 1: three trees, one pack
 
-HEADER_RULES = ("PA2001", "PA2002", "PA2003", "PA2004", "PA2005", "PA3201", "PA3202")
+HEADER_RULES = (
+    "PA2001", "PA2002", "PA2003", "PA2004", "PA2005", "PA2008", "PA2009", "PA3201", "PA3202",
+)
 
 
 def _three_trees(root: Path, kernel_tree: Path) -> dict[str, Path]:

@@ -149,12 +149,12 @@ class PairedStateKind:
             if not releases and not unused:
                 trace.append(TraceStep(ir.path, site.call.pos.line,
                                        f"no call in this file clears it ({', '.join(clearing)})"))
+            via = f" (nor through {', '.join(params.clear_via)})" if params.clear_via else ""
             yield Hit(
                 site.call.pos.line,
                 site.call.pos.column,
                 f"{site.call.callee}() marks pages here, but nothing in this file undoes it with "
-                f"{' or '.join(params.clear)}() (nor through "
-                f"{', '.join(params.clear_via) or 'a helper'}) before the pages go back",
+                f"{' or '.join(params.clear)}(){via} before the pages go back",
                 tuple(sorted(trace)),
             )
 
