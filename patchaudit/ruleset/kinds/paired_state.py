@@ -221,10 +221,15 @@ class PairedStateKind:
             consequence = "pages it handles are no longer marked, while the driver still uses the mark"
         if not others:
             return None  # the driver no longer uses the state at all: a design change
+        # A helper the removed call was the last caller of now does nothing.
+        idle = driver.dead(driver.clears if removed.key == CLEAR else driver.sets)
         trace = [
             TraceStep(ir.path, line, f"{removed.text} was here, in {removed.function}()"),
             *(TraceStep(ir.path, site.call.pos.line, f"{site.function}() {what}: {site.call.text}")
               for site, what in others[:_MAX_RELEASES_SHOWN]),
+            *(TraceStep(ir.path, site.call.pos.line,
+                        f"{site.function}() does it ({site.call.text}), but nothing calls it now")
+              for site in idle[:_MAX_RELEASES_SHOWN]),
         ]
         return Hit(
             line,
