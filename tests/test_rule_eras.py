@@ -9,6 +9,7 @@ from patchaudit.engine import Options, scan_tree
 from patchaudit.report.rules_doc import format_rule_list
 from patchaudit.resources import rules_dir
 from patchaudit.ruleset import load_rules
+from patchaudit.ruleset.anchor import locate_in
 from patchaudit.tree.base import BaseTree
 
 REPO = Path(__file__).resolve().parents[1]
@@ -85,3 +86,16 @@ def test_rules_list_names_the_era_of_each_rule() -> None:
         "PA2011": "2026-", "PA3201": "5.1-", "PA3202": "5.1-6.12",
     }
     assert eras["PA0001"] == "any"
+
+
+def test_a_rule_sentence_is_found_with_or_without_its_full_stop() -> None:
+    rule = next(r for r in RULES if r.id == "PA2009")
+    sentence = (" *  ii. isolation or dequeueing procedure must remove the page from balloon\n"
+                " *      device page list under balloon_pages_lock{}\n")
+    assert locate_in(rule, sentence.format("").encode()).applies
+    assert locate_in(rule, sentence.format(".").encode()).applies
+    assert locate_in(rule, sentence.format("; see below").encode()).applies
+    # Another word is another rule: a longer name, or the lock of 6.12.
+    assert not locate_in(rule, sentence.format("s").encode()).applies
+    assert not locate_in(rule, sentence.replace("balloon_pages_lock", "b_dev_info->pages_lock")
+                         .format(".").encode()).applies

@@ -62,17 +62,25 @@ def _normalised_file(data: bytes) -> NormalisedText:
     return normalise(data.decode("utf-8", "surrogateescape"))
 
 
+# Punctuation that may end a sentence the rule quotes without it: mainline's
+# "... under balloon_pages_lock" is the same rule as "... under
+# balloon_pages_lock." in a tree that added the full stop.
+_CLOSING = frozenset(".,;:!?)")
+
+
 def find_span(text: str, data: bytes) -> tuple[int, int] | None:
     """First and last line of the first occurrence of ``text`` (normalised) in ``data``."""
     haystack = _normalised_file(data)
     needle = normalise_words(text)
     if not needle:
         return None
-    offset = haystack.text.find(needle)
+    word_end = needle[-1].isalnum() or needle[-1] == "_"
+    offset = haystack.text.find(needle, 0)
     while offset >= 0:
         end = offset + len(needle)
+        after = haystack.text[end] if end < len(haystack.text) else " "
         if (offset == 0 or haystack.text[offset - 1] == " ") and (
-            end == len(haystack.text) or haystack.text[end] == " "
+            after == " " or (word_end and after in _CLOSING)
         ):
             return haystack.line_at(offset), haystack.line_at(end - 1)
         offset = haystack.text.find(needle, offset + 1)
