@@ -26,6 +26,9 @@ class CallGraph:
 
     calls: Mapping[str, tuple[Call, ...]]  # function -> the calls in its body, in order
     live: frozenset[str]
+    # Functions code outside the file can call: not static, in a header, or
+    # whose name is used other than by a direct call.
+    roots: frozenset[str] = frozenset()
 
     def callers_of(self, name: str) -> list[tuple[str, Call]]:
         """The direct calls of ``name`` in this file, as (calling function, call)."""
@@ -70,7 +73,7 @@ def call_graph(ir: FileIR) -> CallGraph:
         # Nothing can run: a fragment (a snippet, code whose callers a macro
         # hides) whose reachability we cannot tell. Take every function.
         live = set(calls)
-    return CallGraph(calls, frozenset(live))
+    return CallGraph(calls, frozenset(live), frozenset(roots))
 
 
 def _used_as_values(ir: FileIR, calls: Mapping[str, Iterable[Call]]) -> set[str]:

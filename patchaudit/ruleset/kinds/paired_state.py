@@ -204,10 +204,21 @@ class PairedStateKind:
         if not self._applies(params, ir):
             return None
         driver = _driver(params, ir)
-        doing = driver.clearing if removed.key == CLEAR else driver.setting
+        names = set(params.clear) | set(params.clear_via) if removed.key == CLEAR else set(params.set)
+        # Moved up: every caller of the function now does it itself, not
+        # through the function (which may still do it on another branch).
+        # Only for a function the file alone calls: an exported one has
+        # callers the analysis cannot see.
+        others_than = CallGraph(
+            {name: tuple(call for call in calls if call.callee != removed.function)
+             for name, calls in driver.graph.calls.items() if name != removed.function},
+            driver.graph.live,
+        )
+        doing = others_than.reaching(lambda call: call.callee in names)
         callers = [caller for caller, _ in driver.graph.callers_of(removed.function)]
-        if callers and all(caller in doing for caller in callers):
-            return None  # moved up: every caller of the function now does it itself
+        if (removed.function not in driver.graph.roots and callers
+                and all(caller in doing for caller in callers)):
+            return None
         # The other end of the pair: where the driver still sets (a clear was
         # removed) or still clears or sets (a set was removed) the state.
         others = [(site, "still sets the state") for site in driver.live(driver.sets)]
