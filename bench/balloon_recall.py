@@ -33,12 +33,12 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from patchaudit.engine import Options, check_series, scan_tree  # noqa: E402
-from patchaudit.model import Finding, Status  # noqa: E402
-from patchaudit.resources import rules_dir  # noqa: E402
-from patchaudit.ruleset import load_rules  # noqa: E402
-from patchaudit.series import load_series  # noqa: E402
-from patchaudit.tree.base import BaseTree  # noqa: E402
+from patchaudit.engine import Options, check_series, scan_tree
+from patchaudit.model import Finding, Status
+from patchaudit.resources import rules_dir
+from patchaudit.ruleset import load_rules
+from patchaudit.series import load_series
+from patchaudit.tree.base import BaseTree
 
 DRIVERS = (
     "drivers/virtio/virtio_balloon.c",
