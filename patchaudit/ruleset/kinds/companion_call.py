@@ -10,7 +10,14 @@ from typing import Any
 from patchaudit.analyses.types import function_exprs
 from patchaudit.cfront.ir import Call, FileIR, Name
 from patchaudit.model import TraceStep
-from patchaudit.ruleset.kinds.base import Guarded, Hit, Scope, param_str, param_str_list, reject_unknown
+from patchaudit.ruleset.kinds.base import (
+    Guarded,
+    Hit,
+    Scope,
+    param_str,
+    param_str_list,
+    reject_unknown,
+)
 from patchaudit.ruleset.kinds.lock_params import optional_strs
 from patchaudit.ruleset.model import Rule
 
