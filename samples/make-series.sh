@@ -3,7 +3,14 @@
 #
 # make-series.sh - regenerate samples/series.mbox from the files under samples/
 #
-# Usage: sh samples/make-series.sh [OUTPUT]      (default: samples/series.mbox)
+# Usage: sh samples/make-series.sh [OUTPUT [SAMPLE]]
+#
+# SAMPLE is the directory holding tree/ and series-src/ (default: samples/,
+# the PG_offline series; samples/2026/ holds the balloon_pages_lock one);
+# OUTPUT defaults to SAMPLE/series.mbox.  series-src/ may also hold
+# 'base-message' (the message of the base commit), 'version' (the -v of
+# format-patch, default 2; 1 numbers the patches without it) and 'dates' (the base commit's date on its first
+# line, the date the patches are numbered from on its second).
 #
 # What it does, in a temporary directory that is removed afterwards:
 #   1. commits samples/tree/ as the base ("before the series") commit;
@@ -22,8 +29,22 @@
 
 set -eu
 
-samples=$(cd "$(dirname "$0")" && pwd)
+samples=$(cd "${2:-$(dirname "$0")}" && pwd)
 out=${1:-"$samples/series.mbox"}
+src=$samples/series-src
+
+# Settings of the sample, with the PG_offline series' values by default.
+base_message='Sample tree before the PG_offline series'
+version=2
+base_date='2018-11-12 09:00:00 +0100'
+day='2018-11-19'
+zone='+0100'
+if [ -f "$src/base-message" ]; then base_message=$(cat "$src/base-message"); fi
+if [ -f "$src/version" ]; then version=$(cat "$src/version"); fi
+if [ -f "$src/dates" ]; then
+	base_date=$(sed -n 1p "$src/dates")
+	day=$(sed -n 2p "$src/dates")
+fi
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT INT TERM
@@ -57,26 +78,29 @@ commit() {
 }
 
 cp -R "$samples/tree/." "$repo/"
-printf '%s\n' 'Sample tree before the PG_offline series' >"$work/base-msg"
-commit '2018-11-12 09:00:00 +0100' "$work/base-msg"
+printf '%s\n' "$base_message" >"$work/base-msg"
+commit "$base_date" "$work/base-msg"
 base=$(git -C "$repo" rev-parse HEAD)
 
 i=0
-for dir in "$samples"/series-src/[0-9][0-9]; do
+for dir in "$src"/[0-9][0-9]; do
 	i=$((i + 1))
 	cp -R "$dir/tree/." "$repo/"
-	commit "2018-11-19 11:16:0$i +0100" "$dir/message"
+	commit "$day 11:16:0$i $zone" "$dir/message"
 done
 
+vflag=-v$version
+if [ "$version" = 1 ]; then vflag=; fi
+
 # The cover letter takes its date from the committer date in force here.
-GIT_COMMITTER_DATE='2018-11-19 11:16:00 +0100' \
-	git -C "$repo" format-patch --cover-letter --stdout -v2 \
+GIT_COMMITTER_DATE="$day 11:16:00 $zone" \
+	git -C "$repo" format-patch --cover-letter --stdout ${vflag:+"$vflag"} \
 	--base="$base" --signature=2.39.5 "HEAD~$i" >"$work/raw.mbox"
 
 # Fill in the cover letter.  awk reads the replacement text from files, so
 # no character in it needs quoting.
-awk -v subjfile="$samples/series-src/cover-subject" \
-    -v blurbfile="$samples/series-src/cover-blurb" '
+awk -v subjfile="$src/cover-subject" \
+    -v blurbfile="$src/cover-blurb" '
 	BEGIN {
 		getline subject <subjfile
 		close(subjfile)

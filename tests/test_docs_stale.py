@@ -352,3 +352,90 @@ def test_a_patch_to_the_c_file_alone_makes_the_untouched_header_stale(tmp_path: 
             "(code read: include/linux/balloon_compaction.h, mm/balloon_compaction.c)"
         )),
     ]
+
+
+# ------------------------------------------------------------------ page-flag aliases
+
+PAGE_FLAGS = "include/linux/page-flags.h"
+CACHE = "mm/demo_cache.c"
+# Written after the shape of enum pageflags: some bits are other bits under
+# a second name, PG_fscache among them.
+PAGE_FLAGS_ENUM = """\
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The bits of page->flags, and the names some of them go by.
+ */
+#ifndef PAGE_FLAGS_H
+#define PAGE_FLAGS_H
+
+enum pageflags {
+	PG_locked,
+	PG_private,
+	PG_private_2,
+	PG_owner_priv_1,
+	__NR_PAGEFLAGS,
+
+	/* Filesystems */
+	PG_checked = PG_owner_priv_1,
+
+	/* The local disk cache of a network filesystem borrows a private bit. */
+	PG_fscache = PG_private_2,	/* page backed by cache */
+};
+
+#endif /* PAGE_FLAGS_H */
+"""
+CACHE_SRC = """\
+// SPDX-License-Identifier: GPL-2.0
+#include <linux/pagemap.h>
+
+/**
+ * demo_end_cache_write - the local cache has its copy of a folio now
+ * @folio: the folio
+ *
+ * Clears PG_fscache and wakes whoever waits for it.
+ */
+void demo_end_cache_write(struct folio *folio)
+{
+	clear_bit_unlock(PG_private_2, folio_flags(folio, 0));
+	folio_wake_bit(folio, PG_private_2);
+}
+"""
+
+
+def _pa3101(tree: BaseTree) -> list[tuple[str, int, str]]:
+    report = scan_tree(tree, [CACHE], load_rules([rules_dir()]), Options())
+    return [(f.file, f.line, f.message) for f in report.findings if f.rule_id == "PA3101"]
+
+
+def test_a_flag_named_by_its_alias_in_the_tree_s_enum_is_not_stale(tmp_path: Path) -> None:
+    tree = _tree(tmp_path, {PAGE_FLAGS: PAGE_FLAGS_ENUM, CACHE: CACHE_SRC,
+                            "Documentation/process/coding-style.rst": STYLE})
+    assert _pa3101(tree) == []
+
+
+def test_without_the_alias_the_same_comment_is_stale(tmp_path: Path) -> None:
+    no_alias = PAGE_FLAGS_ENUM.replace("\tPG_fscache = PG_private_2,\t/* page backed by cache */\n", "")
+    tree = _tree(tmp_path, {PAGE_FLAGS: no_alias, CACHE: CACHE_SRC,
+                            "Documentation/process/coding-style.rst": STYLE})
+    assert _pa3101(tree) == [(
+        CACHE, 8,
+        "comment names 'PG_fscache', but the code it documents never uses the 'fscache' page "
+        "flag (code read: mm/demo_cache.c)",
+    )]
+
+
+def test_a_flag_named_by_an_alias_the_code_defines_is_not_stale(tmp_path: Path) -> None:
+    # No page-flags.h: the alias is the file's own #define of a helper.
+    source = CACHE_SRC.replace(
+        "#include <linux/pagemap.h>\n",
+        "#include <linux/pagemap.h>\n\n#define PageFsCache(page)\tPagePrivate2((page))\n",
+    ).replace("Clears PG_fscache", "Clears PageFsCache()")
+    tree = _tree(tmp_path, {CACHE: source, "Documentation/process/coding-style.rst": STYLE})
+    assert _pa3101(tree) == []
+
+
+def test_a_flag_is_the_same_whether_its_name_has_underscores_or_not(tmp_path: Path) -> None:
+    # PagePrivate2() and PG_private_2 are one flag.
+    source = CACHE_SRC.replace("Clears PG_fscache", "Clears PagePrivate2()")
+    tree = _tree(tmp_path, {CACHE: source, "Documentation/process/coding-style.rst": STYLE})
+    assert _pa3101(tree) == []

@@ -245,7 +245,9 @@ def cli(*args: str) -> tuple[int, dict[str, Any]]:
 
 # ------------------------------------------------------------------ bullet 1: three trees, one pack
 
-HEADER_RULES = ("PA2001", "PA2002", "PA2003", "PA2004", "PA2005", "PA3201", "PA3202")
+HEADER_RULES = (
+    "PA2001", "PA2002", "PA2003", "PA2004", "PA2005", "PA2008", "PA2009", "PA3201", "PA3202",
+)
 
 
 def _three_trees(root: Path, kernel_tree: Path) -> dict[str, Path]:
@@ -265,19 +267,21 @@ def test_one_rule_pack_applies_exactly_the_rules_whose_text_each_tree_has(
     # Of the rules that quote balloon_compaction.h, each tree has these texts:
     # 5.0 keeps rule i and the 5.x contracts of insert and delete; 6.12 has
     # rules i and ii, the insert and finalize contracts and the page->private
-    # and page->mapping sentences; the balloon_pages_lock header keeps only
-    # the page->private sentence.
+    # and page->mapping sentences; the balloon_pages_lock header keeps the
+    # page->private sentence and words rule ii as mainline does (PA2009; its
+    # rule i is worded otherwise, so PA2008 does not apply).
     expected_header_rules = {
         "5.0": {"PA2001", "PA2003", "PA2004"},
         "6.12": {"PA2001", "PA2002", "PA2003", "PA2005", "PA3201", "PA3202"},
-        "balloon_pages_lock": {"PA3201"},
+        "balloon_pages_lock": {"PA2009", "PA3201"},
     }
     # The one driver breaks rule ii and the balloon_page_delete() contract:
-    # each is reported exactly where its rule applies.
+    # each is reported exactly where its rule applies, rule ii in the words
+    # of each era.
     expected_findings = {
         "5.0": {("PA2004", DRIVER, 15)},
         "6.12": {("PA2002", DRIVER, 9)},
-        "balloon_pages_lock": set(),
+        "balloon_pages_lock": {("PA2009", DRIVER, 9)},
     }
     for name, tree in trees.items():
         status, report = cli("scan", str(tree), HEADER, DRIVER)
@@ -306,8 +310,13 @@ def test_the_text_report_says_how_many_rules_applied(tmp_path: Path) -> None:
         [sys.executable, "-m", "patchaudit", "scan", str(tree), HEADER, DRIVER],
         capture_output=True, text=True, cwd=REPO, timeout=300, check=False,
     )
+    # Rule ii, worded as in the balloon_pages_lock era, applies: the driver breaks it.
     assert (run.returncode, run.stdout) == (
-        0, f"total: 0 errors, 0 warnings, 0 notes (2 C files analysed, 9 of {len(ALL_RULES)} rules applied)\n"
+        1,
+        "drivers/misc/demo_balloon.c:9:2: error: list_del() takes 'page' off "
+        "balloon_dev_info.pages, but balloon_pages_lock is not held "
+        "[PA2009-balloon-list-removal-without-balloon-pages-lock]\n"
+        f"total: 1 error, 0 warnings, 0 notes (2 C files analysed, 10 of {len(ALL_RULES)} rules applied)\n",
     )
 
 
@@ -461,21 +470,23 @@ def test_seed_like_series_names_the_rules_each_rewrite_turns_on_and_off(tmp_path
     _, report = cli("check", str(series), "--tree", str(tree))
     assert [p["applies"] for p in report["patches"]] == [True, True]
     rule_ii_after_1 = _line_of(HEADER_5_1, " *  ii. isolation or dequeueing procedure")
-    first_added_by_2 = _line_of(HEADER_GLOBAL_LOCK, " * Interface that lets compaction") + 2
+    rule_ii_after_2 = _line_of(HEADER_GLOBAL_LOCK, " *  ii. isolation or dequeueing procedure")
     # Patch 1: rule i is unchanged (no word of it moves), the texts of rule ii
     # and of the page->private and page->mapping claims appear.
-    # Patch 2: every text that spoke of pages_lock or page->mapping goes.
+    # Patch 2: every text that spoke of pages_lock or page->mapping goes, and
+    # rule ii in the words of the balloon_pages_lock era comes (PA2009).
     assert _notes(report) == [
         (1, HEADER, rule_ii_after_1,
          ("the patch edits documentation that rules encode: "
           "PA2002-balloon-list-removal-without-pages-lock, PA3201-balloon-page-private-misuse, "
           "PA3202-balloon-page-mapping-misuse (now apply: PA2002, PA3201, PA3202)")),
-        (2, HEADER, first_added_by_2,
+        (2, HEADER, rule_ii_after_2,
          ("the patch edits documentation that rules encode: "
           "PA2001-balloon-page-lock-after-pages-lock, PA2002-balloon-list-removal-without-pages-lock, "
           "PA2003-balloon-page-insert-unlocked, PA2004-balloon-page-delete-unlocked, "
+          "PA2009-balloon-list-removal-without-balloon-pages-lock, "
           "PA3202-balloon-page-mapping-misuse "
-          "(no longer apply: PA2001, PA2002, PA2003, PA2004, PA3202)")),
+          "(now apply: PA2009; no longer apply: PA2001, PA2002, PA2003, PA2004, PA3202)")),
     ]
     first, second = (f for f in report["findings"] if f["rule_id"] == "PA0020")
     # The trace shows the text: after patch 1 for what it adds, before patch 2
@@ -492,6 +503,7 @@ def test_seed_like_series_names_the_rules_each_rewrite_turns_on_and_off(tmp_path
                   "balloon\n * pages list is held before inserting"), "PA2003 text before the patch:"),
         (_line_of(HEADER_5_1, " * Caller must ensure the page is locked and the spin_lock protecting "
                   "balloon\n * pages list is held before deleting"), "PA2004 text before the patch:"),
+        (rule_ii_after_2, "PA2009 text after the patch:"),
         (_line_of(HEADER_5_1, " * page->mapping is used"), "PA3202 text before the patch:"),
     ]
     assert second["trace"][1]["message"].endswith("under b_dev_info->pages_lock.")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from patchaudit.engine import Options, check_series
 from patchaudit.resources import rules_dir
-from patchaudit.ruleset import load_rules
+from patchaudit.ruleset import RuleSet, load_rules
 from patchaudit.series import load_series
 from patchaudit.tree.base import BaseTree
 
@@ -123,8 +123,9 @@ def test_each_violation_is_reported_at_the_patch_that_adds_it(tmp_path: Path) ->
         mail(1, "demo: take pages_lock for the counter only", DRIVER, BASE, AFTER_1)
         + mail(2, "demo_hyp: mark inflated pages offline", HYP, HYP_BASE, HYP_AFTER)
     )
-    rules = load_rules([rules_dir()])
-    # The tree has no include/ and Documentation/: apply the rules regardless.
+    # The tree has no include/ and Documentation/: apply the rules regardless,
+    # those of the 5.1-6.12 text (the driver is written for it), not the 2026 ones.
+    rules = RuleSet(tuple(r for r in load_rules([rules_dir()]) if r.source.era != "2026-"))
     report = check_series(load_series(str(mbox)), BaseTree(tree), rules, Options(all_rules=True))
 
     found = {(f.patch.index if f.patch else None, f.file, f.line, f.rule_id) for f in report.findings}

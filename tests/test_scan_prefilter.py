@@ -51,6 +51,10 @@ def test_shipped_rules_declare_the_tokens_they_cannot_match_without() -> None:
         "PA2005": ("balloon_page_finalize",),
         "PA2006": ("__SetPageOffline",),
         "PA2007": ("VMCOREINFO_NUMBER",),
+        "PA2008": ("balloon_dev_info",),
+        "PA2009": ("balloon_dev_info", "balloon_page_device"),
+        "PA2010": ("balloon_page_insert",),
+        "PA2011": ("balloon_page_finalize",),
         "PA3001": ("/**",),
         "PA3002": ("/**",),
         "PA3003": ("/**",),
@@ -140,8 +144,24 @@ def test_select_names_the_rules_whose_tokens_occur_in_rule_order() -> None:
 
 
 def _fixture_files(rule_id: str) -> list[Path]:
+    """The rule's one-file fixtures (check cases, before and after a patch, are apart)."""
     folder = REPO / "tests" / "rules" / rule_id
-    return sorted(p for p in folder.rglob("*") if p.suffix in (".c", ".h"))
+    return sorted(
+        p for p in folder.rglob("*")
+        if p.suffix in (".c", ".h") and p.relative_to(folder).parts[0] != "check"
+    )
+
+
+def test_every_check_case_passes_its_prefilter_before_the_patch() -> None:
+    # check chooses the rules that may report what a patch removed by the
+    # file before the patch: each case's before files must pass the filter.
+    cases = sorted((REPO / "tests" / "rules").glob("PA*/check/*"))
+    assert cases
+    for case in cases:
+        rule = BY_ID[case.parts[-3]]
+        chosen = build_filter([rule])
+        for path in sorted((case / "before").rglob("*.[ch]")):
+            assert chosen.select(path.read_bytes()) == (rule.id,), path
 
 
 @pytest.mark.parametrize("rule", FILE_RULES, ids=lambda rule: rule.id)

@@ -21,6 +21,7 @@ from patchaudit.engine.common import (
     rule_infos,
 )
 from patchaudit.engine.prefilter import build_filter
+from patchaudit.engine.removals import removal_findings, with_removals
 from patchaudit.engine.summary import summarise_patch
 from patchaudit.model import FileIssue, Finding, PatchRef, RunReport, Status, TraceStep
 from patchaudit.ruleset import Rule, RuleSet
@@ -112,7 +113,8 @@ def _source_changes(application: PatchApplication, rules: RuleSet, rule: Rule) -
     for result in application.files:
         touched = [
             r for r in rules
-            if KINDS[r.kind].scope is Scope.FILE and r.source.file in (result.path, result.old_path)
+            if KINDS[r.kind].scope is Scope.FILE
+            and {result.path, result.old_path}.intersection(r.source.files)
         ]
         if not touched or not (result.added_lines or result.removed_lines):
             continue
@@ -275,20 +277,27 @@ def check_series(series: Series, base: BaseTree, rules: RuleSet, options: Option
                 continue
             after: list[Finding] = []
             before: list[Finding] = []
+            state = old_state = None
             if result.after is not None:
                 state = FileState(result.path, result.after, options)
                 analysed += 1
                 after = list(file_findings(state_rules(result.after), statuses, state, ref, None,
                                            application.after.read,
                                            read_before=application.before.read))
-                if state.parsed:
-                    issues.extend(FileIssue(result.path, i.message) for i in state.ir.issues)
             if result.before is not None:
                 old_state = FileState(result.old_path or result.path, result.before, options)
                 before = list(file_findings(state_rules(result.before), before_statuses,
                                             old_state, ref, None,
                                             application.before.read))
-            findings.extend(_compare(before, after, result.path, result.added_lines, ref))
+            compared = list(_compare(before, after, result.path, result.added_lines, ref))
+            if state is not None and old_state is not None:
+                # What the patch removed that a rule depends on (engine/removals.py).
+                removed = removal_findings(state_rules(result.before or b""), statuses,
+                                           old_state, state, result, ref)
+                compared = with_removals(compared, removed, result.added_lines)
+            findings.extend(compared)
+            if state is not None and state.parsed:
+                issues.extend(FileIssue(result.path, i.message) for i in state.ir.issues)
         findings.extend(
             _partner_findings(application, rules, before_statuses, statuses, options, ref)
         )

@@ -148,7 +148,8 @@ def file_findings(
                 message=hit.message,
                 patch=patch,
                 trace=hit.trace,
-                source=hit.source or rule.source.quote(statuses[rule.id].line),
+                source=hit.source or rule.source.quote(statuses[rule.id].line,
+                                                       statuses[rule.id].file),
                 code=state.line_text(hit.line),
                 function=function,
                 suppressed=reason,
@@ -170,7 +171,7 @@ def rule_infos(rules: RuleSet, statuses: dict[str, RuleStatus]) -> tuple[RuleInf
                 summary=rule.summary,
                 why=rule.why,
                 false_positives=rule.false_positives,
-                source=rule.source.quote(status.line),
+                source=rule.source.quote(status.line, status.file),
                 applies=status.applies,
                 applicability=status.reason,
             )

@@ -62,17 +62,25 @@ def _normalised_file(data: bytes) -> NormalisedText:
     return normalise(data.decode("utf-8", "surrogateescape"))
 
 
+# Punctuation that may end a sentence the rule quotes without it: mainline's
+# "... under balloon_pages_lock" is the same rule as "... under
+# balloon_pages_lock." in a tree that added the full stop.
+_CLOSING = frozenset(".,;:!?)")
+
+
 def find_span(text: str, data: bytes) -> tuple[int, int] | None:
     """First and last line of the first occurrence of ``text`` (normalised) in ``data``."""
     haystack = _normalised_file(data)
     needle = normalise_words(text)
     if not needle:
         return None
-    offset = haystack.text.find(needle)
+    word_end = needle[-1].isalnum() or needle[-1] == "_"
+    offset = haystack.text.find(needle, 0)
     while offset >= 0:
         end = offset + len(needle)
+        after = haystack.text[end] if end < len(haystack.text) else " "
         if (offset == 0 or haystack.text[offset - 1] == " ") and (
-            end == len(haystack.text) or haystack.text[end] == " "
+            after == " " or (word_end and after in _CLOSING)
         ):
             return haystack.line_at(offset), haystack.line_at(end - 1)
         offset = haystack.text.find(needle, offset + 1)
@@ -91,57 +99,70 @@ class RuleStatus:
 
 
 def locate(rule: Rule, read: Reader) -> RuleStatus:
-    data = read(rule.source.file)
-    if data is None:
-        return RuleStatus(rule.id, False, f"{rule.source.file} is not in the tree", rule.source.file)
-    return locate_in(rule, data)
+    return locate_all([rule], read)[rule.id]
 
 
-def locate_in(rule: Rule, data: bytes) -> RuleStatus:
+def locate_in(rule: Rule, data: bytes, file: str | None = None) -> RuleStatus:
+    """Where ``rule``'s text is in ``data``, the content of ``file`` (default: the rule's usual path)."""
     # find_span requires a word boundary at both ends so "the lock" does not
     # match "the locks".
-    return _status(rule, find_span(rule.source.text, data))
+    return _status(rule, file or rule.source.file, find_span(rule.source.text, data))
 
 
-def _status(rule: Rule, span: tuple[int, int] | None) -> RuleStatus:
+def _status(rule: Rule, file: str, span: tuple[int, int] | None) -> RuleStatus:
     if span is not None:
         line = span[0]
-        return RuleStatus(
-            rule.id, True, f"rule text found at {rule.source.file}:{line}", rule.source.file, line
-        )
+        return RuleStatus(rule.id, True, f"rule text found at {file}:{line}", file, line)
     return RuleStatus(
         rule.id,
         False,
-        f"{rule.source.file} does not contain the rule text (as worded in {rule.source.version})",
-        rule.source.file,
+        f"{file} does not contain the rule text (as worded in {rule.source.version})",
+        file,
     )
 
 
 def locate_all(rules: Iterable[Rule], read: Reader) -> dict[str, RuleStatus]:
     """``locate`` for many rules in one tree state: each quoted file read once, each text searched once.
 
-    A file that cannot be read (an unsafe path in a rule file, a directory)
-    makes its rules not apply, with the reason, instead of stopping the run.
+    A rule whose file was renamed in some trees names the other paths
+    (``also_in``): the first path that holds the text wins, else the first
+    that exists says why the rule does not apply. A file that cannot be read
+    (an unsafe path in a rule file, a directory) makes its rules not apply,
+    with the reason, instead of stopping the run.
     """
     contents: dict[str, bytes | InputError | None] = {}
     spans: dict[tuple[str, str], tuple[int, int] | None] = {}
     statuses: dict[str, RuleStatus] = {}
-    for rule in rules:
-        file, text = rule.source.file, rule.source.text
+
+    def content(file: str) -> bytes | InputError | None:
         if file not in contents:
             try:
                 contents[file] = read(file)
             except InputError as exc:
                 contents[file] = exc
-        data = contents[file]
-        if isinstance(data, InputError):
-            statuses[rule.id] = RuleStatus(rule.id, False, data.problem, file)
-        elif data is None:
-            statuses[rule.id] = RuleStatus(rule.id, False, f"{file} is not in the tree", file)
-        else:
-            if (file, text) not in spans:
-                spans[file, text] = find_span(text, data)
-            statuses[rule.id] = _status(rule, spans[file, text])
+        return contents[file]
+
+    for rule in rules:
+        text = rule.source.text
+        found: RuleStatus | None = None
+        for file in rule.source.files:
+            data = content(file)
+            if isinstance(data, InputError):
+                status = RuleStatus(rule.id, False, data.problem, file)
+            elif data is None:
+                status = RuleStatus(rule.id, False, f"{file} is not in the tree", file)
+            else:
+                if (file, text) not in spans:
+                    spans[file, text] = find_span(text, data)
+                status = _status(rule, file, spans[file, text])
+            if status.applies:
+                found = status
+                break
+            # The first path that exists explains best why the rule does not apply.
+            if found is None or (found.reason.endswith("is not in the tree") and data is not None):
+                found = status
+        assert found is not None  # a rule always has its usual file
+        statuses[rule.id] = found
     return statuses
 
 

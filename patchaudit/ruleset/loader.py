@@ -22,7 +22,7 @@ _TOP_FIELDS = {
     "id", "slug", "title", "kind", "severity", "confidence", "summary", "why",
     "false_positives", "source", "params",
 }
-_SOURCE_FIELDS = {"file", "symbol", "text", "version"}
+_SOURCE_FIELDS = {"file", "symbol", "text", "version", "era", "also_in"}
 
 
 @dataclass(frozen=True)
@@ -60,6 +60,13 @@ def _choice(table: Mapping[str, Any], key: str, where: str, names: Iterable[str]
     return value
 
 
+def _paths(table: Mapping[str, Any], key: str, where: str) -> tuple[str, ...]:
+    value = table.get(key, [])
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+        raise InputError(where, f"field 'source.{key}': must be a list of non-empty strings")
+    return tuple(v.strip() for v in value)
+
+
 def parse_rule(data: bytes, where: str) -> Rule:
     """Validate one rule file's bytes; every error names the file and the field."""
     # The kinds bring in the C front end and the analyses: imported when a rule
@@ -95,6 +102,8 @@ def parse_rule(data: bytes, where: str) -> Rule:
         symbol=_text(source_table, "symbol", where, "source."),
         text=_text(source_table, "text", where, "source."),
         version=_text(source_table, "version", where, "source."),
+        era=_text(source_table, "era", where, "source.") if "era" in source_table else "",
+        also_in=_paths(source_table, "also_in", where),
     )
     raw_params = table.get("params", {})
     if not isinstance(raw_params, dict):

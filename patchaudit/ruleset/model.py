@@ -16,9 +16,21 @@ class RuleSource:
     symbol: str
     text: str
     version: str
+    # The era of the documentation: which wording of the file the rule
+    # encodes ("5.1-6.12", "2026"); a tree gets the rules whose text it has.
+    era: str = ""
+    # Where the same text lives in trees that renamed the file
+    # (include/linux/balloon_compaction.h became include/linux/balloon.h).
+    also_in: tuple[str, ...] = ()
 
-    def quote(self, line: int | None = None) -> SourceQuote:
-        return SourceQuote(self.file, self.symbol, self.text, self.version, line)
+    @property
+    def files(self) -> tuple[str, ...]:
+        """Every path the text may live at, the usual one first."""
+        return (self.file, *self.also_in)
+
+    def quote(self, line: int | None = None, file: str | None = None) -> SourceQuote:
+        """The quoted text; ``file`` names where it was found, if not at the usual path."""
+        return SourceQuote(file or self.file, self.symbol, self.text, self.version, line)
 
 
 @dataclass(frozen=True)

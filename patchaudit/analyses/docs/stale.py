@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from enum import Enum
 
 from patchaudit.analyses.docs.blocks import doc_block
+from patchaudit.analyses.docs.flagnames import FlagNames
 from patchaudit.analyses.docs.mentions import Mention, MentionKind, mentions
 from patchaudit.analyses.docs.vocabulary import Vocabulary
 from patchaudit.cfront.ir import Comment, FileIR
@@ -71,11 +72,11 @@ def interface_comments(ir: FileIR) -> list[Comment]:
     return chosen
 
 
-def _judge(mention: Mention, code: Vocabulary) -> str | None:
+def _judge(mention: Mention, code: Vocabulary, names: FlagNames) -> str | None:
     """Why the mention is stale, or None."""
     if mention.kind is MentionKind.PAGE_FLAG:
         implemented = any(path.endswith(".c") for path in code.files)
-        if implemented and code.flags and mention.flag not in code.flags:
+        if implemented and code.flags and not names.used(mention.flag, code.flags):
             return f"the code it documents never uses the '{mention.flag}' page flag"
         return None
     if mention.kind is MentionKind.MEMBER:
@@ -120,33 +121,42 @@ def _grouped(
         )
 
 
-def stale_references(ir: FileIR, code: Vocabulary) -> list[StaleReference]:
-    """Stale names in the interface comments of ``ir``; ``code`` is what they govern (with ``ir``)."""
+def stale_references(
+    ir: FileIR, code: Vocabulary, names: FlagNames | None = None
+) -> list[StaleReference]:
+    """Stale names in the interface comments of ``ir``; ``code`` is what they govern (with ``ir``).
+
+    ``names`` knows the tree's page-flag aliases (PG_fscache is PG_private_2).
+    """
+    names = names or FlagNames()
     found: list[StaleReference] = []
     for comment in interface_comments(ir):
         judged = []
         for mention in mentions(comment):
-            why = _judge(mention, code)
+            why = _judge(mention, code, names)
             if why is not None:
                 judged.append((mention, _REASONS[mention.kind], why))
         found.extend(_grouped(comment, judged, code.files))
     return found
 
 
-def _used(mention: Mention, code: Vocabulary) -> bool:
+def _used(mention: Mention, code: Vocabulary, names: FlagNames) -> bool:
     if mention.kind is MentionKind.PAGE_FLAG:
-        return mention.flag in code.flags
+        return names.used(mention.flag, code.flags)
     return mention.name in code.identifiers
 
 
-def lost_references(ir: FileIR, before: Vocabulary, after: Vocabulary) -> list[StaleReference]:
+def lost_references(
+    ir: FileIR, before: Vocabulary, after: Vocabulary, names: FlagNames | None = None
+) -> list[StaleReference]:
     """Mentions in ``ir``'s interface comments whose last use in the governed code a change removed."""
+    names = names or FlagNames()
     found: list[StaleReference] = []
     for comment in interface_comments(ir):
         judged = [
             (mention, StaleReason.LAST_USE_REMOVED, "the change removed its last use")
             for mention in mentions(comment)
-            if _used(mention, before) and not _used(mention, after)
+            if _used(mention, before, names) and not _used(mention, after, names)
         ]
         found.extend(_grouped(comment, judged, after.files))
     return found

@@ -107,6 +107,51 @@ class GateKind(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class Guarded:
+    """An operation a rule depends on: a patch must not drop it without a replacement.
+
+    A replacement is an operation with the same ``key`` in the same function
+    of the new file (a clear respelled as a loop over frames, moved a few
+    lines, or done by a helper the function calls).
+    """
+
+    function: str
+    key: str  # what counts as the same operation: "clear", "list-remove balloon_dev_info.pages"
+    line: int
+    column: int
+    text: str  # the call as written, on one line
+
+
+@runtime_checkable
+class RemovalKind(Protocol):
+    """A kind that says which removed calls matter, for ``check`` (engine/removals.py)."""
+
+    def guarded(self, rule: Rule, ir: FileIR) -> Iterator[Guarded]:
+        """The operations of ``ir`` (the file before a patch) whose removal breaks ``rule``.
+
+        Strict: only what the rule knows for sure is one of its operations.
+        """
+        ...
+
+    def equivalents(self, rule: Rule, ir: FileIR) -> Iterator[Guarded]:
+        """Operations of ``ir`` (the file after the patch) that do what a guarded one of their key does.
+
+        Generous: any spelling, and calls of helpers of the file that do it;
+        whatever may replace a removed operation keeps it from being reported.
+        """
+        ...
+
+    def removal_hit(self, rule: Rule, removed: Guarded, line: int, ir: FileIR) -> Hit | None:
+        """The finding for ``removed``, gone from its function without a replacement.
+
+        ``line`` is where it was, in ``ir`` (the file after the patch). None
+        when the rest of the file makes the removal harmless (the state is no
+        longer used at all, the export moved elsewhere in the file).
+        """
+        ...
+
+
 def implements(kind: object, protocol: type) -> bool:
     """``isinstance(kind, protocol)`` for the method protocols above, answered once per class.
 

@@ -10,7 +10,14 @@ from typing import Any
 from patchaudit.analyses.types import function_exprs
 from patchaudit.cfront.ir import Call, FileIR, Name
 from patchaudit.model import TraceStep
-from patchaudit.ruleset.kinds.base import Hit, Scope, param_str, param_str_list, reject_unknown
+from patchaudit.ruleset.kinds.base import (
+    Guarded,
+    Hit,
+    Scope,
+    param_str,
+    param_str_list,
+    reject_unknown,
+)
 from patchaudit.ruleset.kinds.lock_params import optional_strs
 from patchaudit.ruleset.model import Rule
 
@@ -53,16 +60,10 @@ class CompanionCallKind:
             return
         if params.only_if_named and not _names_any(ir, params.only_if_named):
             return
-        exported: dict[str, list[Call]] = {}
-        for fn in ir.functions:
-            for expr in function_exprs(fn):
-                if isinstance(expr, Call) and expr.callee == params.callee and expr.args:
-                    arg = expr.args[0]
-                    if isinstance(arg, Name):
-                        exported.setdefault(arg.name, []).append(expr)
+        exported = _exports(ir, params.callee)
         if any(name in exported for name in (params.requires, *params.accepted)):
             return
-        for call in exported.get(params.present, []):
+        for _, call in exported.get(params.present, []):
             yield Hit(
                 call.pos.line,
                 call.pos.column,
@@ -71,6 +72,63 @@ class CompanionCallKind:
                 (TraceStep(ir.path, call.pos.line,
                            f"the companion export {params.callee}({params.requires}) belongs next to this one"),),
             )
+
+
+    # ------------------------------------------------------------ removals
+
+    def guarded(self, rule: Rule, ir: FileIR) -> Iterator[Guarded]:
+        """The companion export itself (or a name accepted for it)."""
+        params: CompanionCallParams = rule.params
+        if params.only_if_named and not _names_any(ir, params.only_if_named):
+            return
+        yield from self.equivalents(rule, ir)
+
+    def equivalents(self, rule: Rule, ir: FileIR) -> Iterator[Guarded]:
+        params: CompanionCallParams = rule.params
+        key = f"{params.callee}({params.requires})"
+        for name, calls in _exports(ir, params.callee).items():
+            if name in (params.requires, *params.accepted):
+                for function, call in calls:
+                    yield Guarded(function, key, call.pos.line, call.pos.column,
+                                  " ".join(call.text.split()))
+
+    def removal_hit(self, rule: Rule, removed: Guarded, line: int, ir: FileIR) -> Hit | None:
+        """Only while the file still exports the value the companion belongs next to."""
+        params: CompanionCallParams = rule.params
+        exports = _exports(ir, params.callee)
+        if any(name in exports for name in (params.requires, *params.accepted)):
+            return None  # exported elsewhere in the file: moved, not removed
+        if params.only_if_named and not _names_any(ir, params.only_if_named):
+            return None
+        present = exports.get(params.present, [])
+        if not present:
+            return None
+        trace = (
+            TraceStep(ir.path, line, f"{removed.text} was here, in {removed.function}()"),
+            *(TraceStep(ir.path, call.pos.line,
+                        f"{params.callee}({params.present}) is still exported here, in {function}()")
+              for function, call in present),
+        )
+        return Hit(
+            line,
+            0,
+            f"the patch removes {removed.text}: {params.callee}({params.present}) is still "
+            f"exported but {params.callee}({params.requires}) no longer is",
+            tuple(sorted(trace)),
+            removed.function,
+        )
+
+
+def _exports(ir: FileIR, callee: str) -> dict[str, list[tuple[str, Call]]]:
+    """Each name passed to ``callee``, with the function and the call that pass it."""
+    exported: dict[str, list[tuple[str, Call]]] = {}
+    for fn in ir.functions:
+        for expr in function_exprs(fn):
+            if isinstance(expr, Call) and expr.callee == callee and expr.args:
+                arg = expr.args[0]
+                if isinstance(arg, Name):
+                    exported.setdefault(arg.name, []).append((fn.name, expr))
+    return exported
 
 
 def _names_any(ir: FileIR, names: tuple[str, ...]) -> bool:

@@ -12,6 +12,7 @@ from patchaudit.analyses.docs import (
     stale_references,
     vocabulary,
 )
+from patchaudit.analyses.docs.flagnames import FlagNames, aliases_in_macros
 from patchaudit.analyses.docs.gate import may_lose_reference, may_name_stale
 from patchaudit.analyses.docs.stretches import NEEDLES
 from patchaudit.cfront import parse_c
@@ -53,15 +54,18 @@ def _governed(
 
 def _references(ir: FileIR, context: CheckContext) -> list[StaleReference]:
     parse: Parser = context.parse or (lambda data, path: parse_c(data, path))
-    after = vocabulary(_governed(ir, context.read, parse))
-    found = stale_references(ir, after)
+    governed = _governed(ir, context.read, parse)
+    after = vocabulary(governed)
+    # Flag aliases from the tree's page-flags.h and the governed code's own #defines.
+    names = FlagNames(context.read, aliases_in_macros(m for code in governed for m in code.macros))
+    found = stale_references(ir, after, names)
     if context.read_before is not None:
         # What the patch removed: mentions whose last use in the governed
         # code went away, whatever kind of name they are.
         before_irs = _governed(ir, context.read_before, parse, ir.path)
         if before_irs:
             named = {(ref.comment_line, ref.name) for ref in found}
-            lost = lost_references(ir, vocabulary(before_irs), after)
+            lost = lost_references(ir, vocabulary(before_irs), after, names)
             found.extend(ref for ref in lost if (ref.comment_line, ref.name) not in named)
     return found
 

@@ -18,7 +18,7 @@ static void demo_mark_range(struct page *page, unsigned int order)
 		__SetPageOffline(page + i);	/* expect: PA2006 */
 }
 
-static int demo_inflate(unsigned int nr)
+int demo_inflate(unsigned int nr)
 {
 	struct page *page;
 
@@ -34,7 +34,20 @@ static int demo_inflate(unsigned int nr)
 	return 0;
 }
 
-static void demo_deflate(unsigned int nr)
+int demo_inflate_huge(unsigned int order)
+{
+	struct page *page = alloc_pages(GFP_HIGHUSER | __GFP_NORETRY, order);
+
+	if (!page)
+		return -ENOMEM;
+	demo_mark_range(page, order);
+	mutex_lock(&demo_lock);
+	list_add(&page->lru, &demo_pages);
+	mutex_unlock(&demo_lock);
+	return 0;
+}
+
+void demo_deflate(unsigned int nr)
 {
 	struct page *page, *tmp;
 
