@@ -62,7 +62,8 @@ def body_text(msg: Message) -> str:
     return "".join(texts)
 
 
-def _author(raw: str) -> str:
+def author_text(raw: str) -> str:
+    """A From: value as ``Name <addr>`` (or ``addr``), decoded."""
     text = decode_header_value(raw)
     name, address = parseaddr(text)
     if not address:
@@ -86,7 +87,7 @@ def _to_patch(source: str, subject: Subject, parts: BodyParts, headers: dict[str
     return Patch(
         source=source,
         subject=subject,
-        author=_author(in_body.author or headers.get("from", "")),
+        author=author_text(in_body.author or headers.get("from", "")),
         date=decode_header_value(in_body.date or headers.get("date", "")),
         message_id=msg_id[0] if msg_id else "",
         in_reply_to=first_id[0] if first_id else "",
