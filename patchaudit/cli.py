@@ -196,6 +196,10 @@ def build_parser() -> argparse.ArgumentParser:
         "-j", "--jobs", type=int, default=os.cpu_count() or 1, help="worker processes"
     )
     _add_cache_options(parse_report)
+
+    from patchaudit.bot.cli import add_parser as add_bot_parser
+
+    add_bot_parser(commands, _Parser)
     return parser
 
 
@@ -374,6 +378,12 @@ def _cmd_parse_report(args: argparse.Namespace, stdout: TextIO) -> int:
     return ExitCode.CLEAN
 
 
+def _cmd_bot(args: argparse.Namespace, stdout: TextIO) -> int:
+    from patchaudit.bot.cli import run_command
+
+    return run_command(args, stdout)
+
+
 def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None) -> int:
     out = stdout if stdout is not None else sys.stdout
     parser = build_parser()
@@ -388,6 +398,7 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None) -> int
         "scan": _cmd_scan,
         "rules": _cmd_rules,
         "parse-report": _cmd_parse_report,
+        "bot": _cmd_bot,
     }
     try:
         return handlers[args.command](args, out)
