@@ -58,6 +58,23 @@ def chromium() -> str:
     raise AssertionError("unreachable")
 
 
+@pytest.fixture(scope="session")
+def public_inbox() -> None:
+    """Debian's public-inbox tools (public-inbox-init, -mda, -watch) are on PATH."""
+    for tool in ("public-inbox-init", "public-inbox-mda", "public-inbox-watch"):
+        if shutil.which(tool) is None:
+            _missing(f"{tool} is not on PATH (apt-get install public-inbox)")
+
+
+@pytest.fixture(scope="session")
+def smtp_server_module() -> None:
+    """aiosmtpd, the SMTP server the bot's replies go to in tests (the 'test' extra)."""
+    try:
+        import aiosmtpd  # noqa: F401
+    except ImportError:
+        _missing("aiosmtpd is not installed (pip install '.[test]')")
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     # A kernel-marked test that forgot to ask for the tree would silently test
     # nothing: make the fixture part of the marker's contract.

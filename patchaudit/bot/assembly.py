@@ -6,6 +6,8 @@ and length: git send-email threads a series under its cover letter, or under
 patch 1 without one, or (``--chain-reply-to``) each patch under the one
 before. A cover letter starts a series even when it answers an older version
 (``--in-reply-to``), and an unnumbered ``[PATCH]`` is a series of its own.
+Patches of one version that answer the same mail belong together even while
+that mail (a cover letter, patch 1) has not arrived.
 Replies (``Re:``) never join a series. Mail may arrive in any order: the
 grouping is recomputed from all waiting mail whenever mail arrives.
 """
@@ -156,11 +158,17 @@ def group_mail(waiting: Sequence[MessageRow], assigned: Mapping[str, SeriesRow])
     """
     by_id = {m.message_id: m for m in waiting}
     sets = _Sets()
+    siblings: dict[tuple[str, int, int], str] = {}
     for mail in waiting:
         sets.find(mail.message_id)
         parent = by_id.get(mail.parent)
         if parent is not None and joins(mail, parent):
             sets.union(mail.message_id, parent.message_id)
+        elif mail.kind == "patch" and mail.parent and mail.total is not None:
+            # Patches of one version answering the same mail that is not here
+            # (a cover letter or patch 1 still on its way) belong together.
+            key = (mail.parent, mail.version, mail.total)
+            sets.union(mail.message_id, siblings.setdefault(key, mail.message_id))
     members: dict[str, list[MessageRow]] = {}
     for mail in waiting:
         members.setdefault(sets.find(mail.message_id), []).append(mail)

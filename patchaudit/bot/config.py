@@ -144,7 +144,8 @@ class _Table:
 
     def table(self, key: str) -> _Table | None:
         value = self.get(key, dict, None)
-        return None if value is None else _Table(value, self.where, f"{self.name}.{key}")
+        name = key if self.name == "top level" else f"{self.name}.{key}"
+        return None if value is None else _Table(value, self.where, name)
 
     def path(self, key: str, base: Path) -> Path | None:
         text = self.get(key, str, "")
@@ -153,7 +154,7 @@ class _Table:
     def address(self, key: str) -> str:
         text = self.get(key, str, "")
         if text and not _ADDRESS_RE.match(text):
-            raise self._fail(key, f"'{text}' is not a plain mail address (addr@host)")
+            raise self._fail(key, f"{text!r} is not a plain mail address (addr@host)")
         return str(text)
 
     def done(self) -> None:
@@ -242,7 +243,7 @@ def _answers(table: _Table | None, base: Path) -> AnswerConfig:
     )
     for address in answers.cc:
         if not _ADDRESS_RE.match(address):
-            raise table._fail("cc", f"'{address}' is not a plain mail address (addr@host)")
+            raise table._fail("cc", f"{address!r} is not a plain mail address (addr@host)")
     table.done()
     return answers
 

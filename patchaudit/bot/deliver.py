@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import smtplib
 import socket
 from pathlib import Path
@@ -104,6 +105,8 @@ class Smtp:
             raise DeliveryError("no recipient address", permanent=True)
         client = self._connect()
         options = ["BODY=8BITMIME"] if client.has_extn("8bitmime") else []
+        # smtplib sends bytes as they are; SMTP lines end in CR LF.
+        data = re.sub(rb"\r?\n", b"\r\n", data)
         try:
             refused = client.sendmail(self.sender, list(recipients), data, mail_options=options)
         except smtplib.SMTPRecipientsRefused as exc:

@@ -3,7 +3,8 @@
 This is the layout ``public-inbox-init -V2`` creates and lore.kernel.org
 mirrors (``public-inbox-clone``, grokmirror) hold. Each epoch's history is
 linear; a commit that adds or replaces the file ``m`` delivers that mail, a
-commit that writes ``d`` removes one (spam, purge), and is skipped here.
+commit that writes ``d`` removes one (spam), and is skipped here, as is the
+empty ``m`` that ``public-inbox-purge`` leaves when it rewrites history.
 """
 
 from __future__ import annotations
@@ -112,6 +113,6 @@ def read_mails(repo: Path, epoch: int, commits: Sequence[str], max_bytes: int) -
             blobs[oid] = output[at : at + size]
             at += size + 1  # the blob, then a newline
     for commit, oid, size in sizes:
-        if oid is None:
+        if oid is None or size == 0:  # public-inbox-purge leaves an empty blob behind
             continue
         yield ArchivedMail(epoch, commit, size, blobs.get(oid))
