@@ -144,6 +144,16 @@ class SmtpServer:
             return list(self.received)
 
 
+def maildir_with(root: Path, mails: list[bytes]) -> Path:
+    """A Maildir ``root/Maildir`` with these mails in new/, named in order as a delivery agent does."""
+    maildir = root / "Maildir"
+    for sub in ("new", "cur", "tmp"):
+        (maildir / sub).mkdir(parents=True, exist_ok=True)
+    for number, mail in enumerate(mails):
+        (maildir / "new" / f"{1700000000 + number}.{number}.host").write_bytes(mail)
+    return maildir
+
+
 def outbox_mails(outbox: Path) -> list[bytes]:
     return [p.read_bytes() for p in sorted((outbox / "new").iterdir())]
 
@@ -158,7 +168,8 @@ def header(mail: bytes, name: str) -> str:
 def write_config(path: Path, *, archive: Path | None = None, maildir: Path | None = None,
                  tree: Path | None = None, git: Path | None = None, branch: str = "main",
                  smtp_port: int = 0, extra_bot: str = "", extra_answers: str = "",
-                 list_address: str = LIST_ADDRESS, limits: str = "") -> Path:
+                 list_address: str = LIST_ADDRESS, limits: str = "series_seconds = 120",
+                 max_message_bytes: int = 262144) -> Path:
     """A bot configuration for the tests: outbox, files and (when given) SMTP."""
     source = f'archive = "{archive}"' if archive else f'maildir = "{maildir}"'
     base = f'tree = "{tree}"' if tree else f'git = "{git}"\nbranch = "{branch}"'
@@ -170,11 +181,10 @@ state = "state.sqlite"
 poll_seconds = 0.2
 jobs = 2
 incomplete_after_seconds = 3600
-max_message_bytes = 262144
+max_message_bytes = {max_message_bytes}
 {extra_bot}
 
 [limits]
-series_seconds = 120
 {limits}
 
 [check]
@@ -197,3 +207,62 @@ address = "{list_address}"
 {base}
 """)
     return path
+
+
+def replay_with_kills(command: Sequence[str], kills: int, delays: Sequence[float],
+                      env: dict[str, str], timeout: float = 3600.0) -> list[float]:
+    """Run ``command`` (a bot replay) again and again, killing it with SIGKILL after each delay,
+    until ``kills`` kills have landed; then let it finish. The delays that landed."""
+    landed: list[float] = []
+    for delay in delays:
+        if len(landed) == kills:
+            break
+        process = subprocess.Popen(list(command), env=env, stdout=subprocess.DEVNULL,
+                                   stderr=subprocess.DEVNULL)
+        try:
+            code = process.wait(delay)
+        except subprocess.TimeoutExpired:
+            process.kill()  # SIGKILL: no handler, no cleanup
+            process.wait()
+            landed.append(delay)
+            continue
+        if code != 0:
+            raise AssertionError(f"the replay exited with status {code}")
+        return landed  # it finished before the kill: nothing left to interrupt
+    final = subprocess.run(list(command), env=env, capture_output=True, text=True, timeout=timeout)
+    if final.returncode != 0:
+        raise AssertionError(f"the last replay failed: {final.stderr[-2000:]}")
+    return landed
+
+
+@dataclass(frozen=True)
+class Tally:
+    """How often each answer arrived, where the bot's state says it delivered it."""
+
+    smtp: dict[str, int]  # Message-ID -> times received by the SMTP server
+    outbox: dict[str, int]  # Message-ID -> files in the outbox
+    replied_to: set[str]  # Message-IDs the outbox's mails answer (In-Reply-To)
+    delivered: dict[str, set[str]]  # channel -> keys the state marks delivered
+    resent: set[str]  # keys the log says were sent again after an interrupted send
+    states: dict[str, int]  # series state -> number of series
+    integrity: str
+
+
+def tally(root: Path, server: SmtpServer, log: Path) -> Tally:
+    import sqlite3
+    from collections import Counter
+
+    db = sqlite3.connect(root / "state.sqlite")
+    delivered: dict[str, set[str]] = {}
+    for channel, key in db.execute("SELECT channel, key FROM delivery WHERE state = 'delivered'"):
+        delivered.setdefault(channel, set()).add(key)
+    states = dict(db.execute("SELECT state, count(*) FROM series GROUP BY state").fetchall())
+    integrity = db.execute("PRAGMA integrity_check").fetchone()[0]
+    resent = set(re.findall(r"event=delivery.resend .*?key=(<[^ ]+>)", log.read_text())) \
+        if log.exists() else set()
+    return Tally(
+        smtp=dict(Counter(m.message_id for m in server.mails())),
+        outbox=dict(Counter(header(m, "Message-ID") for m in outbox_mails(root / "outbox"))),
+        replied_to={header(m, "In-Reply-To").strip("<>") for m in outbox_mails(root / "outbox")},
+        delivered=delivered, resent=resent, states=states, integrity=integrity,
+    )

@@ -66,8 +66,9 @@ def _git(repo: Path, *args: str) -> bytes:
     return done.stdout
 
 
-def make_repo(kernel: Path, paths: Sequence[str], repo: Path) -> str:
-    """A git repository holding these real 6.12 files in one commit; its hash."""
+def make_repo(kernel: Path, paths: Sequence[str], repo: Path,
+              message: str = "Linux 6.12 files") -> str:
+    """A git repository (branch main) holding these real 6.12 files in one commit; its hash."""
     repo.mkdir(parents=True, exist_ok=True)
     _git(repo, "init", "-q", "-b", "main")
     for path in paths:
@@ -75,7 +76,7 @@ def make_repo(kernel: Path, paths: Sequence[str], repo: Path) -> str:
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(kernel / path, target)
     _git(repo, "add", "-A")
-    _git(repo, "commit", "-q", "-m", "Linux 6.12 files")
+    _git(repo, "commit", "-q", "-m", message)
     return _git(repo, "rev-parse", "HEAD").decode().strip()
 
 
@@ -261,3 +262,81 @@ def hostile_mails(list_address: str = LIST) -> dict[str, bytes]:
                         for i in range(depth))
               + "Content-Type: text/plain\n\nhello\n")
     return {"broken-mime": broken.encode(), "huge": huge.encode(), "nested": nested.encode()}
+
+
+def heavy_mail(functions: int, list_address: str = LIST) -> bytes:
+    """A patch adding one driver file of ``functions`` balloon functions that take pages_lock:
+    each is parsed and its locking followed (about a millisecond a function)."""
+    lines = ["#include <linux/balloon_compaction.h>", ""]
+    for number in range(functions):
+        lines += [
+            f"static void heavy_balloon_step_{number}(struct balloon_dev_info *b_dev_info,",
+            "\t\t\t\t\tstruct page *page)",
+            "{",
+            "\tunsigned long flags;",
+            "",
+            "\tspin_lock_irqsave(&b_dev_info->pages_lock, flags);",
+            "\tlist_del(&page->lru);",
+            "\tb_dev_info->isolated_pages++;",
+            "\tspin_unlock_irqrestore(&b_dev_info->pages_lock, flags);",
+            "}",
+            "",
+        ]
+    added = "".join(f"+{line}\n" for line in lines)
+    return (f"From: Mallory <mallory@example.org>\nTo: {list_address}\n"
+            "Subject: [PATCH] misc: add a heavy balloon driver\n"
+            "Message-ID: <hostile.heavy@example.org>\nDate: Tue, 19 Nov 2024 10:00:00 +0000\n\n"
+            "A lot of code.\n---\n"
+            "diff --git a/drivers/misc/heavy_balloon.c b/drivers/misc/heavy_balloon.c\n"
+            "new file mode 100644\n--- /dev/null\n+++ b/drivers/misc/heavy_balloon.c\n"
+            f"@@ -0,0 +1,{len(lines)} @@\n{added}").encode()
+
+
+# ---------------------------------------------------------------------- a whole list
+
+
+@dataclass(frozen=True)
+class GeneratedList:
+    mails: tuple[bytes, ...]  # in sending order
+    series: int
+    replied: frozenset[str]  # Message-IDs of the patches a reply must answer (each once)
+
+
+def generated_list(kernel: Path, count: int, scratch: Path,
+                   directories: Sequence[str] = ("mm", "kernel", "lib")) -> GeneratedList:
+    """``count`` series of real edits: a quarter single renames (one reply each), a quarter
+    single rewordings (none), a quarter covered three-patch series with two renames (two
+    replies), a quarter two rewordings; every fifth series gets a review reply."""
+    sites = doc_sites(kernel, directories)
+    mails: list[bytes] = []
+    replied: set[str] = set()
+    for number in range(count):
+        shape = number % 4
+        key = f"s{number:04d}"
+        if shape == 0:
+            spec = SeriesSpec(key, (PatchSpec(f"{key}: rename", "Doc.", (rename_param(next(sites)),)),))
+            renamed = [1]
+        elif shape == 1:
+            spec = SeriesSpec(key, (PatchSpec(f"{key}: reword", "Doc.",
+                                              (reword_summary(next(sites)),)),))
+            renamed = []
+        elif shape == 2:
+            spec = SeriesSpec(key, (
+                PatchSpec(f"{key}: rename one", "Doc.", (rename_param(next(sites)),)),
+                PatchSpec(f"{key}: reword", "Doc.", (reword_summary(next(sites)),)),
+                PatchSpec(f"{key}: rename two", "Doc.", (rename_param(next(sites)),)),
+            ), cover=f"{key}: three comment changes")
+            renamed = [1, 3]
+        else:
+            spec = SeriesSpec(key, (
+                PatchSpec(f"{key}: reword one", "Doc.", (reword_summary(next(sites)),)),
+                PatchSpec(f"{key}: reword two", "Doc.", (reword_summary(next(sites)),)),
+            ))
+            renamed = []
+        built = build_series(kernel, spec, scratch)
+        mails += built
+        replied.update(message_id(spec, n) for n in renamed)
+        if number % 5 == 0:
+            mails.append(reply(built[-1], "Looks fine to me.", key=f"re.{key}@example.org"))
+        shutil.rmtree(scratch / f"{key}-v1")
+    return GeneratedList(tuple(mails), count, frozenset(replied))
