@@ -231,9 +231,9 @@ def with_injected_headers(mail: bytes) -> bytes:
     subject = base64.b64encode(b"mm: title\r\nBcc: victim@example.org").decode()
     name = base64.b64encode(b"Mallory\r\nBcc: victim@example.org").decode()
     mail = re.sub(rb"^Subject: \[PATCH\] .*$",
-                  f"Subject: [PATCH] =?utf-8?b?{subject}?=".encode(), mail, count=1, flags=re.M)
+                  f"Subject: [PATCH] =?utf-8?b?{subject}?=".encode(), mail, count=1, flags=re.MULTILINE)
     return re.sub(rb"^From: .*$", f"From: =?utf-8?b?{name}?= <mallory@example.org>".encode(),
-                  mail, count=1, flags=re.M)
+                  mail, count=1, flags=re.MULTILINE)
 
 
 def hostile_mails(list_address: str = LIST) -> dict[str, bytes]:

@@ -10,7 +10,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from botparts import header, maildir_with, outbox_mails, write_config
 from listmail import (
     Edit,

@@ -112,8 +112,8 @@ skip_history = true
          "[answers] cc: 'list@x\\r\\nBcc: v@x' is not a plain mail address (addr@host)"),
         (MINIMAL.replace('outbox = "outbox"', 'cc_list = false'),
          "[answers]: nothing to answer with: set outbox, [answers.smtp] or [answers.files]"),
-        ("[[list]\n", "not valid TOML: Expected ']]' at the end of an array declaration "
-         "(at line 1, column 7)"),
+        ("[[list]\n", ("not valid TOML: Expected ']]' at the end of an array declaration "
+                        "(at line 1, column 7)")),
     ],
 )
 def test_a_bad_configuration_is_one_message_naming_the_key(tmp_path: Path, text: str, message: str) -> None:

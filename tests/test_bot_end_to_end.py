@@ -20,7 +20,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-
 from botparts import LIST_ADDRESS, Archive, SmtpServer, header, outbox_mails, write_config
 from listmail import (
     PatchSpec,
@@ -216,13 +215,13 @@ def test_hostile_mail_is_recorded_and_answered_without_harm(world: World) -> Non
     nested = db.execute("SELECT state, error, notes FROM series WHERE anchor = ?",
                         ("hostile.nested@example.org",)).fetchone()
     assert nested == ("empty", "no patch with a diff arrived",
-                      "<hostile.nested@example.org> could not be read: "
-                      "the mail's MIME structure is nested too deeply")
+                      ("<hostile.nested@example.org> could not be read: "
+                       "the mail's MIME structure is nested too deeply"))
     broken = db.execute("SELECT state, error, notes FROM series WHERE anchor = ?",
                         ("hostile.mime@example.org",)).fetchone()
     assert broken == ("empty", "no patch with a diff arrived",
-                      "<hostile.mime@example.org> could not be read: hunk '@@ -1,1 +1,1 @@' of "
-                      "mm/x.c does not match its header's line counts (truncated or corrupt patch)")
+                      ("<hostile.mime@example.org> could not be read: hunk '@@ -1,1 +1,1 @@' of "
+                       "mm/x.c does not match its header's line counts (truncated or corrupt patch)"))
     status = run_bot(world.config, "status").stdout
     assert "warning mail.too-large" in status
 

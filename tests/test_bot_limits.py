@@ -9,7 +9,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from botparts import maildir_with, write_config
 from listmail import PatchSpec, SeriesSpec, build_series, doc_sites, heavy_mail, reword_summary
 

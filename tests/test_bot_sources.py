@@ -7,12 +7,13 @@ import subprocess
 from pathlib import Path
 
 import pytest
-
 from botparts import Archive
+
 from patchaudit.bot.intake import message_row
 from patchaudit.bot.sources import MaildirSource, MboxSource, PublicInboxSource, replay_source
 from patchaudit.bot.state import State
 from patchaudit.errors import InputError
+
 
 def plain(number: int, subject: str = "") -> bytes:
     return (f"From: Ann <ann@example.org>\nTo: kernel-list@example.org\n"

@@ -12,7 +12,6 @@ import time
 from pathlib import Path
 
 import pytest
-
 from botparts import Archive, header, outbox_mails, write_config
 from listmail import PatchSpec, SeriesSpec, build_series, doc_sites, rename_param
 

@@ -14,7 +14,6 @@ import hashlib
 import os
 import re
 import smtplib
-import socket
 from pathlib import Path
 
 from patchaudit.bot.config import SmtpConfig
@@ -117,7 +116,7 @@ class Smtp:
                 exc.smtp_error, bytes) else str(exc.smtp_error)
             raise DeliveryError(f"smtp {exc.smtp_code} {text}",
                                 permanent=500 <= exc.smtp_code < 600) from None
-        except (OSError, smtplib.SMTPException, socket.timeout) as exc:
+        except (TimeoutError, OSError, smtplib.SMTPException) as exc:
             self.close()
             raise DeliveryError(f"smtp {self.config.host}:{self.config.port}: {exc}") from None
         # Accepted for some: delivered. The refused ones are a fact to log, not to retry.

@@ -98,7 +98,7 @@ def _child(job: Job, result_path: str, now: float) -> None:
     except MemoryError:
         result = JobResult(job.series_id, state="failed",
                            error=f"memory limit of {job.memory_mb} MiB exceeded")
-    except Exception as exc:  # a bug: the series fails, the bot goes on
+    except Exception as exc:  # noqa: BLE001 - a bug: the series fails, the bot goes on
         last = traceback.extract_tb(exc.__traceback__)[-1]
         result = JobResult(job.series_id, state="failed",
                            error=f"internal error: {type(exc).__name__}: {exc} "

@@ -7,14 +7,14 @@ the server share all of it instead of paying 0.8 s each.
 
 from __future__ import annotations
 
-import patchaudit.cfront.parser  # noqa: F401
-import patchaudit.engine.check  # noqa: F401
-import patchaudit.report.email_format  # noqa: F401
-import patchaudit.report.html  # noqa: F401
-import patchaudit.report.json_format  # noqa: F401
-import patchaudit.report.patchwork  # noqa: F401
-import patchaudit.report.sarif  # noqa: F401
-import patchaudit.series.forms  # noqa: F401
+import patchaudit.cfront.parser
+import patchaudit.engine.check
+import patchaudit.report.email_format
+import patchaudit.report.html
+import patchaudit.report.json_format
+import patchaudit.report.patchwork
+import patchaudit.report.sarif
+import patchaudit.series.forms
 import patchaudit.tree.git  # noqa: F401
 from patchaudit.bot.check import rules_for
 from patchaudit.bot.config import CheckConfig
