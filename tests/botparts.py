@@ -209,26 +209,33 @@ address = "{list_address}"
     return path
 
 
-def replay_with_kills(command: Sequence[str], kills: int, delays: Sequence[float],
-                      env: dict[str, str], timeout: float = 3600.0) -> list[float]:
-    """Run ``command`` (a bot replay) again and again, killing it with SIGKILL after each delay,
-    until ``kills`` kills have landed; then let it finish. The delays that landed."""
-    landed: list[float] = []
-    for delay in delays:
-        if len(landed) == kills:
-            break
+def replay_with_kills(command: Sequence[str], log: Path, kill_after: Sequence[int],
+                      env: dict[str, str], timeout: float = 3600.0) -> list[str]:
+    """Run ``command`` (a bot replay logging to ``log``) again and again, each time killing it
+    with SIGKILL once it has logged the next number of lines of ``kill_after``; then let it
+    finish. For each kill, the last line the killed run had logged: where it was killed.
+
+    A log line follows each step the bot takes (mail recorded, series queued, check
+    started, answer delivered, ...), so counting them spreads the kills over every
+    phase of the replay, however fast the machine is.
+    """
+    landed: list[str] = []
+    for lines in kill_after:
+        start = log.stat().st_size if log.exists() else 0
         process = subprocess.Popen(list(command), env=env, stdout=subprocess.DEVNULL,
                                    stderr=subprocess.DEVNULL)
-        try:
-            code = process.wait(delay)
-        except subprocess.TimeoutExpired:
-            process.kill()  # SIGKILL: no handler, no cleanup
-            process.wait()
-            landed.append(delay)
-            continue
-        if code != 0:
-            raise AssertionError(f"the replay exited with status {code}")
-        return landed  # it finished before the kill: nothing left to interrupt
+        deadline = time.monotonic() + timeout
+        while process.poll() is None and time.monotonic() < deadline:
+            written = log.read_bytes()[start:] if log.exists() else b""
+            if written.count(b"\n") >= lines:
+                process.kill()  # SIGKILL: no handler, no cleanup
+                break
+            time.sleep(0.002)
+        code = process.wait()
+        if code == 0:
+            raise AssertionError(f"the replay finished before logging {lines} lines")
+        tail = log.read_bytes()[start:].decode(errors="replace").strip().splitlines()
+        landed.append(tail[-1] if tail else "(nothing logged)")
     final = subprocess.run(list(command), env=env, capture_output=True, text=True, timeout=timeout)
     if final.returncode != 0:
         raise AssertionError(f"the last replay failed: {final.stderr[-2000:]}")
