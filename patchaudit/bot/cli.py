@@ -88,7 +88,7 @@ def _init(args: argparse.Namespace, stdout: TextIO) -> int:
         "# patchaudit review bot; every key is described in docs/bot.md",
         "[bot]",
         'state = "state.sqlite"',
-        "poll_seconds = 60",
+        "poll_seconds = 5",
         "jobs = 2",
         "incomplete_after_seconds = 21600",
         'log_file = "bot.log"',
@@ -119,8 +119,12 @@ def _init(args: argparse.Namespace, stdout: TextIO) -> int:
     else:
         lines += [f"git = {_toml(str(Path(args.git).resolve()))}", f"branch = {_toml(args.branch)}"]
     text = "\n".join(lines) + "\n"
-    parse_config(text, path.resolve())  # refuse to write what would not load
+    config = parse_config(text, path.resolve())  # refuse to write what would not load
     write_atomic(path, text)
+    # The state exists from now on: status answers before the first run ends.
+    from patchaudit.bot.state import State
+
+    State(config.state).close()
     stdout.write(f"wrote {path}; start the bot with: patchaudit bot watch -c {path}\n")
     return ExitCode.CLEAN
 
