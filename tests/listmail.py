@@ -201,6 +201,9 @@ def doc_sites(kernel: Path, directories: Sequence[str]) -> Iterator[DocSite]:
                 block = match.group(0)[: match.start("decl") - match.start()]
                 if param is None or name in seen or text.count(block) != 1:
                     continue
+                # reword_summary edits " - summary": skip "name -  summary" and the like.
+                if f" - {match['summary']}\n" not in block:
+                    continue
                 # The parameter must be in the declaration's first line: the
                 # comment and the code agree before the edit.
                 if not re.search(rf"\b{param.group(1)}\s*[,)]", match["decl"]):
