@@ -65,6 +65,30 @@ def test_cover_and_patches_arriving_out_of_order_make_one_complete_series() -> N
     assert (group.first_arrival, group.last_arrival) == (1, 4)
 
 
+def test_patches_answering_a_cover_that_has_not_arrived_wait_for_it() -> None:
+    waiting = [mail("[PATCH 1/2] mm: a", "q1", parent="q0", at=1),
+               mail("[PATCH 2/2] mm: b", "q2", parent="q0", at=2)]
+    [group] = group_mail(waiting, {})
+    assert (group.anchor, group.missing, group.complete) == ("q1", (0,), False)
+    assert [d.action for d in decide([group], now=50.0, wait_seconds=60)] == [Action.WAIT]
+    [late] = decide([group], now=61.0, wait_seconds=60)
+    assert (late.action, late.reason) == (Action.CHECK, "incomplete: waited 60 s")
+    # A single patch sent --in-reply-to an older thread waits for nothing.
+    [alone] = group_mail([mail("[PATCH] mm: c", "r1", parent="old-thread")], {})
+    assert alone.complete
+
+
+def test_a_cover_arriving_after_its_checked_patches_joins_their_series() -> None:
+    cover = mail("[PATCH 0/3] mm: the series", "k0", diff=False, at=30)
+    [group] = group_mail([cover], {}, {"k0": series_row(4, "k1")})
+    [decision] = decide([group], now=31, wait_seconds=3600)
+    assert (decision.action, decision.reason) == (Action.LATE, "continues series 4")
+    # Not the cover of another version or length.
+    for other in (series_row(5, "k1", version=2), series_row(6, "k1", total=4)):
+        [alone] = group_mail([cover], {}, {"k0": other})
+        assert alone.late_for is None
+
+
 def test_without_a_cover_patches_thread_under_patch_one_or_in_a_chain() -> None:
     shallow = [mail("[PATCH 1/3] mm: a", "a1"), mail("[PATCH 2/3] mm: b", "a2", parent="a1"),
                mail("[PATCH 3/3] mm: c", "a3", parent="a1")]

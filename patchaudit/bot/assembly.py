@@ -108,7 +108,16 @@ def outside_parents(waiting: Iterable[MessageRow]) -> set[str]:
     return {m.parent for m in rows if m.parent and m.parent not in ids}
 
 
-def _late_for(root: MessageRow, assigned: Mapping[str, SeriesRow]) -> SeriesRow | None:
+def _late_for(root: MessageRow, assigned: Mapping[str, SeriesRow],
+              answered_by: Mapping[str, SeriesRow]) -> SeriesRow | None:
+    if root.kind == "cover":
+        # A cover letter delivered after its patches (archives keep arrival order,
+        # not sending order) belongs with them, not in a series of its own.
+        series = answered_by.get(root.message_id)
+        if series is not None and series.version == root.version and \
+                root.total in (None, series.total):
+            return series
+        return None
     series = assigned.get(root.parent)
     if series is None or root.kind != "patch" or root.total is None:
         return None
@@ -129,6 +138,14 @@ def _group(members: list[MessageRow], late_for: SeriesRow | None) -> Group:
         total = max(totals.items(), key=lambda item: (item[1], item[0]))[0] if totals else None
     present = {m.index for m in patches}
     missing = tuple(i for i in range(1, (total or 0) + 1) if i not in present)
+    ids = {m.message_id for m in members}
+    parents = Counter(m.parent for m in patches if m.parent and m.parent not in ids)
+    first = next((m for m in patches if m.index == 1), None)
+    if not covers and first is not None and parents[first.parent] > 1:
+        # Patch 1 and another answer one mail that has not arrived: git send-email
+        # threads a series so under its cover letter, which may carry the
+        # base-commit. Wait for it (0/N, as b4 numbers it) as for a missing patch.
+        missing = (0, *missing)
     references: set[str] = set()
     for mail in ordered:
         references.update(mail.references)
@@ -150,11 +167,14 @@ def _group(members: list[MessageRow], late_for: SeriesRow | None) -> Group:
     )
 
 
-def group_mail(waiting: Sequence[MessageRow], assigned: Mapping[str, SeriesRow]) -> list[Group]:
+def group_mail(waiting: Sequence[MessageRow], assigned: Mapping[str, SeriesRow],
+               answered_by: Mapping[str, SeriesRow] | None = None) -> list[Group]:
     """Waiting covers and patches grouped into series versions, in order of first arrival.
 
     ``assigned`` maps Message-Ids outside ``waiting`` to the series they
-    belong to, so that mail answering an existing series is recognised.
+    belong to, so that mail answering an existing series is recognised;
+    ``answered_by`` maps the Message-Ids of waiting cover letters to the series
+    of patches that answer them, so that a cover arriving last joins its patches.
     """
     by_id = {m.message_id: m for m in waiting}
     sets = _Sets()
@@ -174,7 +194,7 @@ def group_mail(waiting: Sequence[MessageRow], assigned: Mapping[str, SeriesRow])
         members.setdefault(sets.find(mail.message_id), []).append(mail)
     groups = []
     for root, mails in members.items():
-        groups.append(_group(mails, _late_for(by_id[root], assigned)))
+        groups.append(_group(mails, _late_for(by_id[root], assigned, answered_by or {})))
     return sorted(groups, key=lambda g: (g.first_arrival, g.anchor))
 
 

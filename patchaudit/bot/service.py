@@ -233,7 +233,8 @@ class Bot:
         if not waiting:
             return 0
         assigned = self.state.series_of_messages(outside_parents(waiting))
-        groups = group_mail(waiting, assigned)
+        answered_by = self.state.series_answering(m.message_id for m in waiting if m.kind == "cover")
+        groups = group_mail(waiting, assigned, answered_by)
         created = 0
         with self.state.transaction():
             for decision in decide(groups, now, self.config.incomplete_after_seconds, final=final):

@@ -413,6 +413,20 @@ class State:
                 found[str(row[0])] = _series(row[1:])
         return found
 
+    def series_answering(self, message_ids: Iterable[str]) -> dict[str, SeriesRow]:
+        """For each of these mails, the series of a patch that answers it, if there is one."""
+        found: dict[str, SeriesRow] = {}
+        for message_id in set(message_ids):
+            row = self._db.execute(
+                f"SELECT {', '.join('s.' + c for c in _SERIES_COLUMNS.split(', '))} "
+                "FROM message m JOIN series s ON s.id = m.series "
+                "WHERE m.parent = ? AND m.kind = 'patch' ORDER BY s.id LIMIT 1",
+                (message_id,),
+            ).fetchone()
+            if row is not None:
+                found[message_id] = _series(row)
+        return found
+
     def assign(self, message_ids: Iterable[str], series_id: int) -> None:
         self._db.executemany(
             "UPDATE message SET series = ? WHERE message_id = ?",
