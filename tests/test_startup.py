@@ -36,7 +36,10 @@ with open(sys.argv[1], "w") as out:
 """
 
 # What --help and a usage error may load of patchaudit: nothing of the stages.
-CLI_ONLY = ["patchaudit", "patchaudit.cli", "patchaudit.errors", "patchaudit.report"]
+# The bot's subcommands are part of the command line: patchaudit.bot.cli defines
+# them with argparse alone and imports the bot when one runs.
+CLI_ONLY = ["patchaudit", "patchaudit.bot", "patchaudit.bot.cli", "patchaudit.cli",
+            "patchaudit.errors", "patchaudit.report"]
 THIRD_PARTY = ("jinja2", "tree_sitter", "tree_sitter_c", "unidiff")
 
 
