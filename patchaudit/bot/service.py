@@ -202,6 +202,9 @@ class Bot:
         if not mails:
             return 0, 0
         recorded = 0
+        # Logged once the batch is committed: a line says the mail is recorded, even
+        # when the bot is killed in the middle of the batch (which is then read again).
+        lines: list[tuple[str, dict[str, object]]] = []
         try:
             with self.state.transaction():
                 for mail in mails:
@@ -209,15 +212,16 @@ class Bot:
                     if row is not None:
                         if self.state.add_message(row):
                             recorded += 1
-                            self.log.info("mail.recorded", list=row.list, kind=row.kind,
-                                          message_id=row.message_id, subject=row.subject,
-                                          position=row.position)
+                            lines.append(("mail.recorded", dict(
+                                list=row.list, kind=row.kind, message_id=row.message_id,
+                                subject=row.subject, position=row.position)))
                             if row.kind == "too-large":
                                 self.state.add_event("warning", "mail.too-large",
                                                      f"{row.position}: {row.size} bytes")
                         else:
-                            self.log.info("mail.duplicate", list=source.list_name,
-                                          message_id=row.message_id, position=row.position)
+                            lines.append(("mail.duplicate", dict(
+                                list=source.list_name, message_id=row.message_id,
+                                position=row.position)))
                     if mail.cursor is not None:
                         self.state.set_cursor(source.key, *mail.cursor)
                     if mail.seen is not None:
@@ -226,6 +230,8 @@ class Bot:
             if isinstance(source, PublicInboxSource):
                 source.forget()
             raise
+        for event, fields in lines:
+            self.log.info(event, **fields)
         return len(mails), recorded
 
     def _assemble(self, now: float, final: bool) -> int:
@@ -236,6 +242,7 @@ class Bot:
         answered_by = self.state.series_answering(m.message_id for m in waiting if m.kind == "cover")
         groups = group_mail(waiting, assigned, answered_by)
         created = 0
+        lines: list[tuple[str, dict[str, object]]] = []  # logged once committed
         with self.state.transaction():
             for decision in decide(groups, now, self.config.incomplete_after_seconds, final=final):
                 group = decision.group
@@ -246,8 +253,8 @@ class Bot:
                     self.state.assign(ids, group.late_for.id)
                     included = group.late_for.state == "queued" and \
                         group.late_for.id not in self.runner.running
-                    self.log.info("mail.late", series=group.late_for.id, messages=len(ids),
-                                  included=included)
+                    lines.append(("mail.late", dict(series=group.late_for.id, messages=len(ids),
+                                                    included=included)))
                     continue
                 state = "queued" if decision.action is Action.CHECK else "superseded"
                 earlier = [s for s in self.state.earlier_versions(
@@ -262,10 +269,12 @@ class Bot:
                 )
                 series_id = self.state.create_series(new, ids, now)
                 created += 1
-                self.log.info("series." + state, series=series_id, list=group.list,
-                              version=group.version, patches=group.patches, reason=decision.reason,
-                              anchor=group.anchor, title=group.title,
-                              supersedes=new.supersedes or "")
+                lines.append(("series." + state, dict(
+                    series=series_id, list=group.list, version=group.version,
+                    patches=group.patches, reason=decision.reason, anchor=group.anchor,
+                    title=group.title, supersedes=new.supersedes or "")))
+        for event, fields in lines:
+            self.log.info(event, **fields)
         return created
 
     # ------------------------------------------------------------------ checks
