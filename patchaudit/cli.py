@@ -146,6 +146,18 @@ def build_parser() -> argparse.ArgumentParser:
         "applied to the tree of commit A (read through git; the working tree is not used)",
     )
     _add_output_options(check)
+    check.add_argument(
+        "--per-patch",
+        action="store_true",
+        help="SERIES is one patch of a larger series, as b4's am-perpatch-check-cmd pipes "
+        "them one at a time: the patches it lacks are not reported missing",
+    )
+    check.add_argument(
+        "--no-summary",
+        action="store_true",
+        help="-f terse and emacs: no 'total:' line (checkpatch's --no-summary; b4 shows every "
+        "line of a hook's output as a problem)",
+    )
 
     scan = commands.add_parser(
         "scan",
@@ -203,6 +215,10 @@ def build_parser() -> argparse.ArgumentParser:
         "-j", "--jobs", type=int, default=os.cpu_count() or 1, help="worker processes"
     )
     _add_cache_options(parse_report)
+
+    from patchaudit.bot.cli import add_parser as add_bot_parser
+
+    add_bot_parser(commands, _Parser)
     return parser
 
 
@@ -242,6 +258,9 @@ def _emit(report: RunReport, args: argparse.Namespace, stdout: TextIO) -> int:
         report = apply_baseline(report, load_baseline(Path(args.baseline)))
     report = replace(report, sender=_sender(args.sender), report_url=_report_url(args.report_url))
     text = FORMATTERS[args.format](report)
+    if getattr(args, "no_summary", False):
+        # terse and emacs end with their one 'total:' line (checked in _cmd_check).
+        text = text[: text.rindex("total: ")]
     if args.output:
         write_atomic(Path(args.output), text)
     else:
@@ -318,6 +337,13 @@ def _cmd_check(args: argparse.Namespace, stdout: TextIO) -> int:
             raise InputError("check", "the following arguments are required: SERIES (or --git A..B)")
         base = BaseTree(Path(args.tree))
         series = load_series(args.series)
+    if args.per_patch:
+        from patchaudit.series.model import ProblemKind
+
+        series = replace(series, problems=tuple(
+            p for p in series.problems if p.kind is not ProblemKind.MISSING_PATCH))
+    if args.no_summary and args.format not in ("terse", "emacs"):
+        raise InputError("--no-summary", "only -f terse and -f emacs have a summary line to omit")
     report = check_series(series, base, rules, Options(args.all_rules, _cache(args), args.tree,
                                                        _index(args, base.root)))
     return _emit(report, args, stdout)
@@ -401,6 +427,12 @@ def _cmd_contracts(args: argparse.Namespace, stdout: TextIO) -> int:
     return cmd_contracts(args, stdout)
 
 
+def _cmd_bot(args: argparse.Namespace, stdout: TextIO) -> int:
+    from patchaudit.bot.cli import run_command
+
+    return run_command(args, stdout)
+
+
 def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None) -> int:
     out = stdout if stdout is not None else sys.stdout
     parser = build_parser()
@@ -417,6 +449,7 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None) -> int
         "parse-report": _cmd_parse_report,
         "index": _cmd_index,
         "contracts": _cmd_contracts,
+        "bot": _cmd_bot,
     }
     try:
         return handlers[args.command](args, out)

@@ -12,14 +12,16 @@ SAFE_CONFIG = ("-c", "core.fsmonitor=false", "-c", "diff.external=")
 TIMEOUT_SECONDS = 300
 
 
-def run_git(repo: str, args: list[str], where: str, what: str) -> bytes:
+def run_git(repo: str, args: list[str], where: str, what: str, stdin: bytes | None = None) -> bytes:
     """``git -C repo ARGS``'s standard output; any failure is an InputError naming ``where``.
 
-    ``what`` names the command in messages ("git format-patch").
+    ``what`` names the command in messages ("git format-patch"); ``stdin`` is
+    fed to git (``cat-file --batch`` reads the objects to print from it).
     """
     command = ["git", *SAFE_CONFIG, "-C", repo, *args]
     try:
-        done = subprocess.run(command, capture_output=True, timeout=TIMEOUT_SECONDS, check=False)
+        done = subprocess.run(command, input=stdin, capture_output=True, timeout=TIMEOUT_SECONDS,
+                              check=False)
     except FileNotFoundError:
         raise InputError(where, "git is not installed (not found on PATH)") from None
     except (OSError, subprocess.TimeoutExpired) as err:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -56,6 +57,34 @@ def chromium() -> str:
             return found
     _missing("no chromium binary on PATH")
     raise AssertionError("unreachable")
+
+
+@pytest.fixture(scope="session")
+def public_inbox() -> None:
+    """Debian's public-inbox tools (public-inbox-init, -mda, -watch) are on PATH."""
+    for tool in ("public-inbox-init", "public-inbox-mda", "public-inbox-watch"):
+        if shutil.which(tool) is None:
+            _missing(f"{tool} is not on PATH (apt-get install public-inbox)")
+
+
+@pytest.fixture(scope="session")
+def smtp_server_module() -> None:
+    """aiosmtpd, the SMTP server the bot's replies go to in tests (the 'test' extra)."""
+    try:
+        import aiosmtpd  # noqa: F401
+    except ImportError:
+        _missing("aiosmtpd is not installed (pip install '.[test]')")
+
+
+@pytest.fixture(scope="session")
+def b4() -> str:
+    """b4 from PyPI (the 'test' extra): the program that runs patchaudit as its check hook."""
+    beside = Path(sys.executable).parent / "b4"
+    found = str(beside) if beside.is_file() else shutil.which("b4")
+    if found is None:
+        _missing("b4 is not installed (pip install '.[test]')")
+    assert found is not None
+    return found
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -284,6 +284,25 @@ def test_terse_from_stdin_is_checkpatch_style() -> None:
     assert not [line for line in lines if "hyp_balloon.c:81" in line]
 
 
+def test_one_patch_of_a_series_as_b4_pipes_it() -> None:
+    # samples/series.mbox's patch 2 alone, as b4's am-perpatch-check-cmd gives it.
+    mails = re.split(rb"(?m)^(?=From [0-9a-f]{40} )", (SAMPLES / "series.mbox").read_bytes())
+    second = next(m for m in mails if b"Subject: [PATCH v2 2/8]" in m)
+    alone = run("check", "-", "--tree", "samples/tree", "-f", "terse", stdin=second)
+    assert "<stdin>: WARNING: patch 1/8 is missing [PA0001-series-missing-patch]" in alone.stdout
+    assert alone.stdout.splitlines()[-1].startswith("total: ")
+    hook = run("check", "-", "--tree", "samples/tree", "-f", "terse", "--per-patch",
+               "--no-summary", stdin=second)
+    assert hook.stdout.splitlines() == [
+        line for line in alone.stdout.splitlines()
+        if "series-missing-patch" not in line and not line.startswith("total: ")
+    ]
+    assert hook.stdout and hook.returncode == 1
+    refused = run("check", "-", "--tree", "samples/tree", "-f", "json", "--no-summary",
+                  stdin=second)
+    assert_one_line_error(refused, "--no-summary", "only -f terse and -f emacs")
+
+
 def test_emacs_format_has_columns() -> None:
     result = run("check", "samples/series.mbox", "--tree", "samples/tree", "-f", "emacs")
     assert "kernel/power/snapshot_lite.c:57:6: error: 'PageBalloon' was removed" in result.stdout

@@ -202,6 +202,14 @@ def test_hostile_and_non_ascii_headers(raw_report: RunReport) -> None:
     assert all(len(line) <= 78 for line in head.splitlines())
 
 
+def test_a_display_name_that_reads_as_syntax_is_quoted(raw_report: RunReport) -> None:
+    report = _single(raw_report, author="Mallory Bcc: victim@example.org <mallory@example.org>")
+    message = email.message_from_string(FORMATTERS["email"](report), policy=email.policy.default)
+    assert message["To"].addresses[0].addr_spec == "mallory@example.org"
+    assert len(message["To"].addresses) == 1
+    assert "To: \"Mallory Bcc: victim@example.org\" <mallory@example.org>\n" in str(message)
+
+
 def test_nothing_new_means_no_mail(raw_report: RunReport) -> None:
     quiet = replace(
         raw_report,

@@ -109,3 +109,15 @@ def test_b4_mbox_with_mboxrd_quoting_and_an_unquoted_from_line_in_the_body() -> 
     assert first.message_id == "20240101-demo-v3-1-abc@example.org"
     assert [p.subject.version for p in series.patches] == [3, 3]
     assert series.problems == ()
+
+
+def test_an_encoded_display_name_never_becomes_the_address() -> None:
+    from patchaudit.series.mail import author_text
+
+    # "Mallory\r\nBcc: victim@example.org" in base64: text of the name, not syntax.
+    raw = "=?utf-8?b?TWFsbG9yeQ0KQmNjOiB2aWN0aW1AZXhhbXBsZS5vcmc=?= <mallory@example.org>"
+    assert author_text(raw) == "Mallory Bcc: victim@example.org <mallory@example.org>"
+    assert author_text('"Doe, John" <john@example.org>') == "Doe, John <john@example.org>"
+    assert author_text("=?utf-8?q?J=C3=B6rg?= Doe <j@example.org>") == "Jörg Doe <j@example.org>"
+    assert author_text("j@example.org (John)") == "John <j@example.org>"
+    assert author_text("j@example.org") == "j@example.org"

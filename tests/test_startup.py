@@ -36,10 +36,12 @@ with open(sys.argv[1], "w") as out:
 """
 
 # What --help and a usage error may load of patchaudit: nothing of the stages.
-# patchaudit.index.commands defines the index and contracts subcommands' options;
-# it imports nothing of the stages until one of them runs.
-CLI_ONLY = ["patchaudit", "patchaudit.cli", "patchaudit.errors", "patchaudit.index",
-            "patchaudit.index.commands", "patchaudit.report"]
+# The bot's subcommands are part of the command line: patchaudit.bot.cli defines
+# them with argparse alone and imports the bot when one runs; so does
+# patchaudit.index.commands for the index and contracts subcommands.
+CLI_ONLY = ["patchaudit", "patchaudit.bot", "patchaudit.bot.cli", "patchaudit.cli",
+            "patchaudit.errors", "patchaudit.index", "patchaudit.index.commands",
+            "patchaudit.report"]
 THIRD_PARTY = ("jinja2", "tree_sitter", "tree_sitter_c", "unidiff")
 
 

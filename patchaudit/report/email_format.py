@@ -30,6 +30,8 @@ QUOTE = "> "
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
 # "Name <addr>" or '"Name" <addr>': the display name is what a greeting uses.
 _NAMED = re.compile(r'^\s*"?(?P<name>[^"<]*?)"?\s*<(?P<addr>[^<>]*)>\s*$')
+# RFC 5322 specials: a display name holding one must be a quoted string.
+_SPECIALS = re.compile(r'[()<>\[\]:;@\\,.]')
 # mboxrd: a body line that reads as a separator gets one more '>'.
 _FROM_LINE = re.compile(r"^(>*From )", re.MULTILINE)
 _ENCODED_WORD_BYTES = 36  # 48 base64 characters: a header line with one word stays within 78
@@ -79,6 +81,12 @@ def _address(author: str) -> str:
     """The author as a To: value; a non-ASCII display name is encoded, the address never is."""
     author = _clean(author)
     if author.isascii():
+        match = _NAMED.match(author)
+        if match is not None and _SPECIALS.search(match["name"]):
+            # Unquoted, "Ann Bcc: victim@example.org <ann@x>" is a group holding
+            # another address to whatever reads the header (sendmail -t, MUAs).
+            name = match["name"].strip().replace("\\", "\\\\")
+            return f'"{name}" <{match["addr"]}>'
         return author
     match = _NAMED.match(author)
     if match is None or not match["addr"].isascii():

@@ -27,7 +27,8 @@ class PatchView:
     preexisting: int
 
 
-def _environment() -> Environment:
+def environment() -> Environment:
+    """The one jinja2 environment of the HTML pages: templates/, autoescaped, strict."""
     env = Environment(
         loader=FileSystemLoader(str(templates_dir())),
         autoescape=select_autoescape(default=True, default_for_string=True),
@@ -79,7 +80,7 @@ def _patch_views(report: RunReport) -> list[PatchView]:
 
 
 def format_html(report: RunReport) -> str:
-    template = _environment().get_template("report.html.j2")
+    template = environment().get_template("report.html.j2")
     by_file: dict[str, list[Finding]] = defaultdict(list)
     for finding in report.findings:
         by_file[finding.file].append(finding)

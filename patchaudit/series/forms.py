@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from typing import BinaryIO
 
 from patchaudit.errors import InputError
 from patchaudit.series.diff import find_diff_start, split_lines
@@ -68,6 +70,28 @@ def split_mbox(data: bytes) -> list[bytes]:
         elif messages:
             messages[-1].append(line)
     return [_QUOTED_FROM.sub(rb"\1", b"".join(lines)) for lines in messages]
+
+
+def iter_mbox(stream: BinaryIO, offset: int = 0) -> Iterator[tuple[int, bytes]]:
+    """The messages of an mbox read as a stream from byte ``offset`` (a separator line).
+
+    Yields (the offset just past the message, the message as split_mbox gives
+    it), so a reader can resume after the last message it has handled; the
+    mbox may be far larger than memory.
+    """
+    stream.seek(offset)
+    position = offset
+    lines: list[bytes] | None = None
+    for line in stream:
+        if _FROM_LINE.match(line):
+            if lines is not None:
+                yield position, _QUOTED_FROM.sub(rb"\1", b"".join(lines))
+            lines = []
+        elif lines is not None:
+            lines.append(line)
+        position += len(line)
+    if lines is not None:
+        yield position, _QUOTED_FROM.sub(rb"\1", b"".join(lines))
 
 
 def starts_with_headers(data: bytes) -> bool:

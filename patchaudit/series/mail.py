@@ -15,6 +15,8 @@ from patchaudit.series.message import BodyParts, split_body
 from patchaudit.series.model import Patch, Subject
 from patchaudit.series.subject import parse_subject
 
+# "Name <addr>": the address in the last angle brackets, as git mailinfo takes it.
+_NAME_ADDR = re.compile(r"^(?P<name>.*?)\s*<(?P<addr>[^<>\s]+)>$")
 # Attachments that carry a patch even though their type is not text/*.
 _PATCH_FILENAME = re.compile(r"\.(patch|diff|mbox|mbx|txt)$", re.IGNORECASE)
 
@@ -62,11 +64,30 @@ def body_text(msg: Message) -> str:
     return "".join(texts)
 
 
-def _author(raw: str) -> str:
-    text = decode_header_value(raw)
-    name, address = parseaddr(text)
-    if not address:
-        return text
+def _display_name(text: str) -> str:
+    text = decode_header_value(text)
+    if len(text) >= 2 and text[0] == text[-1] == '"':
+        text = re.sub(r"\\(.)", r"\1", text[1:-1])
+    return text.strip()
+
+
+def author_text(raw: str) -> str:
+    """A From: value as ``Name <addr>`` (or ``addr``), decoded.
+
+    The address is found before anything is decoded, in the angle brackets at
+    the end as git mailinfo finds it: an encoded display name is text, never
+    syntax (RFC 2047 section 5), so "=?utf-8?b?...?=" decoding to
+    "Bcc: victim@example.org" cannot become the author's address.
+    """
+    unfolded = " ".join(raw.split())
+    match = _NAME_ADDR.match(unfolded)
+    if match is not None:
+        name, address = _display_name(match["name"]), match["addr"]
+    else:
+        name, address = parseaddr(unfolded)
+        if not address or "=?" in address:
+            return decode_header_value(raw)
+        name = _display_name(name)
     return f"{name} <{address}>" if name else address
 
 
@@ -86,7 +107,7 @@ def _to_patch(source: str, subject: Subject, parts: BodyParts, headers: dict[str
     return Patch(
         source=source,
         subject=subject,
-        author=_author(in_body.author or headers.get("from", "")),
+        author=author_text(in_body.author or headers.get("from", "")),
         date=decode_header_value(in_body.date or headers.get("date", "")),
         message_id=msg_id[0] if msg_id else "",
         in_reply_to=first_id[0] if first_id else "",

@@ -1,0 +1,1 @@
+"""The review bot: follow list archives, assemble series, check each once, answer, remember (docs/bot.md)."""
