@@ -171,6 +171,16 @@ def _kernel_doc(unit: Unit, structs: dict[str, StructDef], table: Phrases) -> It
             reader = _StructReader(unit, struct, table)
             for names, reads, protects, conditional in _statements(sentence.text, table):
                 if protects:
+                    # "@lock: protects @free and @count": the described member is the lock.
+                    if table.lock_type(member.type) is None:
+                        continue
+                    lock = f"{struct.name}.{member.name}"
+                    bare = tuple(n.strip().lstrip("@") for n in names)
+                    for covered in _protected_members(struct, bare):
+                        if covered is not member:
+                            yield reader.contract(covered, member.name, sentence.text,
+                                                  sentence.line, reads, conditional == "True",
+                                                  Origin.MEMBER, lock)
                     continue
                 for lock_text in names:
                     yield reader.contract(member, lock_text, sentence.text, sentence.line, reads,

@@ -108,6 +108,29 @@ def file_findings(
     read: Reader | None = None,
     read_before: Reader | None = None,
 ) -> Iterator[Finding]:
+    """Findings of the file-scope rules in one file (see _file_findings).
+
+    A finding of a general kind (``yields_to_specific``: the contract rules)
+    gives way to a finding of another rule on the same line: the rule written
+    for that API already reports the line, with its own text.
+    """
+    found = list(_file_findings(rules, statuses, state, patch, wanted_lines, read, read_before))
+    general = {rule.id for rule in rules if getattr(KINDS[rule.kind], "yields_to_specific", False)}
+    if not general:
+        return iter(found)
+    specific = {f.line for f in found if f.rule_id not in general}
+    return iter([f for f in found if f.rule_id not in general or f.line not in specific])
+
+
+def _file_findings(
+    rules: Iterable[Rule],
+    statuses: dict[str, RuleStatus],
+    state: FileState,
+    patch: PatchRef | None,
+    wanted_lines: frozenset[int] | None,
+    read: Reader | None = None,
+    read_before: Reader | None = None,
+) -> Iterator[Finding]:
     """Findings of the file-scope rules in one file; ``wanted_lines`` limits them to a patch's lines.
 
     ``read`` is the tree state the file belongs to: kinds that judge a file
