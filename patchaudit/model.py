@@ -171,6 +171,7 @@ class PatchSummary:
     files: tuple[DiffFile, ...]
     version: int = 1
     total: int | None = None
+    recipients: tuple[str, ...] = ()  # To:, Cc: and list of the patch mail
 
 
 @dataclass(frozen=True)
@@ -204,6 +205,22 @@ class FileIssue:
 
 
 @dataclass(frozen=True)
+class Delivery:
+    """How a review bot's replies are addressed and stamped (-f email); set by the CLI.
+
+    Empty recipients mean the defaults (the patch's author; the patch mail's
+    own To, Cc and list). An empty date means the time of formatting, an empty
+    ``run_id`` a random one: Message-IDs must be unique across runs.
+    """
+
+    to: tuple[str, ...] = ()
+    cc: tuple[str, ...] = ()
+    notes: bool = False  # also mail a patch whose only new findings are notes
+    date: str = ""  # RFC 5322 date of the replies
+    run_id: str = ""  # the unique part of this run's Message-IDs
+
+
+@dataclass(frozen=True)
 class RunReport:
     tool: str
     version: str
@@ -221,6 +238,7 @@ class RunReport:
     # nowhere): patchwork's target_url, a link in the mails.
     sender: str = ""
     report_url: str = ""
+    delivery: Delivery = field(default_factory=Delivery)
 
     def rule(self, rule_id: str) -> RuleInfo | None:
         for info in self.rules:
