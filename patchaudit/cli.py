@@ -59,14 +59,26 @@ def _add_rule_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _add_output_options(parser: argparse.ArgumentParser) -> None:
+# Formats that mean something for a whole-file scan: a scan has no patch mail
+# to reply to (email) and no patch to attach a check to (patchwork).
+CHECK_FORMATS = tuple(FORMATTERS)
+SCAN_FORMATS = ("text", "json", "html", "terse", "emacs", "sarif")
+SUMMARY_FORMATS = ("text", "terse", "emacs")  # the formats that end in a 'total:' line
+
+
+def _add_output_options(parser: argparse.ArgumentParser, formats: Sequence[str]) -> None:
     parser.add_argument(
-        "--format", "-f", choices=sorted(FORMATTERS), default="text", help="output format"
+        "--format", "-f", choices=sorted(formats), default="text", help="output format"
     )
     parser.add_argument("-o", "--output", metavar="FILE", help="write the output to FILE")
     parser.add_argument(
         "--html", metavar="FILE", help="also write the HTML report to FILE"
     )
+    parser.add_argument(
+        "--no-summary", action="store_true",
+        help="leave out the closing 'total:' line of text, terse and emacs (b4's "
+        "per-patch hook shows every line a check prints)",
+    )  # fmt: skip
     parser.add_argument(
         "--fail-on",
         choices=FAIL_ON,
@@ -86,22 +98,40 @@ def _add_output_options(parser: argparse.ArgumentParser) -> None:
         "a one-line summary also goes to the file descriptor in $DESC_FD",
     )
     parser.add_argument(
-        "--from", dest="sender", metavar="ADDRESS",
-        help="the sender of -f email's replies, also in their Reported-by tag "
-        "(default: patchaudit <patchaudit@localhost>)",
-    )  # fmt: skip
-    parser.add_argument(
-        "--report-url", metavar="URL",
-        help="where the full report will be published: -f patchwork's target_url, "
-        "and a line of -f email's signature",
-    )  # fmt: skip
-    parser.add_argument(
         "--all-rules",
         action="store_true",
         help="apply every rule even where the tree lacks the documentation text it encodes",
     )
     _add_cache_options(parser)
     _add_rule_options(parser)
+
+
+def _add_bot_options(parser: argparse.ArgumentParser) -> None:
+    """Options of the review-bot formats (email, patchwork): only check has patches to answer."""
+    bot = parser.add_argument_group("review-bot options (-f email, -f patchwork)")
+    bot.add_argument(
+        "--from", dest="sender", metavar="ADDRESS",
+        help="the sender of -f email's replies, also in their Reported-by tag "
+        "(default: patchaudit <patchaudit@localhost>)",
+    )  # fmt: skip
+    bot.add_argument(
+        "--to", action="append", default=[], metavar="ADDRESS",
+        help="-f email: send the replies to ADDRESS instead of the patch's author (repeatable)",
+    )  # fmt: skip
+    bot.add_argument(
+        "--cc", action="append", default=[], metavar="ADDRESS",
+        help="-f email: Cc ADDRESS instead of the patch mail's own To, Cc and list "
+        "(repeatable)",
+    )  # fmt: skip
+    bot.add_argument(
+        "--email-notes", action="store_true",
+        help="-f email: also mail a patch whose only new findings are notes",
+    )  # fmt: skip
+    bot.add_argument(
+        "--report-url", metavar="URL",
+        help="where the full HTML report will be published: -f patchwork's target_url "
+        "(URL#patch-N), and -f email's Closes: tag and signature",
+    )  # fmt: skip
 
 
 def _add_cache_options(parser: argparse.ArgumentParser) -> None:
@@ -120,6 +150,7 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"patchaudit {__version__}")
+    parser.set_defaults(group=parser)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     check = commands.add_parser(
@@ -135,6 +166,9 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     check.add_argument("series", metavar="SERIES", nargs="?")
+    # Not an option: a tree given as a second argument gets a one-line hint
+    # naming --tree instead of argparse's "unrecognized arguments".
+    check.add_argument("misplaced_tree", nargs="?", help=argparse.SUPPRESS)
     check.add_argument("--tree", default=".", metavar="DIR", help="base kernel tree (default: .)")
     check.add_argument(
         "--git",
@@ -142,7 +176,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="check the commits of a range of the git repository --tree, as a series "
         "applied to the tree of commit A (read through git; the working tree is not used)",
     )
-    _add_output_options(check)
+    _add_output_options(check, CHECK_FORMATS)
+    _add_bot_options(check)
 
     scan = commands.add_parser(
         "scan",
@@ -171,9 +206,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="search every file for the rules' tokens in Python instead of running grep "
         "first (same report; grep is used only where it is found)",
     )  # fmt: skip
-    _add_output_options(scan)
+    _add_output_options(scan, SCAN_FORMATS)
 
     rules = commands.add_parser("rules", help="list the rules or show one")
+    rules.set_defaults(group=rules)
     rule_commands = rules.add_subparsers(dest="rules_command", metavar="ACTION", parser_class=_Parser)
     rules_list = rule_commands.add_parser("list", help="one line per rule")
     _add_rule_options(rules_list)
@@ -218,17 +254,47 @@ def _cache(args: argparse.Namespace) -> ParseCache | None:
     return ParseCache(Path(args.cache_dir) if args.cache_dir else default_cache_dir())
 
 
+def _prepare(args: argparse.Namespace) -> None:
+    """Check every option that a run would only use at its end, before the run.
+
+    A wrong output path, sender or baseline must not cost a whole check or
+    scan and then lose its report.
+    """
+    from patchaudit.output import check_directory_target, check_target
+
+    for option, value in (("-o", args.output), ("--html", args.html)):
+        if value:
+            check_target(Path(value))
+    if getattr(args, "html_dir", None):
+        check_directory_target(Path(args.html_dir))
+    args.sender = _sender(getattr(args, "sender", None))
+    args.report_url = _report_url(getattr(args, "report_url", None))
+    args.to = tuple(_address("--to", value) for value in getattr(args, "to", ()))
+    args.cc = tuple(_address("--cc", value) for value in getattr(args, "cc", ()))
+    if args.baseline:
+        from patchaudit.engine.baseline import load_baseline
+
+        args.baseline_findings = load_baseline(Path(args.baseline))
+
+
 def _emit(report: RunReport, args: argparse.Namespace, stdout: TextIO) -> int:
-    from patchaudit.model import Severity
+    from patchaudit.model import Delivery, Severity
     from patchaudit.output import encode, write_atomic
     from patchaudit.report.text import counts_against
 
     if args.baseline:
-        from patchaudit.engine.baseline import apply_baseline, load_baseline
+        from patchaudit.engine.baseline import apply_baseline
 
-        report = apply_baseline(report, load_baseline(Path(args.baseline)))
-    report = replace(report, sender=_sender(args.sender), report_url=_report_url(args.report_url))
+        report = apply_baseline(report, args.baseline_findings)
+    report = replace(
+        report,
+        sender=args.sender,
+        report_url=args.report_url,
+        delivery=Delivery(to=args.to, cc=args.cc, notes=getattr(args, "email_notes", False)),
+    )
     text = FORMATTERS[args.format](report)
+    if args.no_summary and args.format in SUMMARY_FORMATS:
+        text = text[: text.rstrip("\n").rfind("\n") + 1]  # the total line is the last one
     if args.output:
         write_atomic(Path(args.output), text)
     else:
@@ -243,6 +309,15 @@ def _emit(report: RunReport, args: argparse.Namespace, stdout: TextIO) -> int:
     threshold = Severity.parse(args.fail_on)
     failing = any(f.severity >= threshold and counts_against(f) for f in report.findings)
     return ExitCode.FINDINGS if failing else ExitCode.CLEAN
+
+
+def _address(option: str, text: str) -> str:
+    from patchaudit.report.email_format import check_sender
+
+    try:
+        return check_sender(text)
+    except ValueError as exc:
+        raise InputError(option, str(exc)) from None
 
 
 def _sender(text: str | None) -> str:
@@ -291,6 +366,13 @@ def _cmd_check(args: argparse.Namespace, stdout: TextIO) -> int:
     from patchaudit.series import load_series
     from patchaudit.tree.base import BaseTree
 
+    if args.misplaced_tree is not None:
+        raise InputError(
+            args.misplaced_tree,
+            f"check takes one SERIES; to check it against this tree, use "
+            f"--tree {args.misplaced_tree}",
+        )
+    _prepare(args)
     rules = _load_rules(args)
     if args.git is not None:
         from patchaudit.series.git import load_git_range
@@ -331,6 +413,7 @@ def _cmd_scan(args: argparse.Namespace, stdout: TextIO) -> int:
     )
     if limits.max_file_size < 0 or limits.seconds_per_file < 0:
         raise InputError("--max-file-size/--file-time-limit", "must not be negative")
+    _prepare(args)
     rules = _load_rules(args)
     base = BaseTree(Path(args.tree))
     # A progress line only for a person watching: never in logs, pipes or CI output.
@@ -378,11 +461,10 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None) -> int
     out = stdout if stdout is not None else sys.stdout
     parser = build_parser()
     args = parser.parse_args(argv)
-    if args.command is None:
-        parser.print_help(out)
+    if args.command is None or (args.command == "rules" and args.rules_command is None):
+        # A command group without its command is a usage error: say what it takes.
+        args.group.print_help(sys.stderr)
         return ExitCode.INPUT_ERROR
-    if args.command == "rules" and args.rules_command is None:
-        args.rules_command = "list"
     handlers = {
         "check": _cmd_check,
         "scan": _cmd_scan,
