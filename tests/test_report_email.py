@@ -180,7 +180,8 @@ def test_patch_2_reply_quotes_the_planted_line(raw_report: RunReport, tmp_path: 
         "(PageOffline, v5.1 (unchanged through v6.12)):\n"
         "\n"
         "    PageOffline() indicates that the page is logically offline although the\n"
-        "    containing section is online.\n"
+        "    containing section is online. (e.g. inflated in a balloon driver or\n"
+        "    not onlined when onlining the section).\n"
     )
     assert block in text
     assert text.endswith(

@@ -30,11 +30,11 @@ def _headers(msg: Message) -> dict[str, str]:
 # A body whose Content-Transfer-Encoding header is stale: b4's per-patch hook
 # (am-perpatch-check-cmd) writes the mail's headers as they were and its body
 # already decoded. Real base64 holds only its alphabet; real quoted-printable
-# writes every "=" as "=3D" and keeps lines to 76 characters, so an "=" before
-# anything but two hex digits or a line end (C code: "x = y"), or a longer
-# line, means the text was decoded already.
+# writes every "=" as "=3D", so an "=" before anything but two hex digits or
+# a line end (C code: "x = y") means the text was decoded already. (Line
+# length tells nothing: encoders in the wild write lines over 76.)
 _NOT_BASE64 = re.compile(r"[^A-Za-z0-9+/=\s]")
-_NOT_QUOTED_PRINTABLE = re.compile(r"=(?![0-9A-Fa-f]{2}|\r?\n|$)|^[^\r\n]{77,}", re.MULTILINE)
+_NOT_QUOTED_PRINTABLE = re.compile(r"=(?![0-9A-Fa-f]{2}|\r?\n|$)", re.MULTILINE)
 
 
 def _already_decoded(part: Message) -> bool:
