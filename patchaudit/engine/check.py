@@ -187,15 +187,21 @@ def _source_changes(application: PatchApplication, rules: RuleSet, rule: Rule) -
         if stopped:
             parts.append(f"no longer apply: {', '.join(stopped)}")
         effect = f" ({'; '.join(parts)})" if parts else ""
-        trace: list[TraceStep] = []
+        # Rules that quote the same text share one step: six rules anchored
+        # on one sentence show it once, not six times.
+        grouped: dict[tuple[str, tuple[int, int] | None, tuple[int, int] | None], list[str]] = {}
         for candidate, before, after in affected:
+            grouped.setdefault((candidate.source.text, before, after), []).append(candidate.id)
+        trace: list[TraceStep] = []
+        for (_, before, after), ids in grouped.items():
+            sharing = ", ".join(ids)
             if before is not None and result.before is not None:
                 trace.append(TraceStep(result.old_path or result.path, before[0],
-                                       f"{candidate.id} text before the patch:\n"
+                                       f"{sharing} text before the patch:\n"
                                        f"{_text_lines(result.before, before)}"))
             if after is not None and result.after is not None:
                 trace.append(TraceStep(result.path, after[0],
-                                       f"{candidate.id} text after the patch:\n"
+                                       f"{sharing} text after the patch:\n"
                                        f"{_text_lines(result.after, after)}"))
         line = next((a[0] for _, _, a in affected if a is not None), 0) or min(
             result.added_lines, default=0)

@@ -19,7 +19,8 @@ import textwrap
 from collections import Counter
 
 from patchaudit.model import DiffLine, Finding, PatchSummary, RunReport, Severity, SourceQuote
-from patchaudit.report.text import counts_against, rule_name
+from patchaudit.report.anchors import finding_anchors
+from patchaudit.report.text import counts_against, place, rule_name
 
 SENDER = "patchaudit <patchaudit@localhost>"
 # git format-patch's fixed mbox date: the separator carries no real time, so
@@ -261,13 +262,15 @@ def _cited(source: SourceQuote | None) -> list[str]:
     return lines
 
 
-def _finding_block(finding: Finding, patch: PatchSummary, report: RunReport) -> list[str]:
+def _finding_block(
+    finding: Finding, patch: PatchSummary, report: RunReport, anchor: str
+) -> list[str]:
     lines = [f"{finding.severity.label}: {finding.message} [{rule_name(finding, report)}]"]
     if finding.file:
-        column = f":{finding.column}" if finding.column > 0 else ""
-        where = f"{finding.file}:{finding.line}{column}" if finding.line > 0 else finding.file
         function = f" in {finding.function}()" if finding.function else ""
-        lines.append(f"at {where}{function}")
+        lines.append(f"at {place(finding.file, finding.line, finding.column)}{function}")
+    if report.report_url:
+        lines.append(f"details: {report.report_url}#{anchor}")
     quoted = _diff_quote(finding, patch) if finding.file else []
     if quoted:
         lines += [""] + quoted
@@ -285,7 +288,13 @@ def _finding_block(finding: Finding, patch: PatchSummary, report: RunReport) -> 
     return lines
 
 
-def _body(patch: PatchSummary, findings: list[Finding], report: RunReport, cover: bool) -> str:
+def _body(
+    patch: PatchSummary,
+    findings: list[Finding],
+    report: RunReport,
+    cover: bool,
+    anchors: dict[int, str],
+) -> str:
     what = "this series" if cover else "this patch"
     base = f" (base commit {patch.base_commit})" if patch.base_commit else ""
     after = ""
@@ -314,7 +323,7 @@ def _body(patch: PatchSummary, findings: list[Finding], report: RunReport, cover
     ]
     for finding in findings:
         lines += ["", "-" * 72, ""]
-        lines += _finding_block(finding, patch, report)
+        lines += _finding_block(finding, patch, report, anchors[id(finding)])
     lines += ["", "-- ", f"{report.tool} {report.version}"]
     if link:
         lines.append(f"The full report: {link}")
@@ -359,10 +368,11 @@ def _mails(report: RunReport) -> list[tuple[PatchSummary, list[Finding], bool]]:
 
 def format_email(report: RunReport) -> str:
     run_id = _run_id(report)
+    anchors = {id(f): a for f, a in zip(report.findings, finding_anchors(report.findings))}
     messages = [
         "\n".join(_headers(patch, report, message_id(report, run_id, patch, cover)))
         + "\n\n"
-        + _body(patch, findings, report, cover)
+        + _body(patch, findings, report, cover, anchors)
         for patch, findings, cover in _mails(report)
     ]
     if len(report.patches) <= 1 and len(messages) == 1:

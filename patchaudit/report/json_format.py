@@ -17,6 +17,7 @@ from patchaudit.model import (
     SourceQuote,
     Status,
 )
+from patchaudit.report.anchors import finding_anchors
 from patchaudit.report.text import counts_against
 
 # Bump on any incompatible change; adding fields is compatible.
@@ -43,7 +44,10 @@ def _source(source: SourceQuote | None) -> dict[str, Any] | None:
 
 
 def finding_dict(
-    finding: Finding, names: dict[str, str], sources: dict[SourceQuote, dict[str, Any] | None]
+    finding: Finding,
+    names: dict[str, str],
+    sources: dict[SourceQuote, dict[str, Any] | None],
+    anchor: str,
 ) -> dict[str, Any]:
     """One finding as JSON. ``names`` maps rule ids to names; ``sources`` holds each rule's
     quote once, shared by all its findings (tens of thousands on a whole tree)."""
@@ -73,6 +77,7 @@ def finding_dict(
         "status": _STATUSES[finding.status],
         "suppressed": finding.suppressed,
         "fingerprint": finding.fingerprint(),
+        "anchor": anchor,
         "trace": [
             {"file": step.file, "line": step.line, "message": step.message}
             for step in finding.trace
@@ -125,7 +130,10 @@ def report_dict(report: RunReport) -> dict[str, Any]:
         "tree": report.tree,
         "source": report.source,
         "patches": [patch_dict(patch) for patch in report.patches],
-        "findings": [finding_dict(finding, names, sources) for finding in report.findings],
+        "findings": [
+            finding_dict(finding, names, sources, anchor)
+            for finding, anchor in zip(report.findings, finding_anchors(report.findings))
+        ],
         "rules": [
             {
                 "id": rule.id,
