@@ -22,6 +22,8 @@ if TYPE_CHECKING:
     from patchaudit.cfront.cache import ParseCache
     from patchaudit.model import RunReport
     from patchaudit.ruleset import RuleSet
+    from patchaudit.tree.base import BaseTree
+    from patchaudit.tree.maintainers import Maintainers
 
 EPILOG = """\
 exit status:
@@ -207,6 +209,17 @@ def build_parser() -> argparse.ArgumentParser:
         "first (same report; grep is used only where it is found)",
     )  # fmt: skip
     _add_output_options(scan, SCAN_FORMATS)
+    scan.add_argument(
+        "--html-dir", metavar="DIR",
+        help="also write the HTML report as a directory for a whole tree: DIR/index.html "
+        "(the summary and a filter) and one page per MAINTAINERS entry (per rule in a tree "
+        "without MAINTAINERS), each small enough to open at once",
+    )  # fmt: skip
+    scan.add_argument(
+        "--maintainers-of", metavar="PATH",
+        help="report only the findings in files owned by the MAINTAINERS entries that cover "
+        "PATH (as scripts/get_maintainer.pl names them; THE REST only when nothing else does)",
+    )  # fmt: skip
 
     rules = commands.add_parser("rules", help="list the rules or show one")
     rules.set_defaults(group=rules)
@@ -302,6 +315,11 @@ def _emit(report: RunReport, args: argparse.Namespace, stdout: TextIO) -> int:
         stdout.flush()
     if args.html:
         write_atomic(Path(args.html), FORMATTERS["html"](report))
+    if getattr(args, "html_dir", None):
+        from patchaudit.output import write_directory_atomic
+        from patchaudit.report.html_site import format_html_site
+
+        write_directory_atomic(Path(args.html_dir), format_html_site(report))
     if args.exit_style == "nipa":
         return _nipa_status(report)
     if args.fail_on == "never":
@@ -309,6 +327,41 @@ def _emit(report: RunReport, args: argparse.Namespace, stdout: TextIO) -> int:
     threshold = Severity.parse(args.fail_on)
     failing = any(f.severity >= threshold and counts_against(f) for f in report.findings)
     return ExitCode.FINDINGS if failing else ExitCode.CLEAN
+
+
+# The outputs that show who owns a finding: only they pay for reading MAINTAINERS.
+OWNED_FORMATS = ("json", "html")
+
+
+def _wants_owners(args: argparse.Namespace) -> bool:
+    return bool(
+        args.format in OWNED_FORMATS or args.html or getattr(args, "html_dir", None)
+        or getattr(args, "maintainers_of", None)
+    )
+
+
+def _maintainers(args: argparse.Namespace, base: BaseTree) -> Maintainers | None:
+    """The tree's MAINTAINERS, read before any work when an output or --maintainers-of uses it."""
+    from patchaudit.engine.owners import read_maintainers
+
+    if not _wants_owners(args):
+        return None
+    maintainers = read_maintainers(base.read, base.is_dir)
+    if maintainers is None and getattr(args, "maintainers_of", None):
+        raise InputError("--maintainers-of", f"{args.tree}: the tree has no MAINTAINERS file")
+    return maintainers
+
+
+def _owned(report: RunReport, args: argparse.Namespace, base: BaseTree,
+           maintainers: Maintainers | None) -> RunReport:
+    from patchaudit.engine.owners import attach_ownership, restrict_to_maintainers_of
+
+    if maintainers is None:
+        return report
+    path = getattr(args, "maintainers_of", None)
+    if path:
+        return restrict_to_maintainers_of(report, maintainers, path, base.is_dir(path))
+    return attach_ownership(report, maintainers)
 
 
 def _address(option: str, text: str) -> str:
@@ -387,8 +440,9 @@ def _cmd_check(args: argparse.Namespace, stdout: TextIO) -> int:
             raise InputError("check", "the following arguments are required: SERIES (or --git A..B)")
         base = BaseTree(Path(args.tree))
         series = load_series(args.series)
+    maintainers = _maintainers(args, base)
     report = check_series(series, base, rules, Options(args.all_rules, _cache(args), args.tree))
-    return _emit(report, args, stdout)
+    return _emit(_owned(report, args, base, maintainers), args, stdout)
 
 
 def _cores() -> int:
@@ -416,6 +470,7 @@ def _cmd_scan(args: argparse.Namespace, stdout: TextIO) -> int:
     _prepare(args)
     rules = _load_rules(args)
     base = BaseTree(Path(args.tree))
+    maintainers = _maintainers(args, base)
     # A progress line only for a person watching: never in logs, pipes or CI output.
     line = ProgressLine(sys.stderr) if sys.stderr.isatty() else None
     try:
@@ -425,7 +480,7 @@ def _cmd_scan(args: argparse.Namespace, stdout: TextIO) -> int:
     finally:
         if line is not None:
             line.close()
-    return _emit(report, args, stdout)
+    return _emit(_owned(report, args, base, maintainers), args, stdout)
 
 
 def _cmd_rules(args: argparse.Namespace, stdout: TextIO) -> int:

@@ -213,3 +213,106 @@ def test_at_800_px_nothing_overflows_the_page_and_code_lines_scroll(chromium: st
     assert layout["clipped"] == 0 and layout["findings"] == 15, layout
     # Diff lines keep their shape: one line each, never wrapped or broken inside a word.
     assert layout["cells"] > 400 and layout["nowrap"] and layout["wrapped"] == 0, layout
+
+
+def run_probe(chromium: str, page: Path, script: str, tmp_path: Path, width: int) -> dict:  # type: ignore[type-arg]
+    """Open a copy of ``page`` (its policy opened to one inline script) and return what the
+    script found: it runs after load and assigns its result to ``found``."""
+    probe = page.with_name(f"probe-{page.name}")
+    wrapped = (
+        '<script>window.addEventListener("load", () => { let found;\n' + script
+        + '\nconst pre = document.createElement("pre"); pre.id = "probe";'
+        " pre.textContent = JSON.stringify(found); document.body.appendChild(pre); });</script>"
+    )
+    probe.write_text(
+        re.sub(r'<meta http-equiv="Content-Security-Policy"[^>]*>', "", page.read_text(), count=1)
+        .replace("</body>", wrapped + "</body>", 1)
+    )
+    dom = dump_dom(chromium, probe, tmp_path / f"profile-{page.stem}-{width}", width=width)
+    text = re.search(r'<pre id="probe">(.*?)</pre>', dom, re.S)
+    assert text is not None, dom[-2000:]
+    return json.loads(text.group(1).replace("&quot;", '"').replace("&amp;", "&"))  # type: ignore[no-any-return]
+
+
+KERNEL_DOC = """\
+/**
+ * misc_count() - count the misc devices of a bus
+ * @bus: the bus to look at
+ */
+int misc_count(int bus)
+{
+	return bus;
+}
+"""
+
+
+def site(tmp_path: Path) -> Path:
+    """The report directory of the MAINTAINERS fixture: PA1001 errors in five entries'
+    files, and a PA3004 note (a kernel-doc comment without Return:) in drivers/misc."""
+    import shutil
+    import sys
+
+    tree = tmp_path / "linux"
+    shutil.copytree(REPO / "tests" / "fixtures" / "maintainers" / "tree", tree)
+    for n, file in enumerate(["mm/balloon_compaction.c", "drivers/misc/demo_balloon.c",
+                              "drivers/virtio/virtio_balloon.c", "mm/page_alloc.c", "tools/mm/x.c"]):
+        (tree / file).write_text(f"int use_{n}(struct page *p)\n{{\n\treturn PageBalloon(p);\n}}\n")
+    (tree / "drivers/misc/misc.c").write_text(KERNEL_DOC)
+    out = tmp_path / "site"
+    subprocess.run([sys.executable, "-m", "patchaudit", "scan", str(tree), "--all-rules",
+                    "--html-dir", str(out), "--fail-on", "never"], check=True, cwd=REPO,
+                   capture_output=True, timeout=300)
+    return out
+
+
+def test_tree_report_index_summary_above_the_fold_and_an_offline_filter(
+    chromium: str, tmp_path: Path
+) -> None:
+    out = site(tmp_path)
+    script = """
+const rows = () => [...document.querySelectorAll("table.groups tbody tr")]
+  .filter(tr => tr.offsetParent !== null).map(tr => tr.querySelector("a").textContent);
+const root = document.documentElement;
+const seen = {all: rows()};
+document.getElementById("show-PA1001").checked = false;
+seen.noPA1001 = rows();
+document.getElementById("show-note").checked = false;
+seen.noPA1001noNote = rows();
+document.getElementById("show-PA1001").checked = true;
+seen.errorsOnly = rows();
+found = {seen, width: root.clientWidth, scrollWidth: root.scrollWidth,
+  summaryTop: document.getElementById("totals").getBoundingClientRect().bottom,
+  height: window.innerHeight, scripts: document.scripts.length};
+"""
+    found = run_probe(chromium, out / "index.html", script, tmp_path, 800)
+    assert found["seen"] == {
+        "all": ["BALLOON COMPACTION", "CHAR and MISC DRIVERS", "DEMO BALLOON DRIVERS",
+                "MEMORY MANAGEMENT", "THE REST"],
+        # Entries stay while one of their rules and its severity are checked.
+        "noPA1001": ["CHAR and MISC DRIVERS"],
+        "noPA1001noNote": [],
+        "errorsOnly": ["BALLOON COMPACTION", "CHAR and MISC DRIVERS", "DEMO BALLOON DRIVERS",
+                       "MEMORY MANAGEMENT", "THE REST"],
+    }  # fmt: skip
+    assert found["scrollWidth"] == found["width"], found
+    # The summary by severity, rule and entry is on the first screen.
+    assert found["summaryTop"] < found["height"], found
+    # The filter is CSS: the report itself has no script at all.
+    assert "<script" not in (out / "index.html").read_text()
+
+
+def test_an_entry_page_filters_its_findings_and_fits_800_px(chromium: str, tmp_path: Path) -> None:
+    out = site(tmp_path)
+    page = next(p for p in out.glob("entry-*.html") if "<h1>CHAR and MISC DRIVERS</h1>" in p.read_text())
+    script = """
+const rows = () => [...document.querySelectorAll("table.findings tbody tr")]
+  .filter(tr => tr.offsetParent !== null).map(tr => tr.querySelector("td.rule").textContent);
+const seen = {all: rows()};
+document.getElementById("show-error").checked = false;
+seen.noErrors = rows();
+found = {seen, width: document.documentElement.clientWidth,
+  scrollWidth: document.documentElement.scrollWidth};
+"""
+    found = run_probe(chromium, page, script, tmp_path, 800)
+    assert found["seen"] == {"all": ["PA1001", "PA3004"], "noErrors": ["PA3004"]}
+    assert found["scrollWidth"] == found["width"], found

@@ -109,7 +109,7 @@ class QuoteGroup:
     rules: tuple[RuleInfo, ...]
 
 
-def _environment() -> Environment:
+def environment() -> Environment:
     return Environment(
         loader=FileSystemLoader(str(templates_dir())),
         autoescape=select_autoescape(default=True, default_for_string=True),
@@ -203,15 +203,15 @@ def render_context(report: RunReport) -> dict[str, object]:
         "rule_info": report.rule,
         "anchor": anchor,
         "status_of": status_of,
+        "place_of": lambda finding: place(finding.file, finding.line, finding.column),
         "blocks": blocks,
         "plural": plural,
-        "rows": _rows(report, anchors),
         "severities": [s.label for s in SEVERITIES],
     }
 
 
 def format_html(report: RunReport) -> str:
-    template = _environment().get_template("report.html.j2")
+    template = environment().get_template("report.html.j2")
     count = len(report.patches)
     views = [
         _patch_view(
@@ -227,6 +227,7 @@ def format_html(report: RunReport) -> str:
             by_file.setdefault(finding.file, []).append(finding)
     return template.render(
         **render_context(report),
+        rows=_rows(report, finding_anchors(report.findings)),
         patch_views=views,
         by_file=dict(sorted(by_file.items())),
         series_findings=[f for f in report.findings if f.patch is None and not f.file],

@@ -74,6 +74,13 @@ class GitTree(BaseTree):
         entry = self._entries.get(self.normalize(relpath))
         return entry is not None and entry[0] != _SYMLINK_MODE
 
+    def is_dir(self, relpath: str) -> bool:
+        try:
+            key = self.normalize(relpath)
+        except InputError:
+            return False
+        return any(name.startswith(key.rstrip("/") + "/") for name in self._entries)
+
     def read_normalized(self, key: str) -> bytes | None:
         entry = self._entries.get(key)
         if entry is None:
