@@ -1,4 +1,4 @@
-"""Issue 5 "Done when", end to end through the CLI: rules follow the text of the tree they run on."""
+"""End to end through the CLI: rules follow the text of the tree they run on."""
 
 from __future__ import annotations
 
