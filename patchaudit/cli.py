@@ -189,7 +189,11 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     scan.add_argument("tree", metavar="DIR")
-    scan.add_argument("paths", metavar="PATH", nargs="*", help="files or directories in DIR")
+    # default=[]: argparse counts a '*' positional without a default as required
+    # and would name PATH among the missing arguments of a bare 'scan'.
+    scan.add_argument(
+        "paths", metavar="PATH", nargs="*", default=[], help="files or directories in DIR"
+    )
     scan.add_argument(
         "-j", "--jobs", type=int, default=_cores(),
         help="worker processes (default: the number of cores, here %(default)s)",
@@ -240,11 +244,14 @@ def build_parser() -> argparse.ArgumentParser:
         ),
     )
     parse_report.add_argument("tree", metavar="DIR")
-    parse_report.add_argument("paths", metavar="PATH", nargs="*")
+    parse_report.add_argument("paths", metavar="PATH", nargs="*", default=[])
     parse_report.add_argument(
         "-j", "--jobs", type=int, default=os.cpu_count() or 1, help="worker processes"
     )
     _add_cache_options(parse_report)
+    # Each command's own parser, to report what it does not take (see main()).
+    for command in (parser, check, scan, rules, rules_list, rules_show, parse_report):
+        command.set_defaults(command_parser=command)
     return parser
 
 
@@ -429,10 +436,15 @@ def _cmd_check(args: argparse.Namespace, stdout: TextIO) -> int:
     rules = _load_rules(args)
     if args.git is not None:
         from patchaudit.series.git import load_git_range
-        from patchaudit.tree.git import GitTree, range_base
+        from patchaudit.tree.git import GitTree, is_repository, range_base
 
         if args.series is not None:
             raise InputError(args.series, "give either SERIES or --git A..B, not both")
+        if not is_repository(args.tree):
+            where = "the current directory" if args.tree in ("", ".") else args.tree
+            raise InputError(
+                where, "not a git repository; name the repository of the range with --tree REPO"
+            )
         base: BaseTree = GitTree(Path(args.tree), range_base(args.git))
         series = load_git_range(Path(args.tree), args.git)
     else:
@@ -515,7 +527,10 @@ def _cmd_parse_report(args: argparse.Namespace, stdout: TextIO) -> int:
 def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None) -> int:
     out = stdout if stdout is not None else sys.stdout
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args, unknown = parser.parse_known_args(argv)
+    if unknown:
+        # Reported by the subcommand's parser, so that the hint names its own --help.
+        args.command_parser.error(f"unrecognized arguments: {' '.join(unknown)}")
     if args.command is None or (args.command == "rules" and args.rules_command is None):
         # A command group without its command is a usage error: say what it takes.
         args.group.print_help(sys.stderr)

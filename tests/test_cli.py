@@ -473,6 +473,47 @@ def test_a_tree_given_as_second_argument_gets_a_hint_naming_tree() -> None:
     )
 
 
+@pytest.mark.parametrize(
+    ("args", "line"),
+    [
+        (
+            ("check", "samples/series.mbox", "--tree", "samples/tree", "--html-dir", "x"),
+            "patchaudit: unrecognized arguments: --html-dir x (see 'patchaudit check --help')",
+        ),
+        (
+            ("rules", "show", "PA2005", "PA2001"),
+            "patchaudit: unrecognized arguments: PA2001 (see 'patchaudit rules show --help')",
+        ),
+        (
+            ("scan",),
+            "patchaudit: the following arguments are required: DIR (see 'patchaudit scan --help')",
+        ),
+        (
+            ("parse-report",),
+            "patchaudit: the following arguments are required: DIR "
+            "(see 'patchaudit parse-report --help')",
+        ),
+    ],
+)
+def test_a_mistake_names_the_help_of_its_own_subcommand(args: tuple[str, ...], line: str) -> None:
+    # Not 'patchaudit --help', which does not list a subcommand's options, and
+    # not PATH, which is optional, among the missing arguments.
+    result = run(*args)
+    assert_one_line_error(result)
+    assert result.stderr == line + "\n"
+
+
+def test_check_git_outside_a_repository_names_tree(tmp_path: Path) -> None:
+    result = run("check", "--git", "HEAD~1..HEAD", cwd=tmp_path)
+    assert_one_line_error(result)
+    assert result.stderr == (
+        "patchaudit: the current directory: not a git repository; "
+        "name the repository of the range with --tree REPO\n"
+    )
+    elsewhere = run("check", "--git", "HEAD~1..HEAD", "--tree", str(tmp_path))
+    assert_one_line_error(elsewhere, f"patchaudit: {tmp_path}: not a git repository")
+
+
 def test_check_outside_a_kernel_tree_names_the_problem_once(tmp_path: Path) -> None:
     # The default tree is the current directory: here, one without the series' files.
     result = run("check", str(SAMPLES / "series.mbox"), cwd=tmp_path)

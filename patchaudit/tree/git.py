@@ -14,6 +14,15 @@ from patchaudit.tree.paths import normalize_relpath
 _SYMLINK_MODE = "120000"
 
 
+def is_repository(path: str | os.PathLike[str]) -> bool:
+    """Whether git finds a repository at ``path`` (its work tree, a subdirectory or a bare one)."""
+    try:
+        run_git(os.fspath(path), ["rev-parse", "--git-dir"], os.fspath(path), "git rev-parse")
+    except InputError:
+        return False
+    return True
+
+
 def range_base(rev_range: str) -> str:
     """The revision a ``git format-patch`` range starts from: A of ``A..B``, or ``A`` alone."""
     if "..." in rev_range:
