@@ -14,12 +14,14 @@ import sys
 from html.parser import HTMLParser
 from pathlib import Path
 
+import jsonschema
 import pytest
 
 from patchaudit.model import Confidence, Finding, RunReport, Severity
 from patchaudit.report import html_site
 
 REPO = Path(__file__).resolve().parents[1]
+SCHEMA = json.loads((REPO / "docs" / "report.schema.json").read_text())
 FIXTURE = REPO / "tests" / "fixtures" / "maintainers" / "tree"
 USE = "int {name}(struct page *p)\n{{\n\treturn PageBalloon(p);\n}}\n"
 # file -> the entry that owns it (see tests/test_maintainers.py)
@@ -51,7 +53,11 @@ def run(*args: str, cwd: Path = REPO) -> subprocess.CompletedProcess[str]:
 def scan_json(tree: Path, *args: str) -> dict:  # type: ignore[type-arg]
     result = run("scan", str(tree), "--all-rules", "-f", "json", *args)
     assert result.returncode in (0, 1), result.stderr
-    return json.loads(result.stdout)  # type: ignore[no-any-return]
+    report = json.loads(result.stdout)
+    # Valid, and every top-level field is one the schema (and docs/json-format.md) describes.
+    jsonschema.validate(report, SCHEMA)
+    assert set(report) <= set(SCHEMA["properties"]), set(report) - set(SCHEMA["properties"])
+    return report  # type: ignore[no-any-return]
 
 
 def test_the_json_report_sums_up_findings_by_maintainers_entry(tree: Path) -> None:
