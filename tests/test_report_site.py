@@ -17,7 +17,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from patchaudit.model import Confidence, Finding, RunReport, Severity
+from patchaudit.model import Confidence, FileIssue, Finding, RunReport, Severity
 from patchaudit.report import html_site
 
 REPO = Path(__file__).resolve().parents[1]
@@ -153,6 +153,7 @@ def test_html_dir_has_an_index_and_a_page_per_entry_linked_both_ways(tree: Path,
             assert not fragment or fragment in pages[target].ids, (name, href)
     index = (out / "index.html").read_text()
     assert index.index('id="totals"') < index.index('id="groups"')
+    assert '<li class="card"><b>5</b> C files analysed</li>' in index
     for n, (file, entry) in enumerate(sorted(OWNED.items(), key=lambda item: item[1]), start=1):
         page = (out / f"entry-{n:04d}.html").read_text()
         assert f"<h1>{entry}</h1>" in page.replace("&amp;", "&")
@@ -168,6 +169,18 @@ def test_html_dir_has_an_index_and_a_page_per_entry_linked_both_ways(tree: Path,
     refused = run("scan", str(tree), "--all-rules", "--html-dir", str(foreign))
     assert refused.returncode == 2 and "did not write" in refused.stderr
     assert [p.name for p in foreign.iterdir()] == ["cat.jpg"]
+
+
+def test_the_summary_cards_count_in_good_english() -> None:
+    findings = (Finding("PA1001", Severity.ERROR, Confidence.HIGH, "mm/f.c", 3, 9, "old name"),)
+    report = RunReport("patchaudit", "0", "scan", "t", ".", findings, (), files_analysed=1,
+                       file_issues=(FileIssue("mm/big.c", "too large"),))  # fmt: skip
+    index = html_site.format_html_site(report)["index.html"]
+    cards = re.findall(r'<li class="card[^"]*">(.*?)</li>', index)
+    assert cards == [
+        "<b>1</b> error", "<b>0</b> warnings", "<b>0</b> notes", "<b>1</b> rule with findings",
+        "<b>1</b> C file analysed", '<a href="#issues"><b>1</b> file not analysed</a>',
+    ]
 
 
 def test_without_maintainers_the_pages_are_by_rule_and_long_ones_are_cut(
