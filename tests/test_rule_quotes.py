@@ -93,7 +93,7 @@ def sample_after_series() -> dict[str, bytes]:
 
 
 @pytest.mark.kernel
-@pytest.mark.parametrize("rule", RULES, ids=lambda rule: rule.id)
+@pytest.mark.parametrize("rule", list(RULES), ids=lambda rule: rule.id)
 def test_each_rule_quotes_a_whole_statement(
     rule: Rule, kernel_tree: Path, sample_after_series: dict[str, bytes]
 ) -> None:
