@@ -22,6 +22,8 @@ if TYPE_CHECKING:
     from patchaudit.cfront.cache import ParseCache
     from patchaudit.model import RunReport
     from patchaudit.ruleset import RuleSet
+    from patchaudit.tree.base import BaseTree
+    from patchaudit.tree.maintainers import Maintainers
 
 EPILOG = """\
 exit status:
@@ -59,14 +61,26 @@ def _add_rule_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _add_output_options(parser: argparse.ArgumentParser) -> None:
+# Formats that mean something for a whole-file scan: a scan has no patch mail
+# to reply to (email) and no patch to attach a check to (patchwork).
+CHECK_FORMATS = tuple(FORMATTERS)
+SCAN_FORMATS = ("text", "json", "html", "terse", "emacs", "sarif")
+SUMMARY_FORMATS = ("text", "terse", "emacs")  # the formats that end in a 'total:' line
+
+
+def _add_output_options(parser: argparse.ArgumentParser, formats: Sequence[str]) -> None:
     parser.add_argument(
-        "--format", "-f", choices=sorted(FORMATTERS), default="text", help="output format"
+        "--format", "-f", choices=sorted(formats), default="text", help="output format"
     )
     parser.add_argument("-o", "--output", metavar="FILE", help="write the output to FILE")
     parser.add_argument(
         "--html", metavar="FILE", help="also write the HTML report to FILE"
     )
+    parser.add_argument(
+        "--no-summary", action="store_true",
+        help="leave out the closing 'total:' line of text, terse and emacs (b4's "
+        "per-patch hook shows every line a check prints)",
+    )  # fmt: skip
     parser.add_argument(
         "--fail-on",
         choices=FAIL_ON,
@@ -86,16 +100,6 @@ def _add_output_options(parser: argparse.ArgumentParser) -> None:
         "a one-line summary also goes to the file descriptor in $DESC_FD",
     )
     parser.add_argument(
-        "--from", dest="sender", metavar="ADDRESS",
-        help="the sender of -f email's replies, also in their Reported-by tag "
-        "(default: patchaudit <patchaudit@localhost>)",
-    )  # fmt: skip
-    parser.add_argument(
-        "--report-url", metavar="URL",
-        help="where the full report will be published: -f patchwork's target_url, "
-        "and a line of -f email's signature",
-    )  # fmt: skip
-    parser.add_argument(
         "--all-rules",
         action="store_true",
         help="apply every rule even where the tree lacks the documentation text it encodes",
@@ -105,6 +109,34 @@ def _add_output_options(parser: argparse.ArgumentParser) -> None:
     from patchaudit.index.commands import add_index_options
 
     add_index_options(parser)
+
+
+def _add_bot_options(parser: argparse.ArgumentParser) -> None:
+    """Options of the review-bot formats (email, patchwork): only check has patches to answer."""
+    bot = parser.add_argument_group("review-bot options (-f email, -f patchwork)")
+    bot.add_argument(
+        "--from", dest="sender", metavar="ADDRESS",
+        help="the sender of -f email's replies, also in their Reported-by tag "
+        "(default: patchaudit <patchaudit@localhost>)",
+    )  # fmt: skip
+    bot.add_argument(
+        "--to", action="append", default=[], metavar="ADDRESS",
+        help="-f email: send the replies to ADDRESS instead of the patch's author (repeatable)",
+    )  # fmt: skip
+    bot.add_argument(
+        "--cc", action="append", default=[], metavar="ADDRESS",
+        help="-f email: Cc ADDRESS instead of the patch mail's own To, Cc and list "
+        "(repeatable)",
+    )  # fmt: skip
+    bot.add_argument(
+        "--email-notes", action="store_true",
+        help="-f email: also mail a patch whose only new findings are notes",
+    )  # fmt: skip
+    bot.add_argument(
+        "--report-url", metavar="URL",
+        help="where the full HTML report will be published: -f patchwork's target_url "
+        "(URL#patch-N), and -f email's Closes: tag and signature",
+    )  # fmt: skip
 
 
 def _add_cache_options(parser: argparse.ArgumentParser) -> None:
@@ -123,6 +155,7 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"patchaudit {__version__}")
+    parser.set_defaults(group=parser)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     check = commands.add_parser(
@@ -138,6 +171,9 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     check.add_argument("series", metavar="SERIES", nargs="?")
+    # Not an option: a tree given as a second argument gets a one-line hint
+    # naming --tree instead of argparse's "unrecognized arguments".
+    check.add_argument("misplaced_tree", nargs="?", help=argparse.SUPPRESS)
     check.add_argument("--tree", default=".", metavar="DIR", help="base kernel tree (default: .)")
     check.add_argument(
         "--git",
@@ -145,18 +181,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="check the commits of a range of the git repository --tree, as a series "
         "applied to the tree of commit A (read through git; the working tree is not used)",
     )
-    _add_output_options(check)
+    _add_output_options(check, CHECK_FORMATS)
+    _add_bot_options(check)
     check.add_argument(
         "--per-patch",
         action="store_true",
         help="SERIES is one patch of a larger series, as b4's am-perpatch-check-cmd pipes "
         "them one at a time: the patches it lacks are not reported missing",
-    )
-    check.add_argument(
-        "--no-summary",
-        action="store_true",
-        help="-f terse and emacs: no 'total:' line (checkpatch's --no-summary; b4 shows every "
-        "line of a hook's output as a problem)",
     )
 
     scan = commands.add_parser(
@@ -167,7 +198,11 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     scan.add_argument("tree", metavar="DIR")
-    scan.add_argument("paths", metavar="PATH", nargs="*", help="files or directories in DIR")
+    # default=[]: argparse counts a '*' positional without a default as required
+    # and would name PATH among the missing arguments of a bare 'scan'.
+    scan.add_argument(
+        "paths", metavar="PATH", nargs="*", default=[], help="files or directories in DIR"
+    )
     scan.add_argument(
         "-j", "--jobs", type=int, default=_cores(),
         help="worker processes (default: the number of cores, here %(default)s)",
@@ -186,9 +221,21 @@ def build_parser() -> argparse.ArgumentParser:
         help="search every file for the rules' tokens in Python instead of running grep "
         "first (same report; grep is used only where it is found)",
     )  # fmt: skip
-    _add_output_options(scan)
+    _add_output_options(scan, SCAN_FORMATS)
+    scan.add_argument(
+        "--html-dir", metavar="DIR",
+        help="also write the HTML report as a directory for a whole tree: DIR/index.html "
+        "(the summary and a filter) and one page per MAINTAINERS entry (per rule in a tree "
+        "without MAINTAINERS), each small enough to open at once",
+    )  # fmt: skip
+    scan.add_argument(
+        "--maintainers-of", metavar="PATH",
+        help="report only the findings in files owned by the MAINTAINERS entries that cover "
+        "PATH (as scripts/get_maintainer.pl names them; THE REST only when nothing else does)",
+    )  # fmt: skip
 
     rules = commands.add_parser("rules", help="list the rules or show one")
+    rules.set_defaults(group=rules)
     rule_commands = rules.add_subparsers(dest="rules_command", metavar="ACTION", parser_class=_Parser)
     rules_list = rule_commands.add_parser("list", help="one line per rule")
     _add_rule_options(rules_list)
@@ -210,11 +257,14 @@ def build_parser() -> argparse.ArgumentParser:
     add_commands(commands, _Parser, _cores())
 
     parse_report.add_argument("tree", metavar="DIR")
-    parse_report.add_argument("paths", metavar="PATH", nargs="*")
+    parse_report.add_argument("paths", metavar="PATH", nargs="*", default=[])
     parse_report.add_argument(
         "-j", "--jobs", type=int, default=os.cpu_count() or 1, help="worker processes"
     )
     _add_cache_options(parse_report)
+    # Each command's own parser, to report what it does not take (see main()).
+    for command in (parser, check, scan, rules, rules_list, rules_show, parse_report):
+        command.set_defaults(command_parser=command)
 
     from patchaudit.bot.cli import add_parser as add_bot_parser
 
@@ -247,20 +297,47 @@ def _index(args: argparse.Namespace, root: Path) -> str | None:
     return existing_index(args, root)
 
 
+def _prepare(args: argparse.Namespace) -> None:
+    """Check every option that a run would only use at its end, before the run.
+
+    A wrong output path, sender or baseline must not cost a whole check or
+    scan and then lose its report.
+    """
+    from patchaudit.output import check_directory_target, check_target
+
+    for option, value in (("-o", args.output), ("--html", args.html)):
+        if value:
+            check_target(Path(value))
+    if getattr(args, "html_dir", None):
+        check_directory_target(Path(args.html_dir))
+    args.sender = _sender(getattr(args, "sender", None))
+    args.report_url = _report_url(getattr(args, "report_url", None))
+    args.to = tuple(_address("--to", value) for value in getattr(args, "to", ()))
+    args.cc = tuple(_address("--cc", value) for value in getattr(args, "cc", ()))
+    if args.baseline:
+        from patchaudit.engine.baseline import load_baseline
+
+        args.baseline_findings = load_baseline(Path(args.baseline))
+
+
 def _emit(report: RunReport, args: argparse.Namespace, stdout: TextIO) -> int:
-    from patchaudit.model import Severity
+    from patchaudit.model import Delivery, Severity
     from patchaudit.output import encode, write_atomic
     from patchaudit.report.text import counts_against
 
     if args.baseline:
-        from patchaudit.engine.baseline import apply_baseline, load_baseline
+        from patchaudit.engine.baseline import apply_baseline
 
-        report = apply_baseline(report, load_baseline(Path(args.baseline)))
-    report = replace(report, sender=_sender(args.sender), report_url=_report_url(args.report_url))
+        report = apply_baseline(report, args.baseline_findings)
+    report = replace(
+        report,
+        sender=args.sender,
+        report_url=args.report_url,
+        delivery=Delivery(to=args.to, cc=args.cc, notes=getattr(args, "email_notes", False)),
+    )
     text = FORMATTERS[args.format](report)
-    if getattr(args, "no_summary", False):
-        # terse and emacs end with their one 'total:' line (checked in _cmd_check).
-        text = text[: text.rindex("total: ")]
+    if args.no_summary and args.format in SUMMARY_FORMATS:
+        text = text[: text.rstrip("\n").rfind("\n") + 1]  # the total line is the last one
     if args.output:
         write_atomic(Path(args.output), text)
     else:
@@ -268,6 +345,11 @@ def _emit(report: RunReport, args: argparse.Namespace, stdout: TextIO) -> int:
         stdout.flush()
     if args.html:
         write_atomic(Path(args.html), FORMATTERS["html"](report))
+    if getattr(args, "html_dir", None):
+        from patchaudit.output import write_directory_atomic
+        from patchaudit.report.html_site import format_html_site
+
+        write_directory_atomic(Path(args.html_dir), format_html_site(report))
     if args.exit_style == "nipa":
         return _nipa_status(report)
     if args.fail_on == "never":
@@ -275,6 +357,50 @@ def _emit(report: RunReport, args: argparse.Namespace, stdout: TextIO) -> int:
     threshold = Severity.parse(args.fail_on)
     failing = any(f.severity >= threshold and counts_against(f) for f in report.findings)
     return ExitCode.FINDINGS if failing else ExitCode.CLEAN
+
+
+# The outputs that show who owns a finding: only they pay for reading MAINTAINERS.
+OWNED_FORMATS = ("json", "html")
+
+
+def _wants_owners(args: argparse.Namespace) -> bool:
+    return bool(
+        args.format in OWNED_FORMATS or args.html or getattr(args, "html_dir", None)
+        or getattr(args, "maintainers_of", None)
+    )
+
+
+def _maintainers(args: argparse.Namespace, base: BaseTree) -> Maintainers | None:
+    """The tree's MAINTAINERS, read before any work when an output or --maintainers-of uses it."""
+    from patchaudit.engine.owners import read_maintainers
+
+    if not _wants_owners(args):
+        return None
+    maintainers = read_maintainers(base.read, base.is_dir)
+    if maintainers is None and getattr(args, "maintainers_of", None):
+        raise InputError("--maintainers-of", f"{args.tree}: the tree has no MAINTAINERS file")
+    return maintainers
+
+
+def _owned(report: RunReport, args: argparse.Namespace, base: BaseTree,
+           maintainers: Maintainers | None) -> RunReport:
+    from patchaudit.engine.owners import attach_ownership, restrict_to_maintainers_of
+
+    if maintainers is None:
+        return report
+    path = getattr(args, "maintainers_of", None)
+    if path:
+        return restrict_to_maintainers_of(report, maintainers, path, base.is_dir(path))
+    return attach_ownership(report, maintainers)
+
+
+def _address(option: str, text: str) -> str:
+    from patchaudit.report.email_format import check_sender
+
+    try:
+        return check_sender(text)
+    except ValueError as exc:
+        raise InputError(option, str(exc)) from None
 
 
 def _sender(text: str | None) -> str:
@@ -323,13 +449,25 @@ def _cmd_check(args: argparse.Namespace, stdout: TextIO) -> int:
     from patchaudit.series import load_series
     from patchaudit.tree.base import BaseTree
 
+    if args.misplaced_tree is not None:
+        raise InputError(
+            args.misplaced_tree,
+            f"check takes one SERIES; to check it against this tree, use "
+            f"--tree {args.misplaced_tree}",
+        )
+    _prepare(args)
     rules = _load_rules(args)
     if args.git is not None:
         from patchaudit.series.git import load_git_range
-        from patchaudit.tree.git import GitTree, range_base
+        from patchaudit.tree.git import GitTree, is_repository, range_base
 
         if args.series is not None:
             raise InputError(args.series, "give either SERIES or --git A..B, not both")
+        if not is_repository(args.tree):
+            where = "the current directory" if args.tree in ("", ".") else args.tree
+            raise InputError(
+                where, "not a git repository; name the repository of the range with --tree REPO"
+            )
         base: BaseTree = GitTree(Path(args.tree), range_base(args.git))
         series = load_git_range(Path(args.tree), args.git)
     else:
@@ -342,11 +480,10 @@ def _cmd_check(args: argparse.Namespace, stdout: TextIO) -> int:
 
         series = replace(series, problems=tuple(
             p for p in series.problems if p.kind is not ProblemKind.MISSING_PATCH))
-    if args.no_summary and args.format not in ("terse", "emacs"):
-        raise InputError("--no-summary", "only -f terse and -f emacs have a summary line to omit")
+    maintainers = _maintainers(args, base)
     report = check_series(series, base, rules, Options(args.all_rules, _cache(args), args.tree,
                                                        _index(args, base.root)))
-    return _emit(report, args, stdout)
+    return _emit(_owned(report, args, base, maintainers), args, stdout)
 
 
 def _cores() -> int:
@@ -371,8 +508,10 @@ def _cmd_scan(args: argparse.Namespace, stdout: TextIO) -> int:
     )
     if limits.max_file_size < 0 or limits.seconds_per_file < 0:
         raise InputError("--max-file-size/--file-time-limit", "must not be negative")
+    _prepare(args)
     rules = _load_rules(args)
     base = BaseTree(Path(args.tree))
+    maintainers = _maintainers(args, base)
     # A progress line only for a person watching: never in logs, pipes or CI output.
     line = ProgressLine(sys.stderr) if sys.stderr.isatty() else None
     try:
@@ -383,7 +522,7 @@ def _cmd_scan(args: argparse.Namespace, stdout: TextIO) -> int:
     finally:
         if line is not None:
             line.close()
-    return _emit(report, args, stdout)
+    return _emit(_owned(report, args, base, maintainers), args, stdout)
 
 
 def _cmd_rules(args: argparse.Namespace, stdout: TextIO) -> int:
@@ -436,12 +575,14 @@ def _cmd_bot(args: argparse.Namespace, stdout: TextIO) -> int:
 def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None) -> int:
     out = stdout if stdout is not None else sys.stdout
     parser = build_parser()
-    args = parser.parse_args(argv)
-    if args.command is None:
-        parser.print_help(out)
+    args, unknown = parser.parse_known_args(argv)
+    if unknown:
+        # Reported by the subcommand's parser, so that the hint names its own --help.
+        args.command_parser.error(f"unrecognized arguments: {' '.join(unknown)}")
+    if args.command is None or (args.command == "rules" and args.rules_command is None):
+        # A command group without its command is a usage error: say what it takes.
+        args.group.print_help(sys.stderr)
         return ExitCode.INPUT_ERROR
-    if args.command == "rules" and args.rules_command is None:
-        args.rules_command = "list"
     handlers = {
         "check": _cmd_check,
         "scan": _cmd_scan,

@@ -171,6 +171,7 @@ class PatchSummary:
     files: tuple[DiffFile, ...]
     version: int = 1
     total: int | None = None
+    recipients: tuple[str, ...] = ()  # To:, Cc: and list of the patch mail
 
 
 @dataclass(frozen=True)
@@ -204,6 +205,51 @@ class FileIssue:
 
 
 @dataclass(frozen=True)
+class MaintainerEntry:
+    """An entry of the tree's MAINTAINERS file, as reports name it: who to tell."""
+
+    name: str
+    line: int  # of its title in MAINTAINERS
+    maintainers: tuple[str, ...]  # M:
+    reviewers: tuple[str, ...]  # R:
+    lists: tuple[str, ...]  # L:
+    status: str  # S:
+
+
+@dataclass(frozen=True)
+class Ownership:
+    """The MAINTAINERS entries that own the files of a report's findings (longest match wins).
+
+    ``owners`` maps a file to indexes into ``entries`` (usually one; entries
+    tied for the deepest match all own it). ``restricted_to`` is the PATH of
+    ``--maintainers-of`` when the report was limited to its entries.
+    """
+
+    entries: tuple[MaintainerEntry, ...]
+    owners: dict[str, tuple[int, ...]] = field(default_factory=dict)
+    restricted_to: str = ""
+
+    def of(self, file: str) -> tuple[MaintainerEntry, ...]:
+        return tuple(self.entries[i] for i in self.owners.get(file, ()))
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """How a review bot's replies are addressed and stamped (-f email); set by the CLI.
+
+    Empty recipients mean the defaults (the patch's author; the patch mail's
+    own To, Cc and list). An empty date means the time of formatting, an empty
+    ``run_id`` a random one: Message-IDs must be unique across runs.
+    """
+
+    to: tuple[str, ...] = ()
+    cc: tuple[str, ...] = ()
+    notes: bool = False  # also mail a patch whose only new findings are notes
+    date: str = ""  # RFC 5322 date of the replies
+    run_id: str = ""  # the unique part of this run's Message-IDs
+
+
+@dataclass(frozen=True)
 class RunReport:
     tool: str
     version: str
@@ -221,6 +267,10 @@ class RunReport:
     # nowhere): patchwork's target_url, a link in the mails.
     sender: str = ""
     report_url: str = ""
+    delivery: Delivery = field(default_factory=Delivery)
+    # Who owns the files of the findings, from the tree's MAINTAINERS; None
+    # when the tree has none or the output does not use it.
+    ownership: Ownership | None = None
 
     def rule(self, rule_id: str) -> RuleInfo | None:
         for info in self.rules:

@@ -14,7 +14,8 @@ from patchaudit.tree.base import BaseTree
 HEADER = """/* SPDX-License-Identifier: GPL-2.0 */
 /*
  * PageOffline() indicates that the page is logically offline although the
- * containing section is online.
+ * containing section is online. (e.g. inflated in a balloon driver or
+ * not onlined when onlining the section).
  */
 """
 

@@ -6,6 +6,7 @@ import json
 import re
 import subprocess
 import sys
+import textwrap
 from pathlib import Path
 
 import jsonschema
@@ -86,15 +87,53 @@ def test_check_text_format_lines(tmp_path: Path) -> None:
     result = run("check", "samples/series.mbox", "--tree", "samples/tree", "--html", str(html))
     assert result.returncode == 1
     lines = result.stdout.splitlines()
-    assert lines[-1].startswith("total: 10 errors, 0 warnings, ")
+    assert lines[-1] == (
+        "total: 10 errors, 0 warnings, 3 notes, 2 fixed "
+        "(8 patches, 10 C files analysed, 19 of 30 rules applied)"
+    )
     assert (
         "kernel/power/snapshot_lite.c:57:6: error: 'PageBalloon' was removed in Linux 5.1; "
         "use 'PageOffline' (patch 6) [PA1001-removed-pageballoon]"
     ) in lines
-    pattern = re.compile(r"^[\w/.-]+:\d+:\d+: (error|warning|note): .+ \[PA\d{4}-[a-z0-9-]+\]$")
-    assert any("(patch 4, fixed)" in line for line in lines)
-    assert all(pattern.match(line) for line in lines[:-1])
+    # A note about a documentation line has no column: none is printed (not ":0").
+    assert (
+        "Documentation/admin-guide/kdump/vmcoreinfo.rst:34: note: the patch edits documentation "
+        "that rules encode: PA2007-vmcoreinfo-page-offline-not-exported (now apply: PA2007) "
+        "(patch 3) [PA0020-rule-source-changed]"
+    ) in lines
+    # gcc-style lines are exactly what counts: tools that count "error:" lines
+    # count the 10 errors of the total line, never the two fixed ones.
+    gcc = re.compile(r"^[\w/.-]+:\d+(:\d+)?: (error|warning|note): .+ \[PA\d{4}-[a-z0-9-]+\]$")
+    counted = [line for line in lines if gcc.match(line)]
+    assert [line.split(": ")[1] for line in counted].count("error") == 10
+    assert len(counted) == 13
+    assert lines[13:16] == [
+        "fixed, not counted (their patch removes them):",
+        "    drivers/misc/hyp_balloon.c:81:3 (error, patch 4): '__SetPageBalloon' was removed in "
+        "Linux 5.1; use '__SetPageOffline' [PA1002-removed-setpageballoon]",
+        "    drivers/misc/hyp_balloon.c:111:3 (error, patch 4): '__ClearPageBalloon' was removed "
+        "in Linux 5.1; use '__ClearPageOffline' [PA1003-removed-clearpageballoon]",
+    ]
+    assert len(lines) == 17
+    assert not [line for line in lines if re.search(r":0[:]", line)]
     assert html.read_text().startswith("<!DOCTYPE html>")
+
+
+def test_summary_line_grammar(tmp_path: Path) -> None:
+    tree = tmp_path / "tree"
+    (tree / "mm").mkdir(parents=True)
+    (tree / "mm" / "one.c").write_text("static bool f(struct page *p)\n{\n\treturn PageBalloon(p);\n}\n")
+    result = run("scan", str(tree), "--all-rules")
+    assert result.stdout.splitlines()[-1] == (
+        "total: 1 error, 0 warnings, 0 notes (1 C file analysed, 30 of 30 rules applied)"
+    )
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    (rules / "PA1001.toml").write_bytes((REPO / "rules" / "PA1001-removed-pageballoon.toml").read_bytes())
+    alone = run("scan", str(tree), "--all-rules", "--no-default-rules", "--rules", str(rules))
+    assert alone.stdout.splitlines()[-1] == (
+        "total: 1 error, 0 warnings, 0 notes (1 C file analysed, 1 of 1 rule applied)"
+    )
 
 
 def test_raw_list_mail_parses_and_applies_like_the_format_patch_mbox(tmp_path: Path) -> None:
@@ -333,7 +372,8 @@ def test_inline_suppression_mutes_and_is_listed_separately(tmp_path: Path) -> No
     assert result.returncode == 0, result.stdout
     lines = result.stdout.splitlines()
     assert lines == [
-        "mm/shim.c:5:9: suppressed error: 'PageBalloon' was removed in Linux 5.1; use "
+        "suppressed in the source, not counted:",
+        "    mm/shim.c:5:9 (error): 'PageBalloon' was removed in Linux 5.1; use "
         "'PageOffline' [PA1001-removed-pageballoon] -- the compat shim keeps the old name",
         lines[-1],
     ]
@@ -365,7 +405,11 @@ def test_baseline_keeps_only_what_is_new(tmp_path: Path) -> None:
     assert first.returncode == 1
     again = run("scan", str(tree), "--all-rules", "--baseline", str(baseline))
     assert again.returncode == 0, again.stdout
-    assert "(preexisting)" in again.stdout
+    assert again.stdout.splitlines()[:2] == [
+        "preexisting, not counted (only moved by their patch, or in the baseline):",
+        "    mm/walk.c:3:9 (error): 'PageBalloon' was removed in Linux 5.1; use 'PageOffline' "
+        "[PA1001-removed-pageballoon]",
+    ]
     # Moving the old finding and adding a new one: only the new one counts.
     source.write_text(
         "/* moved down */\n\n" + source.read_text()
@@ -396,7 +440,10 @@ def test_a_bot_names_its_sender_and_report_url() -> None:
     )  # fmt: skip
     assert result.returncode == 1, result.stderr
     checks = json.loads(result.stdout)
-    assert checks and {check["target_url"] for check in checks} == {"https://ci.example.org/r/42"}
+    # Each check links to its patch's own section of the published report.
+    assert [check["target_url"] for check in checks] == [
+        f"https://ci.example.org/r/42#patch-{n}" for n in range(1, 9)
+    ]
     mails = run(
         "check", "samples/series.mbox", "--tree", "samples/tree", "-f", "email",
         "--from", "Mm Bot <mm-bot@example.org>",
@@ -419,3 +466,160 @@ def test_a_bot_names_its_sender_and_report_url() -> None:
 def test_a_bad_sender_or_report_url_is_one_line_and_status_2(option: str, value: str, word: str) -> None:
     result = run("check", "samples/series.mbox", "--tree", "samples/tree", option, value)
     assert_one_line_error(result, word)
+
+
+# ------------------------------------------------------------------ first-run mistakes
+
+
+@pytest.mark.parametrize(
+    ("args", "usage"),
+    [((), "usage: patchaudit [-h] [--version] COMMAND ..."), (("rules",), "usage: patchaudit rules [-h] ACTION ...")],
+)
+def test_a_bare_command_group_prints_its_usage_and_exits_2(args: tuple[str, ...], usage: str) -> None:
+    result = run(*args)
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert result.stderr.startswith(usage + "\n")
+    assert "Traceback" not in result.stderr and "internal error:" not in result.stderr
+
+
+def test_a_tree_given_as_second_argument_gets_a_hint_naming_tree() -> None:
+    result = run("check", "samples/series.mbox", "samples/tree")
+    assert_one_line_error(result)
+    assert result.stderr == (
+        "patchaudit: samples/tree: check takes one SERIES; to check it against this tree, "
+        "use --tree samples/tree\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("args", "line"),
+    [
+        (
+            ("check", "samples/series.mbox", "--tree", "samples/tree", "--html-dir", "x"),
+            "patchaudit: unrecognized arguments: --html-dir x (see 'patchaudit check --help')",
+        ),
+        (
+            ("rules", "show", "PA2005", "PA2001"),
+            "patchaudit: unrecognized arguments: PA2001 (see 'patchaudit rules show --help')",
+        ),
+        (
+            ("scan",),
+            "patchaudit: the following arguments are required: DIR (see 'patchaudit scan --help')",
+        ),
+        (
+            ("parse-report",),
+            "patchaudit: the following arguments are required: DIR "
+            "(see 'patchaudit parse-report --help')",
+        ),
+    ],
+)
+def test_a_mistake_names_the_help_of_its_own_subcommand(args: tuple[str, ...], line: str) -> None:
+    # Not 'patchaudit --help', which does not list a subcommand's options, and
+    # not PATH, which is optional, among the missing arguments.
+    result = run(*args)
+    assert_one_line_error(result)
+    assert result.stderr == line + "\n"
+
+
+def test_check_git_outside_a_repository_names_tree(tmp_path: Path) -> None:
+    result = run("check", "--git", "HEAD~1..HEAD", cwd=tmp_path)
+    assert_one_line_error(result)
+    assert result.stderr == (
+        "patchaudit: the current directory: not a git repository; "
+        "name the repository of the range with --tree REPO\n"
+    )
+    elsewhere = run("check", "--git", "HEAD~1..HEAD", "--tree", str(tmp_path))
+    assert_one_line_error(elsewhere, f"patchaudit: {tmp_path}: not a git repository")
+
+
+def test_check_outside_a_kernel_tree_names_the_problem_once(tmp_path: Path) -> None:
+    # The default tree is the current directory: here, one without the series' files.
+    result = run("check", str(SAMPLES / "series.mbox"), cwd=tmp_path)
+    assert_one_line_error(result)
+    assert result.stderr == (
+        "patchaudit: the current directory: none of the 10 files the series changes is here "
+        "(Documentation/admin-guide/kdump/vmcoreinfo.rst is not, for one): this does not look "
+        "like the tree the series applies to; name that tree with --tree DIR\n"
+    )
+    wrong = run("check", "samples/series.mbox", "--tree", "samples")
+    assert_one_line_error(wrong, "patchaudit: samples: none of the 10 files", "--tree DIR")
+
+
+def test_a_missing_file_is_one_finding_not_one_per_hunk(tmp_path: Path) -> None:
+    # Patch 8's file is gone from an otherwise right tree: its five hunks give one finding.
+    tree = tmp_path / "tree"
+    subprocess.run(["cp", "-r", str(SAMPLES / "tree"), str(tree)], check=True)
+    (tree / "drivers" / "misc" / "coop_balloon.c").unlink()
+    result = run("check", "samples/series.mbox", "--tree", str(tree), "-f", "json")
+    assert result.returncode == 1, result.stderr
+    failed = [f for f in json.loads(result.stdout)["findings"] if f["rule_id"] == "PA0010"]
+    assert [(f["file"], f["line"], f["column"], f["message"]) for f in failed] == [
+        (
+            "drivers/misc/coop_balloon.c", 0, 0,
+            "patch 8 changes drivers/misc/coop_balloon.c, which is not in the tree "
+            "(5 hunks not applied)",
+        )
+    ]  # fmt: skip
+    text = run("check", "samples/series.mbox", "--tree", str(tree)).stdout.splitlines()
+    assert (
+        "drivers/misc/coop_balloon.c: error: patch 8 changes drivers/misc/coop_balloon.c, which "
+        "is not in the tree (5 hunks not applied) (patch 8) [PA0010-patch-does-not-apply]"
+    ) in text
+
+
+@pytest.mark.parametrize("option", ["--html", "-o"])
+def test_an_unwritable_output_is_refused_before_any_work(option: str, tmp_path: Path) -> None:
+    target = "/nonexistent/dir/r.html"
+    result = run("check", "samples/series.mbox", "--tree", "samples/tree", option, target)
+    assert_one_line_error(result, target, "does not exist")
+    # Not after the work either: a directory named as the output file.
+    assert_one_line_error(
+        run("scan", "samples/tree", option, str(tmp_path)), str(tmp_path), "is a directory"
+    )
+
+
+@pytest.mark.parametrize(
+    ("args", "word"),
+    [
+        (("--from", "nobody"), "--from"),
+        (("--report-url", "ftp://x"), "--report-url"),
+        (("--to", "two words"), "--to"),
+        (("--cc", "a@b\nBcc: c@d"), "--cc"),
+        (("--baseline", "no-such-baseline.json"), "no-such-baseline.json"),
+    ],
+)
+def test_bad_bot_options_are_refused_before_any_work(args: tuple[str, ...], word: str) -> None:
+    # The series would fail to apply to this tree: the option is looked at first.
+    result = run("check", "samples/series.mbox", "--tree", "no-such-tree", *args)
+    assert_one_line_error(result, word)
+
+
+def test_each_subcommand_offers_only_its_own_formats_and_options() -> None:
+    scan_help = run("scan", "--help").stdout
+    check_help = run("check", "--help").stdout
+    assert "{emacs,html,json,sarif,terse,text}" in scan_help
+    assert "{emacs,email,html,json,patchwork,sarif,terse,text}" in check_help
+    for option in ("--from", "--report-url", "--to", "--cc", "--email-notes"):
+        assert option not in scan_help
+        assert option in check_help
+    for fmt in ("email", "patchwork"):
+        assert_one_line_error(run("scan", "samples/tree", "-f", fmt), "invalid choice", fmt)
+    assert_one_line_error(run("scan", "samples/tree", "--report-url", "https://x.example"))
+
+
+def test_rules_show_prints_parameters_as_the_rule_file_writes_them() -> None:
+    shown = run("rules", "show", "PA2005")
+    assert shown.returncode == 0
+    assert shown.stdout.endswith(
+        "Parameters (as in the rule file's [params]):\n"
+        '    function = "balloon_page_finalize"\n'
+        '    requires = [{ lock = "page", arg = 0 }]\n'
+    )
+    assert "Requirement(" not in shown.stdout
+    # What is printed is TOML: it reads back as the rule file's own table.
+    import tomllib
+
+    printed = shown.stdout.split("[params]):\n", 1)[1]
+    rule_file = tomllib.loads((REPO / "rules" / "PA2005-balloon-page-finalize-unlocked.toml").read_text())
+    assert tomllib.loads(textwrap.dedent(printed)) == rule_file["params"]

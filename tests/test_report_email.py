@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import email.header
+import email.utils
 import email.message
 import email.policy
 import mailbox
@@ -14,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from patchaudit.engine import Options, check_series
-from patchaudit.model import Confidence, Finding, PatchRef, RunReport, Severity, Status
+from patchaudit.model import Confidence, Delivery, Finding, PatchRef, RunReport, Severity, Status
 from patchaudit.report import FORMATTERS
 from patchaudit.report.email_format import check_sender
 from patchaudit.resources import rules_dir
@@ -65,26 +66,91 @@ def body(message: email.message.Message) -> str:
     return payload.decode("utf-8")
 
 
+def _mailed(report: RunReport, notes: bool = False) -> list[int]:
+    """The patches a reply goes to: new findings, and (without --email-notes) not only notes."""
+    return sorted(
+        {
+            f.patch.index
+            for f in report.findings
+            if f.patch is not None and f.status is Status.NEW and f.suppressed is None
+            and (notes or f.severity > Severity.NOTE)
+        }
+    )
+
+
 def test_one_reply_per_patch_with_new_findings(raw_report: RunReport, tmp_path: Path) -> None:
     replies = read_mbox(FORMATTERS["email"](raw_report), tmp_path)
     originals = sent()
-    wanted = sorted(
-        {
-            f.patch.index
-            for f in raw_report.findings
-            if f.patch is not None and f.status is Status.NEW and f.suppressed is None
-        }
-    )
+    wanted = _mailed(raw_report)
+    # Patch 1 only rewrites a comment the rules quote: a note, and no mail.
+    assert wanted == [2, 3, 4, 5, 6, 7, 8]
     assert len(replies) == len(wanted)
     for reply, index in zip(replies, wanted, strict=True):
         original = originals[index]
         subject = " ".join(str(original["Subject"]).split())
         assert " ".join(str(reply["Subject"]).split()) == f"Re: {subject}"
         assert reply["In-Reply-To"] == original["Message-Id"]
-        assert reply["References"].split() == [original["References"], original["Message-Id"]]
+        # The whole chain: the cover letter, then the patch replied to.
+        assert reply["References"].split() == [originals[0]["Message-Id"], original["Message-Id"]]
         assert reply["From"] == "patchaudit <patchaudit@localhost>"
         assert reply["To"] == "Dana Example <dana@example.org>"
+        # The list and everyone the patch went to, once each.
+        assert [a for _, a in email.utils.getaddresses([reply["Cc"]])] == [
+            "linux-mm@lists.example.org", "rob@example.com", "kim@example.net",
+            "lee@example.com", "linux-kernel@lists.example.org",
+        ]  # fmt: skip
+        assert email.utils.parsedate_to_datetime(reply["Date"]) is not None
+        assert re.fullmatch(r"<patchaudit\.[\w.]+\.\d+@localhost>", reply["Message-ID"])
         assert reply.get_content_type() == "text/plain"
+    ids = [reply["Message-ID"] for reply in replies]
+    assert len(set(ids)) == len(ids)
+    # Another run, another set of ids: a mail archive never sees one twice.
+    again = read_mbox(FORMATTERS["email"](raw_report), tmp_path)
+    assert not set(ids) & {reply["Message-ID"] for reply in again}
+
+
+def test_email_notes_mails_a_patch_whose_only_findings_are_notes(
+    raw_report: RunReport, tmp_path: Path
+) -> None:
+    asked = replace(raw_report, delivery=Delivery(notes=True))
+    replies = read_mbox(FORMATTERS["email"](asked), tmp_path)
+    assert _mailed(raw_report, notes=True) == [1, 2, 3, 4, 5, 6, 7, 8]
+    assert len(replies) == 8
+    assert "found 1 new problem (1 note) that it introduces" in " ".join(body(replies[0]).split())
+    assert "note: the patch edits documentation that rules encode" in body(replies[0])
+
+
+def test_to_and_cc_overrides_date_and_message_id(raw_report: RunReport, tmp_path: Path) -> None:
+    report = replace(
+        raw_report,
+        sender="Mm Bot <mm-bot@bots.example.org>",
+        delivery=Delivery(
+            to=("Kim Maintainer <kim@example.net>",),
+            cc=("ci-log@example.org", "mm-bot@bots.example.org"),
+            date="Tue, 03 Mar 2026 09:00:00 +0000",
+            run_id="20260303090000.abc",
+        ),
+    )
+    replies = read_mbox(FORMATTERS["email"](report), tmp_path)
+    assert {(r["To"], r["Cc"], r["Date"]) for r in replies} == {
+        # The sender is never copied on its own mail.
+        ("Kim Maintainer <kim@example.net>", "ci-log@example.org", "Tue, 03 Mar 2026 09:00:00 +0000")
+    }
+    assert [r["Message-ID"] for r in replies] == [
+        f"<patchaudit.20260303090000.abc.{n}@bots.example.org>" for n in range(2, 9)
+    ]
+
+
+def test_a_patch_without_its_own_references_is_threaded_under_the_cover_letter(
+    raw_report: RunReport, tmp_path: Path
+) -> None:
+    # Some mailers set only In-Reply-To: the reply still names the whole thread.
+    bare = replace(raw_report, patches=tuple(replace(p, references=()) for p in raw_report.patches))
+    replies = read_mbox(FORMATTERS["email"](bare), tmp_path)
+    cover = sent()[0]["Message-Id"]
+    assert [r["References"].split() for r in replies] == [
+        [cover, sent()[n]["Message-Id"]] for n in range(2, 9)
+    ]
 
 
 def test_patch_2_reply_quotes_the_planted_line(raw_report: RunReport, tmp_path: Path) -> None:
@@ -114,7 +180,8 @@ def test_patch_2_reply_quotes_the_planted_line(raw_report: RunReport, tmp_path: 
         "(PageOffline, v5.1 (unchanged through v6.12)):\n"
         "\n"
         "    PageOffline() indicates that the page is logically offline although the\n"
-        "    containing section is online.\n"
+        "    containing section is online. (e.g. inflated in a balloon driver or\n"
+        "    not onlined when onlining the section).\n"
     )
     assert block in text
     assert text.endswith(
@@ -135,9 +202,10 @@ def test_every_planted_line_is_marked(raw_report: RunReport, tmp_path: Path) -> 
         "kernel/power/snapshot_lite.c:57": ">> +\tif (PageBalloon(page))",
     }
     assert set(planted.values()) <= set(marked)
-    # One marked line a finding the mails list, and only new ones are listed.
+    # One marked line a finding the mails list, and only new ones of mailed patches are listed.
     new = [f for f in raw_report.findings if f.status is Status.NEW and f.suppressed is None]
-    assert len(marked) == len([f for f in new if f.file])
+    mailed = _mailed(raw_report)
+    assert len(marked) == len([f for f in new if f.file and f.patch and f.patch.index in mailed])
     fixed = [f for f in raw_report.findings if f.status is Status.FIXED]
     assert fixed  # the sample fixes two old uses in hyp_balloon.c: they are not mailed
     mails = "".join(body(r) for r in replies)
@@ -177,6 +245,9 @@ def test_a_single_patch_gives_one_bare_message(raw_report: RunReport) -> None:
     assert text.startswith(
         "From: patchaudit <patchaudit@localhost>\n"
         "To: Dana Example <dana@example.org>\n"
+        "Cc: linux-mm@lists.example.org,\n Rob Reviewer <rob@example.com>,\n"
+        " Kim Maintainer <kim@example.net>,\n Lee Tester <lee@example.com>,\n"
+        " linux-kernel@lists.example.org\n"
         "Subject: Re: [PATCH v2 2/"
     )
     assert "\nFrom patchaudit " not in text
@@ -260,11 +331,17 @@ def test_a_bot_mails_as_itself_and_links_its_report(raw_report: RunReport) -> No
     )
     text = FORMATTERS["email"](report)
     assert text.startswith("From: Mm Bot <mm-bot@example.org>\nTo: Dana Example <dana@example.org>\n")
-    assert "\n| Reported-by: Mm Bot <mm-bot@example.org>\n" in text
+    # The 0-day robot's tags: who reported it, and the report it closes (the patch's section).
+    assert (
+        "in a new version of\nthis patch, kindly add the following tags:\n"
+        "| Reported-by: Mm Bot <mm-bot@example.org>\n"
+        "| Closes: https://ci.example.org/r/1234#patch-2\n"
+    ) in text
     assert text.endswith(
-        "\n-- \npatchaudit 0.1.0\nThe full report: https://ci.example.org/r/1234\n"
+        "\n-- \npatchaudit 0.1.0\nThe full report: https://ci.example.org/r/1234#patch-2\n"
         "A rule's full documentation: patchaudit rules show RULE-ID\n"
     )
+    assert "Closes:" not in FORMATTERS["email"](_single(raw_report))
     named = replace(report, sender="Zoë Bot <zoe-bot@example.org>")
     message = email.message_from_string(FORMATTERS["email"](named), policy=email.policy.default)
     assert str(message["From"]) == "Zoë Bot <zoe-bot@example.org>"

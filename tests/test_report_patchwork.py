@@ -65,16 +65,16 @@ def test_sample_series(raw_report: RunReport) -> None:
         },
         "state": "fail",
         "context": "patchaudit",
-        "description": "1 error, 0 warnings, 1 note new",
+        "description": "1 new error, 1 new note",
         "target_url": "",
     }
     # Patch 1 only rewrites a comment the rules quote: a note, which passes.
     assert (got[0]["state"], got[0]["description"]) == (
         "success",
-        "0 errors, 0 warnings, 1 note new",
+        "1 new note",
     )
     # Patch 4 plants one old name and removes two: the fixed ones are counted, not failed on.
-    assert got[3]["description"] == "1 error, 0 warnings, 0 notes new; 2 fixed"
+    assert got[3]["description"] == "1 new error; 2 fixed"
     for check in got:
         if check["patch"]["index"] in planted_patches():
             assert check["state"] == "fail"
@@ -117,15 +117,21 @@ def test_states(raw_report: RunReport) -> None:
         for c in checks(replace(raw_report, patches=patches, findings=findings))
     ]
     assert got == [
-        ("p1@example.org", "warning", "0 errors, 1 warning, 1 note new"),
-        (
-            "p2@example.org",
-            "success",
-            "0 errors, 0 warnings, 1 note new; 1 fixed; 1 preexisting; 1 suppressed",
-        ),
-        ("p3@example.org", "success", "0 errors, 0 warnings, 0 notes new"),
-        ("p4@example.org", "fail", "1 error, 1 warning, 0 notes new"),
-        ("p5@example.org", "fail", "does not apply; 1 error, 0 warnings, 0 notes new"),
+        ("p1@example.org", "warning", "1 new warning, 1 new note"),
+        ("p2@example.org", "success", "1 new note; 1 fixed; 1 preexisting; 1 suppressed"),
+        ("p3@example.org", "success", "no new findings"),
+        ("p4@example.org", "fail", "1 new error, 1 new warning"),
+        ("p5@example.org", "fail", "does not apply; 1 new error"),
+    ]
+    two = (_finding(1, Severity.ERROR), _finding(1, Severity.ERROR, line=9))
+    plural = checks(replace(raw_report, patches=patches[:1], findings=two))
+    assert plural[0]["description"] == "2 new errors"
+
+
+def test_target_url_is_the_patch_section_of_the_report(raw_report: RunReport) -> None:
+    published = replace(raw_report, report_url="https://ci.example.org/r/7")
+    assert [c["target_url"] for c in checks(published)] == [
+        f"https://ci.example.org/r/7#patch-{p.index}" for p in raw_report.patches
     ]
 
 

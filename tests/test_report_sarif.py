@@ -176,7 +176,8 @@ def test_rule_metadata_cites_the_source(sample_report: RunReport) -> None:
         "v5.1 (unchanged through v6.12); line 100 of include/linux/page-flags.h in the analysed "
         "tree):\n\n"
         "    PageOffline() indicates that the page is logically offline although the\n"
-        "    containing section is online.\n"
+        "    containing section is online. (e.g. inflated in a balloon driver or\n"
+        "    not onlined when onlining the section).\n"
     ) in rule["help"]["text"]
 
 
@@ -341,7 +342,8 @@ def test_valid_against_the_official_schema(
 HEADER = """/* SPDX-License-Identifier: GPL-2.0 */
 /*
  * PageOffline() indicates that the page is logically offline although the
- * containing section is online.
+ * containing section is online. (e.g. inflated in a balloon driver or
+ * not onlined when onlining the section).
  */
 """
 

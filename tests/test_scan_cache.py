@@ -209,7 +209,8 @@ def test_a_rule_that_stops_applying_is_not_served_from_the_cache(
     flags.parent.mkdir(parents=True)
     documented = (
         "/*\n * PageOffline() indicates that the page is logically offline although the\n"
-        " * containing section is online.\n */\n"
+        " * containing section is online. (e.g. inflated in a balloon driver or\n"
+        " * not onlined when onlining the section).\n */\n"
     )
     flags.write_text(documented)
     (root / "mm").mkdir()

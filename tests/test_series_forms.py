@@ -359,3 +359,41 @@ def test_thread_replies_without_a_diff_are_not_part_of_the_series(tmp_path: Path
         "[PATCH 1/2] demo: add helpers that mark a page range offline"
     ]
     assert series.problems == (SeriesProblem(ProblemKind.MISSING_PATCH, "patch 2/2 is missing", 2),)
+
+
+STALE_ENCODING = """\
+From: Ada Lovelace <ada@example.org>
+To: linux-mm@lists.example.org
+Cc: Rob Reviewer <rob@example.com>
+List-Post: <mailto:linux-mm@lists.example.org>
+Subject: [PATCH 2/3] demo: split the page count
+Content-Type: text/plain; charset="utf-8"
+Content-Transfer-Encoding: {encoding}
+
+Signed-off-by: Ada Lovelace <ada@example.org>
+---
+--- a/mm/demo.c
++++ b/mm/demo.c
+@@ -1,3 +1,4 @@
+ static unsigned long pages_total =
+-\t42;
++\t40 +
++\t2;
+ static int demo_ready = 1;
+"""
+
+
+def test_a_body_already_decoded_under_a_stale_transfer_encoding_is_read_as_text() -> None:
+    # What b4's per-patch hook pipes: the mail's headers unchanged, its body decoded.
+    # Decoding "=\n" again as quoted-printable would join the lines of the C code.
+    for encoding in ("base64", "quoted-printable"):
+        mail = STALE_ENCODING.format(encoding=encoding).encode()
+        series = load_series("-", stdin=io.BytesIO(mail))
+        [patch] = series.patches
+        assert [line.text for line in patch.files[0].hunks[0].lines] == [
+            "static unsigned long pages_total =", "\t42;", "\t40 +", "\t2;",
+            "static int demo_ready = 1;",
+        ], encoding  # fmt: skip
+        assert patch.recipients == (
+            "linux-mm@lists.example.org", "Rob Reviewer <rob@example.com>",
+        )  # fmt: skip

@@ -160,16 +160,17 @@ _TYPE_OPERATORS = frozenset(
 )
 
 _PRIM = rb"(?:unsigned|signed|long|short|int|char|float|double)\b"
-_QUALS = rb"(?:\s+(?:const|volatile|__\w+)\b)*+"
+_QUALS = rb"(?>(?:\s+(?:const|volatile|__\w+)\b)*)"
 # A whole macro argument that is a type tree-sitter cannot take as an
 # expression: a tagged type, two or more primitive words, or a pointer type.
 # Single words (`u32`, even `int`) already parse as identifiers. It follows
 # "(" or ","; _join_type() rejects the "(" of a cast or of sizeof and friends.
-# Possessive quantifiers: a failed attempt must not backtrack through words.
+# Possessive and atomic: a failed attempt must not backtrack through words.
+# Groups repeat in atomic groups, (?>X*), never as X*+ (see lower_text.py).
 _TYPE_ARG = (
-    rb"[(,]\s*+(?:const\s+|volatile\s+)*+"
+    rb"[(,]\s*+(?>(?:const\s+|volatile\s+)*)"
     rb"(?:(?:struct|union|enum)\s+\w++" + _QUALS + rb"\s*\**"
-    rb"|" + _PRIM + rb"(?:\s+" + _PRIM + rb")++" + _QUALS + rb"\s*\**"
+    rb"|" + _PRIM + rb"(?>(?:\s+" + _PRIM + rb")+)" + _QUALS + rb"\s*\**"
     rb"|\w++" + _QUALS + rb"\s*\*++)"
     rb"(?=\s*[,)])"
 )
@@ -180,11 +181,11 @@ _TYPE_ARG = (
 # (file-scope macros). Every branch starts with its own literal byte, which
 # lets `re` skip straight to candidate bytes; the handler dispatches on that
 # byte (named groups or a leading lookahead would defeat the skipping and
-# halve the speed). Possessive loops: no backtracking inside a literal.
+# halve the speed). Atomic loops: no backtracking inside a literal.
 _SCAN = re.compile(
-    rb"/\*.*?\*/|/\*.*|//(?:[^\n\\]++|\\.)*+"
-    rb"|\"(?:[^\"\\\n]++|\\.)*+\"|'(?:[^'\\\n]++|\\.)*+'"
-    rb"|\#[ \t]*+\w*+(?:/\*.{0,4096}?\*/|\\.|[^\n\\])*+"
+    rb"/\*.*?\*/|/\*.*|//(?>(?:[^\n\\]++|\\.)*)"
+    rb"|\"(?>(?:[^\"\\\n]++|\\.)*)\"|'(?>(?:[^'\\\n]++|\\.)*)'"
+    rb"|\#[ \t]*+\w*+(?>(?:/\*.{0,4096}?\*/|\\.|[^\n\\])*)"
     rb"|" + _TYPE_ARG + rb"|\n[A-Za-z_]\w*+[ \t]*+\(",
     re.DOTALL | re.ASCII,
 )

@@ -32,9 +32,13 @@ from patchaudit.cfront.ir import Comment, Ident, MacroDef
 #   (``stray``, ``end``), so a failed match never makes finditer re-scan a run;
 # - comments and literals are written "unrolled" (a run of ordinary
 #   characters, then a special one and another run, ...) rather than as a
-#   choice per character, so the engine takes each run in one step.
+#   choice per character, so the engine takes each run in one step;
+# - the run is an atomic group, (?>...), not a possessive (...)*+, which
+#   means the same: Python before 3.11.5 (Debian 12's python3 is 3.11.2)
+#   matches a possessive repeat of a group wrongly, and lost every comment
+#   (CPython gh-106052; tests/test_regex_portability.py).
 _TOKEN_SOURCE = r"""
-    (?:[^/"'.\w$\#]++ | /(?![*/]) | \.(?!\d))*+
+    (?>(?:[^/"'.\w$\#]++ | /(?![*/]) | \.(?!\d))*)
     (?:
       (?P<id>[^\W\d][\w$]*|\$[\w$]*)
     | (?P<block>/\*[^*]*(?:\*+[^*/][^*]*)*(?:\*+/|\**\Z))

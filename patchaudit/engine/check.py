@@ -28,8 +28,9 @@ from patchaudit.ruleset import Rule, RuleSet
 from patchaudit.ruleset.anchor import RuleStatus, find_span
 from patchaudit.ruleset.kinds import KINDS, Scope
 from patchaudit.ruleset.kinds.base import PartnerKind, judges_across_patch
-from patchaudit.series.model import Patch, Series
-from patchaudit.tree.apply import PatchApplication, apply_series
+from patchaudit.errors import InputError
+from patchaudit.series.model import FileChange, Patch, Series
+from patchaudit.tree.apply import MISSING, PatchApplication, apply_series
 from patchaudit.tree.base import BaseTree
 
 PATCH_APPLY_KIND = "patch-apply"
@@ -81,13 +82,30 @@ def _finding(rule: Rule, file: str, line: int, message: str, patch: PatchRef,
     )
 
 
-def _apply_findings(application: PatchApplication, rule: Rule) -> Iterator[Finding]:
+def _apply_findings(application: PatchApplication, rule: Rule, lone: bool) -> Iterator[Finding]:
     ref = _patch_ref(application.patch)
     for result in application.files:
         diff = next((d for d in application.patch.files if d.path == result.path), None)
-        for hunk in result.hunks:
-            if hunk.applied:
-                continue
+        failed = [hunk for hunk in result.hunks if not hunk.applied]
+        if result.reason and failed and all(hunk.reason == result.reason for hunk in result.hunks):
+            # The file as a whole could not be patched (missing, binary, a
+            # directory): one finding for the file, not one for each hunk.
+            count = f"{len(failed)} hunk{'s' if len(failed) != 1 else ''}"
+            if result.reason == MISSING:
+                message = (
+                    f"patch {application.index} changes {result.old_path or result.path}, "
+                    f"which is not in the tree ({count} not applied)"
+                )
+                if lone and application.index > 1:
+                    message += "; an earlier patch of the series, not given, may add it"
+            else:
+                message = (
+                    f"patch {application.index} does not apply to {result.path}: "
+                    f"{result.reason} ({count} not applied)"
+                )
+            yield _finding(rule, result.path, 0, message, ref)
+            continue
+        for hunk in failed:
             line = 0
             # HunkResult.index counts from 1, as patch(1) numbers hunks.
             if diff is not None and 0 < hunk.index <= len(diff.hunks):
@@ -100,6 +118,40 @@ def _apply_findings(application: PatchApplication, rule: Rule) -> Iterator[Findi
         if not result.hunks and not result.applied:
             message = f"patch {application.index} does not apply to {result.path}: {result.reason}"
             yield _finding(rule, result.path, 0, message, ref)
+
+
+def check_tree_fits(applications: tuple[PatchApplication, ...], tree_label: str) -> None:
+    """Stop when (almost) none of the files the series changes is in the tree: a wrong tree.
+
+    A series checked against the wrong directory (the default ``.``, a
+    typo) would otherwise yield a does-not-apply finding for every file and
+    nothing else. A file that an earlier patch of the series adds is not
+    counted; one or two missing files in a tree that has the rest are
+    findings, not a wrong tree.
+    """
+    needed: dict[str, bool] = {}  # path -> whether the tree had it when first needed
+    added: set[str] = set()
+    for application in applications:
+        for result in application.files:
+            if result.change is FileChange.ADDED:
+                added.add(result.path)
+                continue
+            path = result.old_path or result.path
+            if path not in added and path not in needed:
+                needed[path] = result.reason != MISSING
+    found = sum(needed.values())
+    # "Almost none": fewer than one in five of them.
+    if not needed or found * 5 >= len(needed):
+        return
+    missing = sorted(path for path, present in needed.items() if not present)
+    where = "the current directory" if tree_label in ("", ".") else tree_label
+    have = "none" if not found else f"only {found}"
+    raise InputError(
+        where,
+        f"{have} of the {len(needed)} files the series changes {'is' if not found else 'are'} "
+        f"here ({missing[0]} is not, for one): this does not look like the tree the series "
+        "applies to; name that tree with --tree DIR",
+    )
 
 
 def _text_lines(data: bytes, span: tuple[int, int]) -> str:
@@ -137,15 +189,21 @@ def _source_changes(application: PatchApplication, rules: RuleSet, rule: Rule) -
         if stopped:
             parts.append(f"no longer apply: {', '.join(stopped)}")
         effect = f" ({'; '.join(parts)})" if parts else ""
-        trace: list[TraceStep] = []
+        # Rules that quote the same text share one step: six rules anchored
+        # on one sentence show it once, not six times.
+        grouped: dict[tuple[str, tuple[int, int] | None, tuple[int, int] | None], list[str]] = {}
         for candidate, before, after in affected:
+            grouped.setdefault((candidate.source.text, before, after), []).append(candidate.id)
+        trace: list[TraceStep] = []
+        for (_, before, after), ids in grouped.items():
+            sharing = ", ".join(ids)
             if before is not None and result.before is not None:
                 trace.append(TraceStep(result.old_path or result.path, before[0],
-                                       f"{candidate.id} text before the patch:\n"
+                                       f"{sharing} text before the patch:\n"
                                        f"{_text_lines(result.before, before)}"))
             if after is not None and result.after is not None:
                 trace.append(TraceStep(result.path, after[0],
-                                       f"{candidate.id} text after the patch:\n"
+                                       f"{sharing} text after the patch:\n"
                                        f"{_text_lines(result.after, after)}"))
         line = next((a[0] for _, _, a in affected if a is not None), 0) or min(
             result.added_lines, default=0)
@@ -256,6 +314,8 @@ class _StateRules:
 def check_series(series: Series, base: BaseTree, rules: RuleSet, options: Options) -> RunReport:
     """Apply the series patch by patch and report what each patch introduces, moves or fixes."""
     applications = apply_series(base, series)
+    if not series.lone:
+        check_tree_fits(applications, options.tree_label or str(base.root))
     state_rules = _StateRules(rules)
     applicability = Applicability(options.all_rules)
     findings: list[Finding] = list(_series_findings(series, rules))
@@ -266,7 +326,7 @@ def check_series(series: Series, base: BaseTree, rules: RuleSet, options: Option
     statuses: dict[str, RuleStatus] = {}
     for application in applications:
         if apply_rule is not None:
-            findings.extend(_apply_findings(application, apply_rule))
+            findings.extend(_apply_findings(application, apply_rule, series.lone))
         if source_rule is not None:
             findings.extend(_source_changes(application, rules, source_rule))
         before_statuses = applicability.statuses(rules, application.before.read)

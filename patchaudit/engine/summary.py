@@ -68,4 +68,5 @@ def summarise_patch(patch: Patch, application: PatchApplication | None) -> Patch
         files=files,
         version=patch.subject.version,
         total=patch.subject.total,
+        recipients=patch.recipients,
     )

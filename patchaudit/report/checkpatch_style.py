@@ -11,7 +11,7 @@ from collections import Counter
 from collections.abc import Callable
 
 from patchaudit.model import Finding, RunReport, Severity
-from patchaudit.report.text import counts_against, location, rule_name
+from patchaudit.report.text import counts_against, location, place, rule_name
 
 # checkpatch's three levels; a note is what checkpatch calls a CHECK.
 LEVELS = {Severity.ERROR: "ERROR", Severity.WARNING: "WARNING", Severity.NOTE: "CHECK"}
@@ -23,6 +23,8 @@ def _listed(report: RunReport) -> list[Finding]:
 
 def _total(findings: list[Finding]) -> str:
     counts = Counter(finding.severity for finding in findings)
+    # checkpatch.pl's own words, "1 errors" included: scripts that read its
+    # total line match "(\d+) errors, (\d+) warnings".
     return (
         f"total: {counts[Severity.ERROR]} errors, {counts[Severity.WARNING]} warnings, "
         f"{counts[Severity.NOTE]} checks"
@@ -32,7 +34,7 @@ def _total(findings: list[Finding]) -> str:
 def _where(finding: Finding, report: RunReport, column: bool) -> str:
     if not finding.file:
         return location(finding, report)
-    return f"{finding.file}:{finding.line}:{finding.column}" if column else f"{finding.file}:{finding.line}"
+    return place(finding.file, finding.line, finding.column if column else 0)
 
 
 def _format(report: RunReport, column: bool, level: Callable[[Finding], str]) -> str:

@@ -11,12 +11,16 @@ is none). The layout is documented in docs/formats.md.
 from __future__ import annotations
 
 import base64
+import datetime
+import email.utils
 import re
+import secrets
 import textwrap
 from collections import Counter
 
 from patchaudit.model import DiffLine, Finding, PatchSummary, RunReport, Severity, SourceQuote
-from patchaudit.report.text import counts_against, rule_name
+from patchaudit.report.anchors import finding_anchors
+from patchaudit.report.text import counts_against, place, rule_name
 
 SENDER = "patchaudit <patchaudit@localhost>"
 # git format-patch's fixed mbox date: the separator carries no real time, so
@@ -125,20 +129,87 @@ def _greeting(author: str) -> str:
     return f"Hi {name}," if name else "Hi,"
 
 
-def _headers(patch: PatchSummary, sender: str) -> list[str]:
+def _domain(sender: str) -> str:
+    """The domain of the sender's address: Message-IDs are made in its name."""
+    match = _NAMED.match(sender)
+    address = match["addr"] if match is not None else sender
+    domain = address.rpartition("@")[2]
+    return re.sub(r"[^A-Za-z0-9.-]", "", domain) or "localhost"
+
+
+def _bare(address: str) -> str:
+    match = _NAMED.match(address)
+    return (match["addr"] if match is not None else address).strip().lower()
+
+
+def _recipients(patch: PatchSummary, report: RunReport) -> tuple[list[str], list[str]]:
+    """To: (the author, or --to) and Cc: (the patch mail's To, Cc and list, or --cc).
+
+    An address appears once: not in Cc when it is in To, never the sender.
+    """
+    delivery = report.delivery
+    to = list(delivery.to) if delivery.to else [patch.author]
+    cc = list(delivery.cc) if delivery.cc else list(patch.recipients)
+    seen = {_bare(_sender(report))}
+    chosen: list[list[str]] = [[], []]
+    for group, addresses in zip(chosen, (to, cc)):
+        for address in addresses:
+            written = _address(address)
+            key = _bare(address)
+            if written and key and key not in seen:
+                seen.add(key)
+                group.append(written)
+    return chosen[0], chosen[1]
+
+
+def _date(report: RunReport) -> str:
+    return report.delivery.date or email.utils.format_datetime(
+        datetime.datetime.now(datetime.timezone.utc)
+    )
+
+
+def _run_id(report: RunReport) -> str:
+    if report.delivery.run_id:
+        return report.delivery.run_id
+    # A name unique across runs: when, and a random part for two runs in one second.
+    return datetime.datetime.now(datetime.timezone.utc).strftime("%Y%m%d%H%M%S.") + (
+        secrets.token_hex(6)
+    )
+
+
+def message_id(report: RunReport, run_id: str, patch: PatchSummary, cover: bool) -> str:
+    """This run's reply to ``patch``: one id a mail, in the sender's domain."""
+    which = "cover" if cover else str(patch.index)
+    return f"<patchaudit.{run_id}.{which}@{_domain(_sender(report))}>"
+
+
+def _thread(patch: PatchSummary, report: RunReport) -> list[str]:
+    """References: the patch's own chain, then the cover letter, then the patch itself."""
+    own = _msgid(patch.message_id)
+    chain = [_msgid(ref) for ref in patch.references]
+    cover = report.cover
+    if cover is not None and cover is not patch and cover.message_id:
+        chain.append(_msgid(cover.message_id))
+    chain.append(own)
+    return [ref for ref in dict.fromkeys(chain) if ref]
+
+
+def _headers(patch: PatchSummary, report: RunReport, own_id: str) -> list[str]:
     subject = _clean(patch.raw_subject or patch.subject)
     if not subject.lower().startswith("re:"):
         subject = f"Re: {subject}"
-    lines = [f"From: {sender}"]
-    to = _address(patch.author)
+    lines = [f"From: {_sender(report)}"]
+    to, cc = _recipients(patch, report)
     if to:
-        lines.append(f"To: {to}")
+        lines.append("To: " + ",\n ".join(to))
+    if cc:
+        lines.append("Cc: " + ",\n ".join(cc))
     lines.append(_header("Subject", subject))
+    lines += [f"Date: {_date(report)}", f"Message-ID: {own_id}"]
     own = _msgid(patch.message_id)
     if own:
         lines.append(f"In-Reply-To: {own}")
-    references = [_msgid(ref) for ref in patch.references] + [own]
-    references = [ref for ref in dict.fromkeys(references) if ref]
+    references = _thread(patch, report)
     if references:
         lines.append("References: " + "\n ".join(references))
     lines += [
@@ -199,13 +270,15 @@ def _cited(source: SourceQuote | None) -> list[str]:
     return lines
 
 
-def _finding_block(finding: Finding, patch: PatchSummary, report: RunReport) -> list[str]:
+def _finding_block(
+    finding: Finding, patch: PatchSummary, report: RunReport, anchor: str
+) -> list[str]:
     lines = [f"{finding.severity.label}: {finding.message} [{rule_name(finding, report)}]"]
     if finding.file:
-        column = f":{finding.column}" if finding.column > 0 else ""
-        where = f"{finding.file}:{finding.line}{column}" if finding.line > 0 else finding.file
         function = f" in {finding.function}()" if finding.function else ""
-        lines.append(f"at {where}{function}")
+        lines.append(f"at {place(finding.file, finding.line, finding.column)}{function}")
+    if report.report_url:
+        lines.append(f"details: {report.report_url}#{anchor}")
     quoted = _diff_quote(finding, patch) if finding.file else []
     if quoted:
         lines += [""] + quoted
@@ -223,7 +296,13 @@ def _finding_block(finding: Finding, patch: PatchSummary, report: RunReport) -> 
     return lines
 
 
-def _body(patch: PatchSummary, findings: list[Finding], report: RunReport, cover: bool) -> str:
+def _body(
+    patch: PatchSummary,
+    findings: list[Finding],
+    report: RunReport,
+    cover: bool,
+    anchors: dict[int, str],
+) -> str:
     what = "this series" if cover else "this patch"
     base = f" (base commit {patch.base_commit})" if patch.base_commit else ""
     after = ""
@@ -235,6 +314,10 @@ def _body(patch: PatchSummary, findings: list[Finding], report: RunReport, cover
         f"{_counts(findings)} that it introduces:"
     )
     them = "them" if len(findings) > 1 else "it"
+    link = report_link(report, patch, cover)
+    tags = [f"| Reported-by: {_sender(report)}"]
+    if link:
+        tags.append(f"| Closes: {link}")
     lines = [
         _greeting(patch.author),
         "",
@@ -243,17 +326,24 @@ def _body(patch: PatchSummary, findings: list[Finding], report: RunReport, cover
         f"    {_clean(patch.raw_subject or patch.subject)}",
         "",
         f"If you fix {them} in a separate commit rather than in a new version of",
-        f"{what}, kindly add the following tag:",
-        f"| Reported-by: {_sender(report)}",
+        f"{what}, kindly add the following {'tags' if len(tags) > 1 else 'tag'}:",
+        *tags,
     ]
     for finding in findings:
         lines += ["", "-" * 72, ""]
-        lines += _finding_block(finding, patch, report)
+        lines += _finding_block(finding, patch, report, anchors[id(finding)])
     lines += ["", "-- ", f"{report.tool} {report.version}"]
-    if report.report_url:
-        lines.append(f"The full report: {report.report_url}")
+    if link:
+        lines.append(f"The full report: {link}")
     lines.append("A rule's full documentation: patchaudit rules show RULE-ID")
     return "\n".join(lines) + "\n"
+
+
+def report_link(report: RunReport, patch: PatchSummary, cover: bool) -> str:
+    """Where the published HTML report shows this mail's findings: its patch's section."""
+    if not report.report_url:
+        return ""
+    return f"{report.report_url}#{'series' if cover else f'patch-{patch.index}'}"
 
 
 def _sender(report: RunReport) -> str:
@@ -277,12 +367,20 @@ def _mails(report: RunReport) -> list[tuple[PatchSummary, list[Finding], bool]]:
             mine = series_wide + mine
         if mine:
             mails.append((patch, mine, False))
+    if not report.delivery.notes:
+        # A note alone (a documentation-only patch gets PA0020) is worth a
+        # line in the report, not a mail to the author: --email-notes asks.
+        mails = [m for m in mails if any(f.severity > Severity.NOTE for f in m[1])]
     return mails
 
 
 def format_email(report: RunReport) -> str:
+    run_id = _run_id(report)
+    anchors = {id(f): a for f, a in zip(report.findings, finding_anchors(report.findings))}
     messages = [
-        "\n".join(_headers(patch, _sender(report))) + "\n\n" + _body(patch, findings, report, cover)
+        "\n".join(_headers(patch, report, message_id(report, run_id, patch, cover)))
+        + "\n\n"
+        + _body(patch, findings, report, cover, anchors)
         for patch, findings, cover in _mails(report)
     ]
     if len(report.patches) <= 1 and len(messages) == 1:

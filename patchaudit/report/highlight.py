@@ -1,4 +1,8 @@
-"""C syntax highlighting for diff lines: tokens with a class, rendered (and escaped) by templates."""
+"""Syntax highlighting for diff lines, by file type: tokens with a class, rendered (and escaped) by templates.
+
+C sources and headers get C tokens; any other file (reStructuredText,
+Kconfig, Makefiles, ...) is shown as plain text rather than as C.
+"""
 
 from __future__ import annotations
 
@@ -30,8 +34,24 @@ _COMMENT_END_RE = re.compile(r".*?\*/")
 _CONTINUATION_RE = re.compile(r"^\s*\*(?:\s|/|$)")
 
 
+# File name endings highlighted as C; everything else is plain text.
+C_SUFFIXES = (".c", ".h")
+
+
+def language_of(path: str) -> str:
+    """``"c"`` for C sources and headers, ``""`` (plain text) for anything else."""
+    return "c" if path.endswith(C_SUFFIXES) else ""
+
+
+def highlight_file_lines(path: str, lines: Iterable[str]) -> list[list[Token]]:
+    """Tokens for each line of a diff of ``path``: C for C files, one plain token a line else."""
+    if language_of(path) == "c":
+        return highlight_lines(lines)
+    return [[("", line)] for line in lines]
+
+
 def highlight_lines(lines: Iterable[str]) -> list[list[Token]]:
-    """Tokens for each line; a block comment is followed across lines."""
+    """C tokens for each line; a block comment is followed across lines."""
     result: list[list[Token]] = []
     in_comment = False
     for line in lines:

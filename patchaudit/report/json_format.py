@@ -17,6 +17,7 @@ from patchaudit.model import (
     SourceQuote,
     Status,
 )
+from patchaudit.report.anchors import finding_anchors
 from patchaudit.report.text import counts_against
 
 # Bump on any incompatible change; adding fields is compatible.
@@ -43,7 +44,10 @@ def _source(source: SourceQuote | None) -> dict[str, Any] | None:
 
 
 def finding_dict(
-    finding: Finding, names: dict[str, str], sources: dict[SourceQuote, dict[str, Any] | None]
+    finding: Finding,
+    names: dict[str, str],
+    sources: dict[SourceQuote, dict[str, Any] | None],
+    anchor: str,
 ) -> dict[str, Any]:
     """One finding as JSON. ``names`` maps rule ids to names; ``sources`` holds each rule's
     quote once, shared by all its findings (tens of thousands on a whole tree)."""
@@ -73,6 +77,7 @@ def finding_dict(
         "status": _STATUSES[finding.status],
         "suppressed": finding.suppressed,
         "fingerprint": finding.fingerprint(),
+        "anchor": anchor,
         "trace": [
             {"file": step.file, "line": step.line, "message": step.message}
             for step in finding.trace
@@ -114,10 +119,46 @@ def patch_dict(patch: PatchSummary) -> dict[str, Any]:
     }
 
 
+def maintainers_summary(report: RunReport, anchors: list[str]) -> list[dict[str, Any]]:
+    """One object a MAINTAINERS entry that owns a finding: who to send which findings to."""
+    ownership = report.ownership
+    if ownership is None:
+        return []
+    per_entry: list[list[tuple[Finding, str]]] = [[] for _ in ownership.entries]
+    for finding, anchor in zip(report.findings, anchors):
+        for index in ownership.owners.get(finding.file, ()):
+            per_entry[index].append((finding, anchor))
+    summary = []
+    for entry, owned in zip(ownership.entries, per_entry):
+        counted = [f for f, _ in owned if counts_against(f)]
+        severities = Counter(_SEVERITIES[f.severity] for f in counted)
+        summary.append({
+            "entry": entry.name,
+            "line": entry.line,
+            "maintainers": list(entry.maintainers),
+            "reviewers": list(entry.reviewers),
+            "lists": list(entry.lists),
+            "status": entry.status,
+            "errors": severities["error"],
+            "warnings": severities["warning"],
+            "notes": severities["note"],
+            "rules": dict(sorted(Counter(f.rule_id for f in counted).items())),
+            "files": sorted({f.file for f, _ in owned}),
+            "findings": [anchor for _, anchor in owned],
+        })
+    return summary
+
+
 def report_dict(report: RunReport) -> dict[str, Any]:
     counts = Counter(_SEVERITIES[f.severity] for f in report.findings if counts_against(f))
     names = {info.id: info.name for info in report.rules}
     sources: dict[SourceQuote, dict[str, Any] | None] = {}
+    anchors = finding_anchors(report.findings)
+    extra: dict[str, Any] = {}
+    if report.ownership is not None:
+        extra["maintainers"] = maintainers_summary(report, anchors)
+        if report.ownership.restricted_to:
+            extra["maintainers_of"] = report.ownership.restricted_to
     return {
         "version": SCHEMA_VERSION,
         "tool": {"name": report.tool, "version": report.version},
@@ -125,7 +166,10 @@ def report_dict(report: RunReport) -> dict[str, Any]:
         "tree": report.tree,
         "source": report.source,
         "patches": [patch_dict(patch) for patch in report.patches],
-        "findings": [finding_dict(finding, names, sources) for finding in report.findings],
+        "findings": [
+            finding_dict(finding, names, sources, anchor)
+            for finding, anchor in zip(report.findings, anchors)
+        ],
         "rules": [
             {
                 "id": rule.id,
@@ -146,6 +190,7 @@ def report_dict(report: RunReport) -> dict[str, Any]:
             "fixed": sum(1 for f in report.findings if f.status is Status.FIXED),
             "preexisting": sum(1 for f in report.findings if f.status is Status.PREEXISTING),
         },
+        **extra,
     }
 
 
@@ -153,7 +198,7 @@ def report_dict(report: RunReport) -> dict[str, Any]:
 # of findings, and json's C encoder (used only without indent) writes each
 # one five times faster than its indenting Python encoder; a finding a line
 # also suits grep and diff.
-_ONE_A_LINE = frozenset({"findings", "file_issues"})
+_ONE_A_LINE = frozenset({"findings", "file_issues", "maintainers"})
 
 
 def format_json(report: RunReport) -> str:

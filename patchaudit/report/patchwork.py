@@ -41,13 +41,18 @@ def _plural(count: int, word: str) -> str:
 
 
 def description(patch: PatchSummary, findings: list[Finding]) -> str:
-    """One line: new errors, warnings and notes, then fixed / moved / suppressed when any."""
+    """One line: the new errors, warnings and notes, then fixed / preexisting / suppressed ones.
+
+    "1 new error, 2 new notes; 1 fixed" -- only counts that are not zero;
+    "no new findings" when the patch introduces nothing.
+    """
     new = Counter(f.severity for f in findings if counts_against(f))
     counted = ", ".join(
-        _plural(new[severity], severity.label)
+        _plural(new[severity], f"new {severity.label}")
         for severity in (Severity.ERROR, Severity.WARNING, Severity.NOTE)
+        if new[severity]
     )
-    parts = [f"{counted} new"]
+    parts = [counted or "no new findings"]
     fixed = sum(1 for f in findings if f.status is Status.FIXED)
     moved = sum(1 for f in findings if f.status is Status.PREEXISTING)
     suppressed = sum(1 for f in findings if f.suppressed is not None)
@@ -76,7 +81,8 @@ def format_patchwork(report: RunReport) -> str:
         check_dict(
             patch,
             [f for f in report.findings if f.patch is not None and f.patch.index == patch.index],
-            report.report_url,
+            # The patch's own section of the published report, not its top.
+            f"{report.report_url}#patch-{patch.index}" if report.report_url else "",
         )
         for patch in report.patches
     ]

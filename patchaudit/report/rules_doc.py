@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import textwrap
 
 from patchaudit.ruleset import Rule, RuleSet
@@ -29,20 +28,6 @@ def _section(title: str, body: str) -> str:
     return f"{title}:\n{textwrap.indent(body.strip(), '    ')}\n"
 
 
-def _params(rule: Rule) -> str:
-    if not dataclasses.is_dataclass(rule.params):
-        return ""
-    lines = []
-    for item in dataclasses.fields(rule.params):
-        value = getattr(rule.params, item.name)
-        if isinstance(value, tuple):
-            value = ", ".join(str(v) for v in value)
-        elif hasattr(value, "value"):
-            value = value.value
-        lines.append(f"{item.name} = {value}")
-    return "\n".join(lines)
-
-
 def format_rule(rule: Rule) -> str:
     parts = [
         f"{rule.name}: {rule.title}\n",
@@ -57,7 +42,6 @@ def format_rule(rule: Rule) -> str:
         ),
         _section("Known false positives", rule.false_positives),
     ]
-    params = _params(rule)
-    if params:
-        parts.append(_section("Parameters", params))
+    if rule.params_text:
+        parts.append(_section("Parameters (as in the rule file's [params])", rule.params_text))
     return "\n".join(parts)

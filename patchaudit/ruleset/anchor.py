@@ -33,14 +33,18 @@ class NormalisedText:
         return self.lines[max(index, 0)]
 
 
+def strip_decoration(line: str) -> str:
+    """One line without its comment decoration ("/*", " * ", "//", "*/")."""
+    return _TRAIL_RE.sub("", _LEAD_RE.sub("", line, count=1))
+
+
 def normalise(text: str) -> NormalisedText:
     words: list[str] = []
     offsets: list[int] = []
     lines: list[int] = []
     position = 0
     for number, line in enumerate(text.splitlines(), start=1):
-        line = _TRAIL_RE.sub("", _LEAD_RE.sub("", line, count=1))
-        for word in line.split():
+        for word in strip_decoration(line).split():
             words.append(word)
             offsets.append(position)
             lines.append(number)

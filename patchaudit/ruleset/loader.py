@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import tomllib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -67,6 +68,30 @@ def _paths(table: Mapping[str, Any], key: str, where: str) -> tuple[str, ...]:
     return tuple(v.strip() for v in value)
 
 
+def toml_value(value: Any) -> str:
+    """A value as TOML writes it inline: strings quoted, arrays in [], tables in { }."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)  # a TOML basic string is JSON's string
+    if isinstance(value, list):
+        return "[" + ", ".join(toml_value(item) for item in value) + "]"
+    if isinstance(value, dict):
+        items = ", ".join(f"{_toml_key(key)} = {toml_value(item)}" for key, item in value.items())
+        return "{ " + items + " }" if items else "{}"
+    return json.dumps(str(value), ensure_ascii=False)  # dates and times: not in rule files
+
+
+def _toml_key(key: str) -> str:
+    return key if re.fullmatch(r"[A-Za-z0-9_-]+", key) else json.dumps(key, ensure_ascii=False)
+
+
+def toml_table(table: Mapping[str, Any]) -> str:
+    return "\n".join(f"{_toml_key(key)} = {toml_value(value)}" for key, value in table.items())
+
+
 def parse_rule(data: bytes, where: str) -> Rule:
     """Validate one rule file's bytes; every error names the file and the field."""
     # The kinds bring in the C front end and the analyses: imported when a rule
@@ -122,6 +147,7 @@ def parse_rule(data: bytes, where: str) -> Rule:
         source=source,
         params=params,
         path=where,
+        params_text=toml_table(raw_params),
     )
 
 

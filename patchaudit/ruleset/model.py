@@ -47,6 +47,9 @@ class Rule:
     source: RuleSource
     params: Any  # the kind's own frozen parameter dataclass
     path: str  # the rule file, for messages
+    # The [params] table as the rule file writes it, one "key = value" line
+    # each, in TOML: what `rules show` prints (the dataclass is the engine's).
+    params_text: str = ""
 
     @property
     def name(self) -> str:

@@ -96,8 +96,13 @@ def assemble(patches: Sequence[Patch], source: str) -> Series:
             for p in ordered
         ]
     numbered = [p for p in ordered if p.subject.index is not None]
+    # A single patch mail is checked as itself: only an input that brings
+    # more (a cover letter, other patches, a thread with its replies) claims
+    # to be the whole series, and only then can a patch of it be missing.
+    lone = len(patches) == 1 and cover is None and (patches[0].subject.total or 1) > 1
     problems = _version_problems(members)
-    problems += _numbering_problems(cover, covers[1:], numbered)
+    if not lone:
+        problems += _numbering_problems(cover, covers[1:], numbered)
     for patch in ordered:
         if not patch.files:
             label = _label(patch) if patch.subject.index is not None else "without a number"
@@ -108,4 +113,6 @@ def assemble(patches: Sequence[Patch], source: str) -> Series:
                     patch.subject.index,
                 )
             )
-    return Series(patches=tuple(ordered), cover=cover, problems=tuple(problems), source=source)
+    return Series(
+        patches=tuple(ordered), cover=cover, problems=tuple(problems), source=source, lone=lone
+    )

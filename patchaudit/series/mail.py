@@ -6,7 +6,7 @@ import email
 import email.policy
 import re
 from email.message import Message
-from email.utils import parseaddr
+from email.utils import getaddresses, parseaddr
 from pathlib import PurePath
 
 from patchaudit.errors import InputError
@@ -29,8 +29,35 @@ def _headers(msg: Message) -> dict[str, str]:
     return found
 
 
+# A body whose Content-Transfer-Encoding header is stale: b4's per-patch hook
+# (am-perpatch-check-cmd) writes the mail's headers as they were and its body
+# already decoded. Real base64 holds only its alphabet; real quoted-printable
+# writes every "=" as "=3D", so an "=" before anything but two hex digits or
+# a line end (C code: "x = y") means the text was decoded already. (Line
+# length tells nothing: encoders in the wild write lines over 76.)
+_NOT_BASE64 = re.compile(r"[^A-Za-z0-9+/=\s]")
+_NOT_QUOTED_PRINTABLE = re.compile(r"=(?![0-9A-Fa-f]{2}|\r?\n|$)", re.MULTILINE)
+
+
+def _already_decoded(part: Message) -> bool:
+    raw = part.get_payload()
+    if not isinstance(raw, str):
+        return False
+    encoding = str(part.get("content-transfer-encoding", "")).strip().lower()
+    if encoding == "base64":
+        return _NOT_BASE64.search(raw) is not None
+    if encoding == "quoted-printable":
+        return _NOT_QUOTED_PRINTABLE.search(raw) is not None
+    return False
+
+
 def _part_text(part: Message) -> str:
     payload = part.get_payload(decode=True)
+    if _already_decoded(part):
+        raw = part.get_payload()
+        assert isinstance(raw, str)
+        # compat32 keeps 8-bit bytes as surrogate escapes: back to the bytes.
+        payload = raw.encode("ascii", "surrogateescape")
     if not isinstance(payload, bytes):
         raw = part.get_payload()
         return raw if isinstance(raw, str) else ""
@@ -91,6 +118,19 @@ def author_text(raw: str) -> str:
     return f"{name} <{address}>" if name else address
 
 
+def _recipients(headers: dict[str, str]) -> tuple[str, ...]:
+    """To:, Cc: and the list's List-Post: address, each once, in that order."""
+    values = [decode_header_value(headers.get(name, "")) for name in ("to", "cc")]
+    post = re.search(r"<mailto:([^<>?\s]+)", headers.get("list-post", ""))
+    if post:
+        values.append(post.group(1))
+    found: dict[str, str] = {}
+    for name, address in getaddresses(values):
+        if "@" in address:
+            found.setdefault(address.lower(), f"{name} <{address}>" if name else address)
+    return tuple(found.values())
+
+
 def _subject_or_name(raw: str | None, source: str) -> Subject:
     if raw is None or not raw.strip():
         name = PurePath(source).name or source  # the file name, without its directories
@@ -112,6 +152,7 @@ def _to_patch(source: str, subject: Subject, parts: BodyParts, headers: dict[str
         message_id=msg_id[0] if msg_id else "",
         in_reply_to=first_id[0] if first_id else "",
         references=message_ids(headers.get("references", "")),
+        recipients=_recipients(headers),
         body=parts.body,
         trailers=parts.trailers,
         base_commit=parts.base_commit,

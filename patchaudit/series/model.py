@@ -105,6 +105,9 @@ class Patch:
     message_id: str = ""
     in_reply_to: str = ""
     references: tuple[str, ...] = ()
+    # Who the mail went to (To:, Cc: and the list's List-Post: address), as
+    # "Name <addr>" or "addr": a review bot's reply copies them.
+    recipients: tuple[str, ...] = ()
     body: str = ""  # commit message without trailers
     trailers: tuple[Trailer, ...] = ()
     base_commit: str = ""
@@ -143,3 +146,7 @@ class Series:
     cover: Patch | None = None
     problems: tuple[SeriesProblem, ...] = field(default=())
     source: str = ""
+    # One patch of a longer series given alone ("[PATCH 3/8]" without its
+    # cover letter or siblings, as b4's per-patch hook pipes it): checked as
+    # itself, with no findings about the patches it does not claim to bring.
+    lone: bool = False

@@ -69,6 +69,13 @@ class BaseTree:
         except OSError as exc:
             raise InputError(str(self.resolve(relpath)), f"cannot stat: {exc.strerror}") from exc
 
+    def is_dir(self, relpath: str) -> bool:
+        """Whether ``relpath`` names a directory of the tree; False for a path it would refuse."""
+        try:
+            return os.path.isdir(self.resolve(relpath))
+        except InputError:
+            return False
+
     def read(self, relpath: str) -> bytes | None:
         """The bytes of a file, or None if it does not exist."""
         return self.read_normalized(self.normalize(relpath))

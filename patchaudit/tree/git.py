@@ -14,6 +14,15 @@ from patchaudit.tree.paths import normalize_relpath
 _SYMLINK_MODE = "120000"
 
 
+def is_repository(path: str | os.PathLike[str]) -> bool:
+    """Whether git finds a repository at ``path`` (its work tree, a subdirectory or a bare one)."""
+    try:
+        run_git(os.fspath(path), ["rev-parse", "--git-dir"], os.fspath(path), "git rev-parse")
+    except InputError:
+        return False
+    return True
+
+
 def range_base(rev_range: str) -> str:
     """The revision a ``git format-patch`` range starts from: A of ``A..B``, or ``A`` alone."""
     if "..." in rev_range:
@@ -73,6 +82,13 @@ class GitTree(BaseTree):
     def exists(self, relpath: str) -> bool:
         entry = self._entries.get(self.normalize(relpath))
         return entry is not None and entry[0] != _SYMLINK_MODE
+
+    def is_dir(self, relpath: str) -> bool:
+        try:
+            key = self.normalize(relpath)
+        except InputError:
+            return False
+        return any(name.startswith(key.rstrip("/") + "/") for name in self._entries)
 
     def read_normalized(self, key: str) -> bytes | None:
         entry = self._entries.get(key)

@@ -49,11 +49,12 @@ _NAME_AT_END_RE = re.compile(r"(?:.*\W)?(\w+)", re.DOTALL)
 # Everything after the parameter list that may still belong to a prototype:
 # annotations (__acquires(x), __attribute__((...)), __must_hold(&l)) and
 # asm labels; anything else means the group was not the parameter list.
-# Possessive: no backtracking into blanks that either of two annotations
-# may take, or into a word split at "__" (neither can change the answer,
-# and on a long failing trailer they cost time exponential in its length).
+# Possessive and atomic (groups as (?>X*), see lower_text.py): no
+# backtracking into blanks that either of two annotations may take, or into
+# a word split at "__" (neither can change the answer, and on a long
+# failing trailer they cost time exponential in its length).
 _TRAILER_RE = re.compile(
-    r"^(?:\s*+(?:__\w++|asm|__asm__)\s*+(?:\((?:[^()]|\([^()]*\))*+\))?)*+\s*+$"
+    r"^(?>(?:\s*+(?:__\w++|asm|__asm__)\s*+(?:\((?>(?:[^()]|\([^()]*\))*)\))?)*)\s*+$"
 )
 # The common prototype, "static int foo(struct bar *b, int c)" (blanks
 # are single spaces here): type words, the name and the only parenthesised

@@ -29,10 +29,12 @@ def holding_patterns(needles: tuple[str, ...]) -> tuple[str, str]:
     characters that neither end it nor begin a needle, a "*" not closing, a
     first character of a needle not followed by the rest of it. "//" the
     same up to its line's end (a backslash-newline continues it, as in
-    line_spans). Possessive (no backtracking), so a stretch without a needle
+    line_spans). Atomic (no backtracking), so a stretch without a needle
     costs one pass, and the leading literal lets the engine jump from opener
     to opener (twice as fast as str.find of "//"). The sources suit str and,
-    encoded, bytes patterns alike (bytescan.py; grep -P).
+    encoded, bytes patterns alike (bytescan.py; grep -P). The loops are
+    atomic groups, (?>X*), not X*+: Python before 3.11.5 matches a possessive
+    repeat of a group wrongly (CPython gh-106052, see lower_text.py).
     """
     if any(not needle.isascii() or not needle or needle[0] in "*/\\\n" for needle in needles):
         raise ValueError("a needle must be ASCII, not empty, and not begin with '*', '/', '\\' or a newline")
@@ -44,8 +46,8 @@ def holding_patterns(needles: tuple[str, ...]) -> tuple[str, str]:
             steps += "|" + re.escape(first) + "(?!" + "|".join(rests) + ")"
     plain = "".join(re.escape(first) for first in firsts)
     found = "(?:" + "|".join(re.escape(needle) for needle in needles) + ")"
-    block = r"/\*(?:[^*" + plain + r"]++|\*(?!/)" + steps + ")*+" + found
-    line = r"//(?:[^\n\\" + plain + r"]++|\\\r?\n|\\" + steps + ")*+" + found
+    block = r"/\*(?>(?:[^*" + plain + r"]++|\*(?!/)" + steps + ")*)" + found
+    line = r"//(?>(?:[^\n\\" + plain + r"]++|\\\r?\n|\\" + steps + ")*)" + found
     return block, line
 
 

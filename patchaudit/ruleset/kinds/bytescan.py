@@ -32,7 +32,7 @@ def comment_pattern(needles: tuple[bytes, ...]) -> bytes:
 
     The same two patterns comments_contain searches with (a block and a
     line comment holding a needle; every ``//`` comment counts here, a
-    superset). They are possessive, so grep never backtracks through a long
+    superset). They are atomic, so grep never backtracks through a long
     comment (a plain lazy pattern exceeds PCRE's backtracking limit on a
     13 MB comment, and grep gives up on the whole chunk).
     """
@@ -73,7 +73,7 @@ _CONTINUED = re.compile(rb"\\\r?\n")
 def _holding(needles: tuple[bytes, ...]) -> tuple[re.Pattern[bytes], re.Pattern[bytes]]:
     """Patterns for a block and a line comment holding a needle (the gate's own, as bytes).
 
-    Possessive: a comment without a needle costs one pass in C, where a
+    Atomic: a comment without a needle costs one pass in C, where a
     Python loop over the 40,000 comments of some files was the cost.
     """
     block, line = holding_patterns(tuple(needle.decode("ascii") for needle in needles))

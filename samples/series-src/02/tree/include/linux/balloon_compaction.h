@@ -18,9 +18,9 @@
  *   i. when updating a balloon's page ->mapping element, strictly do it
  *      under the following lock order, independently of the far superior
  *      locking scheme (lru_lock, balloon_lock):
- *	    page_lock(page)
- *	      `-> spin_lock_irq(&b_dev_info->pages_lock)
- *	            `-> set or clear page->mapping
+ *	    +-page_lock(page);
+ *	      +--spin_lock_irq(&b_dev_info->pages_lock);
+ *	            ... page->mapping updates here ...
  *
  *  ii. isolation or dequeueing procedure must remove the page from balloon
  *      device page list under b_dev_info->pages_lock.

@@ -1,4 +1,4 @@
-"""Issue 4 "Done when": real 6.12 code through the CLI, and a held/not-held fixture per construct."""
+"""Lock context end to end: real 6.12 balloon code through the CLI, and a held/not-held fixture per construct."""
 
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ from patchaudit.ruleset.model import Rule, RuleSource
 
 REPO = Path(__file__).resolve().parents[1]
 
-# ------------------------------------------------------------------ bullet 1: `patchaudit scan` on 6.12
+# ------------------------------------------------------------------ `patchaudit scan` on real 6.12 code
 
 BALLOON_CODE = (
     "include/linux/balloon_compaction.h",
@@ -37,7 +37,7 @@ BALLOON_CODE = (
     "kernel/vmcore_info.c",
 )
 RULES = load_rules([rules_dir()])
-# Issue 4's packs: the removed PG_balloon API (PA1xxx), balloon locking and PG_offline (PA2xxx).
+# The lock packs: the removed PG_balloon API (PA1xxx), balloon locking and PG_offline (PA2xxx).
 LOCK_PACKS = ("PA1", "PA2")
 KERNEL_DOC_RULES = {"PA3001", "PA3002", "PA3003", "PA3004", "PA3005", "PA3006", "PA3007"}
 
@@ -61,12 +61,12 @@ def test_patchaudit_scan_of_the_real_balloon_code_reports_no_locking_or_pg_offli
     }
     assert [f for f in report["findings"] if f["rule_id"].startswith(LOCK_PACKS)] == []
     assert report["summary"]["errors"] == 0
-    # What remains is kernel-doc drift of issue 5 (scripts/kernel-doc -Wall
+    # What remains is kernel-doc drift (scripts/kernel-doc -Wall
     # warns about the same functions), never a lock or page-flag rule.
     assert {f["rule_id"] for f in report["findings"]} <= KERNEL_DOC_RULES
 
 
-# ------------------------------------------------------------------ bullet 3: held and not held, per construct
+# ------------------------------------------------------------------ held and not held, per construct
 
 # Fixtures mark each call of demo_op() (needs dev.lock) or demo_page_op()
 # (needs the page lock of its argument) with what must hold there:
@@ -282,8 +282,8 @@ void f(struct dev *d)
 """,
 }
 
-# The four forms of issue 4, part 2, with the page lock, a struct lock and the
-# issue's bare global locks (l, ml).
+# The four conditional-acquire forms, with the page lock, a struct lock and
+# bare global locks (l, ml).
 TRYLOCKS = {
     "if-not-trylock_page-continue": ("page", """
 void f(struct list_head *pages)

@@ -1,4 +1,4 @@
-"""Issue 5 "Done when", end to end through the CLI: rules follow the text of the tree they run on."""
+"""End to end through the CLI: rules follow the text of the tree they run on."""
 
 from __future__ import annotations
 
@@ -50,8 +50,9 @@ HEADER_5_0 = """\
  *   i. when updating a balloon's page ->mapping element, strictly do it under
  *      the following lock order, independently of the far superior
  *      locking scheme (lru_lock, balloon_lock):
- *          lock the page, then spin_lock_irq(&b_dev_info->pages_lock),
- *          then change page->mapping;
+ *	    +-page_lock(page);
+ *	      +--spin_lock_irq(&b_dev_info->pages_lock);
+ *	            ... page->mapping updates here ...
  *
  *  ii. a page taken off the device list for isolation or dequeueing holds
  *      one extra reference until it is put back on the list;
