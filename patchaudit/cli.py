@@ -566,6 +566,12 @@ def _cmd_contracts(args: argparse.Namespace, stdout: TextIO) -> int:
     return cmd_contracts(args, stdout)
 
 
+def _cmd_explain(args: argparse.Namespace, stdout: TextIO) -> int:
+    from patchaudit.index.commands import cmd_explain
+
+    return cmd_explain(args, stdout)
+
+
 def _cmd_bot(args: argparse.Namespace, stdout: TextIO) -> int:
     from patchaudit.bot.cli import run_command
 
@@ -590,6 +596,7 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None) -> int
         "parse-report": _cmd_parse_report,
         "index": _cmd_index,
         "contracts": _cmd_contracts,
+        "explain": _cmd_explain,
         "bot": _cmd_bot,
     }
     try:

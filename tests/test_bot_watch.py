@@ -71,7 +71,7 @@ def test_the_bot_answers_mail_as_it_arrives_and_stops_on_sigterm(
         archive.deliver(mail)
     dry = bot(config, "watch", "--once", "--dry-run")
     assert dry.returncode == 0, dry.stderr
-    assert "event=delivery.dry-run series=2 channel=outbox key=<patchaudit-" in dry.stderr
+    assert "event=delivery.dry-run series=2 channel=outbox key=<patchaudit." in dry.stderr
     assert "event=delivery.dry-run series=2 channel=file key=series/000002/report.html" in dry.stderr
     assert len(outbox_mails(tmp_path / "outbox")) == 1
     assert not (tmp_path / "public" / "series" / "000002").exists()

@@ -4,10 +4,15 @@ contract rules across files in ``scan`` and ``check`` (tests/fixtures/contracts/
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
+
+from test_browser import dump_dom
 
 REPO = Path(__file__).resolve().parents[1]
 TREE = REPO / "tests" / "fixtures" / "contracts" / "tree"
@@ -135,3 +140,68 @@ def test_a_missing_named_index_is_a_usage_error(tmp_path: Path) -> None:
     assert done.stderr.count("\n") == 1 and "no such index" in done.stderr
     done = run("contracts", str(TREE), "--cache-dir", str(tmp_path / "c"))
     assert done.returncode == 2 and "has no index yet" in done.stderr
+
+
+def test_compliance_counts_how_the_tree_keeps_each_contract(tmp_path: Path) -> None:
+    tree, index = build(tmp_path)
+    done = run("contracts", str(tree), "--index", str(index), "--compliance",
+               "--kind", "must-hold", "--kind", "protected-by", "-f", "json")
+    counts = {(c["file"], c["line"], c["subject"]): c["compliance"]
+              for c in json.loads(done.stdout)["contracts"]}
+    # user_submit() holds queue_lock, user_reset() does not (after its unlock).
+    assert counts[("include/linux/gadget.h", 31, "gadget_queue_one")] == {
+        "followed": 1, "violated": 1, "unknown": 0}
+    # depth is written under the lock in user_reset() and, by its contract, in
+    # gadget_queue_one(); the list head itself is never assigned.
+    assert counts[("include/linux/gadget.h", 22, "gadget.depth")] == {
+        "followed": 2, "violated": 0, "unknown": 0}
+    assert counts[("include/linux/gadget.h", 21, "gadget.queue")] == {
+        "followed": 0, "violated": 0, "unknown": 0}
+
+
+def test_explain_says_what_the_index_knows_of_a_function(tmp_path: Path) -> None:
+    tree, index = build(tmp_path)
+    done = run("explain", str(tree), "gadget_set_mode", "--index", str(index))
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == [
+        "drivers/gadget/core.c:13: gadget_set_mode(g, mode)",
+        "  may sleep:",
+        '    gadget_set_mode() may sleep: include/linux/gadget.h:40 "May sleep."',
+        "  called from 1 place:",
+        "    drivers/gadget/user.c:29 user_switch()",
+        "contracts:",
+        '  drivers/gadget/core.c:15: context gadget_set_mode: may sleep (might_sleep) '
+        '"might_sleep();"',
+        '  include/linux/gadget.h:40: context gadget_set_mode: process context (kernel-doc) '
+        '"Process context."',
+        '  include/linux/gadget.h:40: context gadget_set_mode: may sleep (kernel-doc) '
+        '"May sleep."',
+        '  include/linux/gadget.h:40: takes gadget_set_mode: gadget.cfg_mutex (kernel-doc) '
+        '"Takes and releases @g->cfg_mutex."',
+    ]
+    missing = run("explain", str(tree), "no_such_function", "--index", str(index))
+    assert missing.returncode == 2 and "neither defined nor documented" in missing.stderr
+
+
+@pytest.mark.browser
+def test_the_catalogue_page_shows_every_contract_in_a_browser(
+        tmp_path: Path, chromium: str) -> None:
+    tree, index = build(tmp_path)
+    # A hostile comment in the tree stays text on the page.
+    header = tree / "include" / "linux" / "gadget.h"
+    header.write_text(header.read_text().replace(
+        "\tint mode;\n", "\tint mode;\t/* protected by queue_lock <script>alert(1)</script> */\n"))
+    done = run("index", str(tree), "--index", str(index), "-j", "1")
+    assert done.returncode == 0, done.stderr
+    page = tmp_path / "contracts.html"
+    done = run("contracts", str(tree), "--index", str(index), "--compliance", "-f", "html",
+               "-o", str(page))
+    assert done.returncode == 0, done.stderr
+    dom = dump_dom(chromium, page, tmp_path / "profile")
+    rows = re.findall(r'<tr id="c-[0-9a-f]+" class="(resolved|unresolved)" data-kind="([a-z-]+)"',
+                      dom)
+    assert len(rows) == 11
+    assert rows.count(("resolved", "protected-by")) == 3
+    assert "<script>alert(1)</script>" not in dom
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in dom
+    assert '<dd id="total">11</dd>' in dom and '<dd id="resolved">11</dd>' in dom

@@ -164,6 +164,11 @@ def mails(report: RunReport, plan: AnswerPlan, now: float) -> tuple[Mail, ...]:
     wanted = replace(report, findings=shown)
     if plan.known:
         wanted = apply_baseline(wanted, Counter(plan.known))
+    # The same series answered again (after a crash, before its delivery was
+    # recorded) must give the same Message-IDs, so that a reply is sent once.
+    run_id = hashlib.blake2b(plan.anchor.encode("utf-8", "surrogateescape"),
+                             digest_size=8).hexdigest()
+    wanted = replace(wanted, delivery=replace(wanted.delivery, run_id=run_id))
     text = FORMATTERS["email"](wanted)
     return tuple(_mail(m, plan, n, now) for n, m in enumerate(_messages(text), 1)
                  if _split(m)[0] and m.strip())

@@ -17,7 +17,7 @@ from typing import Any, TextIO
 from patchaudit.errors import ExitCode, InputError
 
 CONTRACTS_SCHEMA = "patchaudit-contracts/1"
-_FORMATS = ("text", "json")
+_FORMATS = ("text", "json", "html")
 
 
 def add_index_options(parser: argparse.ArgumentParser) -> None:
@@ -65,8 +65,25 @@ def add_commands(commands: Any, parser_class: type, cores: int) -> None:
                            "releases, takes, context, protected-by, lock-order); may be repeated")
     contracts.add_argument("--function", metavar="NAME",
                            help="only the contracts of one function or struct.member")
+    contracts.add_argument("--compliance", action="store_true",
+                           help="judge every call site or write of the tree against each "
+                           "contract: followed / violated / unknown (slower)")
     contracts.add_argument("--cache-dir", metavar="DIR", help="cache directory (parse cache, index)")
     add_index_options(contracts)
+
+    explain = commands.add_parser(
+        "explain",
+        help="what the index knows of one function",
+        description=(
+            "Print what DIR's index knows of FUNCTION: its definitions, its contracts with "
+            "their sources, what it holds on entry for each lock they name, what it acquires "
+            "and releases for its callers, why it may sleep, and who calls it."
+        ),
+    )
+    explain.add_argument("tree", metavar="DIR")
+    explain.add_argument("function", metavar="FUNCTION")
+    explain.add_argument("--cache-dir", metavar="DIR", help="cache directory (parse cache, index)")
+    add_index_options(explain)
 
 
 def _cache_dir(args: argparse.Namespace) -> Path:
@@ -140,14 +157,25 @@ def cmd_contracts(args: argparse.Namespace, stdout: TextIO) -> int:
             raise InputError("--kind", f"'{text}' is not a contract kind") from None
     store = IndexStore(database, readonly=True)
     try:
-        found = TreeView(store).contracts(args.function, tuple(kinds))
+        view = TreeView(store)
+        found = view.contracts(args.function, tuple(kinds))
+        found.sort(key=lambda c: c.sort_key())
+        counts: dict[str, Counter[str]] = {}
+        if args.compliance:
+            from patchaudit.interproc.judge import Judge
+
+            judge = Judge(view)
+            for contract in found:
+                counts[contract.ident] = Counter(
+                    j.verdict.value for j in judge.compliance(contract))
     finally:
         store.close()
-    found.sort(key=lambda c: c.sort_key())
     if args.format == "json":
-        text = _json(found, str(root))
+        text = _json(found, str(root), counts if args.compliance else None)
+    elif args.format == "html":
+        text = _html(found, args.tree, counts if args.compliance else None)
     else:
-        text = "".join(_line(c) + "\n" for c in found)
+        text = "".join(_line(c) + _counts(counts.get(c.ident)) + "\n" for c in found)
     if args.output:
         write_atomic(Path(args.output), text)
     else:
@@ -155,20 +183,59 @@ def cmd_contracts(args: argparse.Namespace, stdout: TextIO) -> int:
     return ExitCode.CLEAN
 
 
-def _line(contract: Any) -> str:
-    target = contract.describe_lock() if contract.resolved else (
-        f"unresolved '{contract.lock_text}'" + (f" ({contract.unresolved})"
-                                                if contract.unresolved else ""))
+def _target(contract: Any) -> str:
+    """What a contract names: its class or context, an order, or the unresolved words."""
     if contract.kind.value == "lock-order":
-        target = (f"{contract.lock or contract.lock_text} before "
-                  f"{contract.inner or contract.inner_text}")
+        return (f"{contract.lock or contract.lock_text} before "
+                f"{contract.inner or contract.inner_text}")
+    if contract.resolved:
+        return str(contract.describe_lock())
+    return f"unresolved '{contract.lock_text}'"
+
+
+def _line(contract: Any) -> str:
+    target = _target(contract)
+    if not contract.resolved and contract.unresolved and contract.kind.value != "lock-order":
+        target += f" ({contract.unresolved})"
     flags = " [conditional]" if contract.conditional else ""
     subject = f" {contract.subject}" if contract.subject else ""
+    text = " / ".join(line.strip() for line in contract.text.splitlines() if line.strip())
     return (f"{contract.file}:{contract.line}: {contract.kind.value}{subject}: {target}{flags} "
-            f"({contract.origin.value}) \"{contract.text}\"")
+            f"({contract.origin.value}) \"{text}\"")
 
 
-def _json(contracts: list[Any], tree: str) -> str:
+def _counts(counts: Counter[str] | None) -> str:
+    if counts is None:
+        return ""
+    return (f" [followed {counts['followed']}, violated {counts['violated']}, "
+            f"unknown {counts['unknown']}]")
+
+
+def _html(contracts: list[Any], tree: str, compliance: dict[str, Counter[str]] | None) -> str:
+    """One self-contained page: the catalogue as a table (templates/contracts.html.j2)."""
+    from patchaudit.report.html import environment
+
+    rows = []
+    for c in contracts:
+        counts = (compliance or {}).get(c.ident, Counter())
+        rows.append({
+            "id": c.ident, "file": c.file, "line": c.line, "kind": c.kind.value,
+            "conditional": c.conditional, "subject": c.subject or "(order)",
+            "target": _target(c), "why": "" if c.resolved else c.unresolved,
+            "resolved": c.resolved, "origin": c.origin.value, "text": c.text,
+            "followed": counts["followed"], "violated": counts["violated"],
+            "unknown": counts["unknown"],
+        })
+    page = {
+        "tree": tree, "total": len(contracts), "resolved": sum(1 for c in contracts if c.resolved),
+        "kinds": sorted(Counter(c.kind.value for c in contracts).items()),
+        "compliance": compliance is not None, "rows": rows,
+    }
+    return environment().get_template("contracts.html.j2").render(page=page)
+
+
+def _json(contracts: list[Any], tree: str,
+          compliance: dict[str, Counter[str]] | None = None) -> str:
     by_kind = Counter(c.kind.value for c in contracts)
     document = {
         "schema": CONTRACTS_SCHEMA,
@@ -197,8 +264,71 @@ def _json(contracts: list[Any], tree: str) -> str:
                 "conditional": c.conditional,
                 "unresolved": c.unresolved,
                 "id": c.ident,
+                **({"compliance": {v: compliance.get(c.ident, Counter())[v]
+                                   for v in ("followed", "violated", "unknown")}}
+                   if compliance is not None else {}),
             }
             for c in contracts
         ],
     }
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+def cmd_explain(args: argparse.Namespace, stdout: TextIO) -> int:
+    from patchaudit.contracts.model import ContractKind
+    from patchaudit.index.store import IndexStore
+    from patchaudit.index.view import TreeView
+    from patchaudit.interproc.entry import EntryStates
+    from patchaudit.interproc.sleep import Sleepers
+
+    root = _tree(args.tree)
+    database = index_file(args, root)
+    if not database.is_file():
+        raise InputError(args.tree, "has no index yet: run 'patchaudit index "
+                                    f"{args.tree}' first")
+    store = IndexStore(database, readonly=True)
+    try:
+        view = TreeView(store)
+        definitions = view.functions(args.function)
+        contracts = sorted(view.contracts(args.function), key=lambda c: c.sort_key())
+        if not definitions and not contracts:
+            raise InputError(args.function, "is neither defined nor documented in the index")
+        out: list[str] = []
+        entries, sleepers = EntryStates(view), Sleepers(view)
+        locks = sorted({c.lock for c in contracts if c.checkable and c.kind in (
+            ContractKind.MUST_HOLD, ContractKind.MUST_NOT_HOLD) and c.lock != "page"})
+        for ref in definitions:
+            flags = [word for word, on in (("static", ref.static), ("exported", ref.exported),
+                                           ("address taken", ref.address_taken),
+                                           ("in a header", ref.header)) if on]
+            out.append(f"{ref.file}:{ref.line}: {ref.name}({', '.join(n for n, _ in ref.params)})"
+                       + (f" [{', '.join(flags)}]" if flags else ""))
+            effect = ref.effect
+            for cls, page, _ in effect.acquires:
+                out.append(f"  returns with {cls}{' of ' + page if page else ''} held")
+            for cls, page in effect.releases:
+                out.append(f"  returns with {cls}{' of ' + page if page else ''} released")
+            for cls in locks:
+                state = entries.state(ref, cls)
+                out.append(f"  on entry, {cls}: {state.holding.value}")
+                out.extend(f"    {why}" for why in state.why)
+            chain = sleepers.function_sleeps(ref, 0, frozenset())
+            if chain is not None:
+                out.append("  may sleep:")
+                out.extend(f"    {step}" for step in chain.steps)
+            callers = view.calls_to(ref.name)
+            out.append(f"  called from {len(callers)} place{'s' if len(callers) != 1 else ''}"
+                       + (":" if callers else ""))
+            out.extend(f"    {caller.file}:{call.line} {caller.name}()"
+                       for caller, call in callers[:_SHOWN_CALLERS])
+            if len(callers) > _SHOWN_CALLERS:
+                out.append(f"    ... and {len(callers) - _SHOWN_CALLERS} more")
+        out.append("contracts:" if contracts else "contracts: none")
+        out.extend("  " + _line(c) for c in contracts)
+    finally:
+        store.close()
+    stdout.write("\n".join(out) + "\n")
+    return ExitCode.CLEAN
+
+
+_SHOWN_CALLERS = 10

@@ -19,7 +19,16 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from patchaudit.contracts.model import PSEUDO_PREFIX, Contract, ContractKind, Origin, Verdict
-from patchaudit.index.summary import HELD, NOT_HELD, PARTIAL, UNKNOWN, CallFact, code_of, combine
+from patchaudit.index.summary import (
+    HELD,
+    NOT_HELD,
+    PARTIAL,
+    UNKNOWN,
+    CallFact,
+    WriteFact,
+    code_of,
+    combine,
+)
 from patchaudit.index.view import FunctionRef, TreeView
 from patchaudit.interproc.entry import Entry, EntryState, EntryStates
 from patchaudit.interproc.sleep import Sleepers
@@ -203,40 +212,55 @@ class Judge:
         summary = self.view.memory.by_key.get(fn.key) if fn.key < 0 else None
         if summary is None:
             return
-        exempt = self.tables.exempt(fn.name) or "init" in fn.roots
         for write in summary.writes:
             contracts = [c for c in self.view.contracts(write.member, (ContractKind.PROTECTED_BY,))
                          if c.checkable and not c.lock.startswith(PSEUDO_PREFIX)]
-            if not contracts:
-                continue
-            base = dict(file=fn.file, line=write.line, column=write.column, function=fn.name)
-            if write.fresh or exempt:
-                reason = "fresh object" if write.fresh else "initialisation or teardown function"
-                yield Judgement("member-unprotected", Verdict.UNKNOWN, **base,  # type: ignore[arg-type]
-                                reason=reason)
-                continue
-            for contract in contracts[:1]:
-                state, entry = self.held(fn, code_of(write.locks, contract.lock), contract.lock)
-                if state == HELD:
-                    yield Judgement("member-unprotected", Verdict.FOLLOWED, **base,  # type: ignore[arg-type]
-                                    contract=contract)
+            if contracts:
+                yield self.write(fn, write, contracts[0])
+
+    def write(self, fn: FunctionRef, write: WriteFact, contract: Contract) -> Judgement:
+        """One write to a protected member against the member's contract."""
+        base = dict(file=fn.file, line=write.line, column=write.column, function=fn.name,
+                    contract=contract)
+        state, entry = self.held(fn, code_of(write.locks, contract.lock), contract.lock)
+        if state == HELD:
+            return Judgement("member-unprotected", Verdict.FOLLOWED, **base)  # type: ignore[arg-type]
+        if write.fresh or self.tables.exempt(fn.name) or "init" in fn.roots:
+            reason = "fresh object" if write.fresh else "initialisation or teardown function"
+            return Judgement("member-unprotected", Verdict.UNKNOWN, **base,  # type: ignore[arg-type]
+                             reason=reason)
+        if state != NOT_HELD:
+            reason = PARTIAL_VERDICT if state == PARTIAL else "lock state unknown"
+            return Judgement("member-unprotected", Verdict.UNKNOWN, **base,  # type: ignore[arg-type]
+                             reason=reason)
+        trace: list[TraceStep] = []
+        if entry is not None:
+            trace.extend(_why_steps(fn, entry))
+        trace.append(_step(f"{contract.file}:{contract.line}",
+                           f"{contract.subject} is documented: \"{contract.text}\""))
+        trace.append(TraceStep(fn.file, write.line, f"{write.member} is written here"))
+        return Judgement(
+            "member-unprotected", Verdict.VIOLATED, **base,  # type: ignore[arg-type]
+            message=(f"{write.member} is protected by {contract.describe_lock()}, but "
+                     f"{fn.name}() writes it without holding it"),
+            trace=tuple(trace))
+
+    def compliance(self, contract: Contract) -> Iterator[Judgement]:
+        """Every call site or write of the tree judged against one contract (LockDoc's question)."""
+        if not contract.checkable:
+            return
+        if contract.kind in (ContractKind.MUST_HOLD, ContractKind.MUST_NOT_HOLD):
+            for caller, call in self.view.calls_to(contract.subject):
+                if caller.name == contract.subject or not caller.reliable:
                     continue
-                if state != NOT_HELD:
-                    reason = PARTIAL_VERDICT if state == PARTIAL else "lock state unknown"
-                    yield Judgement("member-unprotected", Verdict.UNKNOWN, **base,  # type: ignore[arg-type]
-                                    contract=contract, reason=reason)
-                    continue
-                trace: list[TraceStep] = []
-                if entry is not None:
-                    trace.extend(_why_steps(fn, entry))
-                trace.append(_step(f"{contract.file}:{contract.line}",
-                                   f"{contract.subject} is documented: \"{contract.text}\""))
-                trace.append(TraceStep(fn.file, write.line, f"{write.member} is written here"))
-                yield Judgement(
-                    "member-unprotected", Verdict.VIOLATED, **base,  # type: ignore[arg-type]
-                    message=(f"{write.member} is protected by {contract.describe_lock()}, but "
-                             f"{fn.name}() writes it without holding it"),
-                    trace=tuple(trace), contract=contract)
+                definitions = self.view.callees_for(call.callee, caller.file)
+                if self._bound(contract, definitions):
+                    yield self._call(caller, call, contract)
+        elif contract.kind is ContractKind.PROTECTED_BY and not contract.lock.startswith(
+                PSEUDO_PREFIX):
+            for writer, write in self.view.writes_to(contract.subject):
+                if writer.reliable:
+                    yield self.write(writer, write, contract)
 
     # ------------------------------------------------------------ documented lock order
 

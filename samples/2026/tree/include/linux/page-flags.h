@@ -98,7 +98,8 @@ PAGE_MAPCOUNT_OPS(Buddy, BUDDY)
 
 /*
  * PageOffline() indicates that the page is logically offline although the
- * containing section is online.  Its contents are of no interest to
+ * containing section is online. (e.g. inflated in a balloon driver or
+ * not onlined when onlining the section).  Its contents are of no interest to
  * anybody: a balloon driver may have handed the page to the hypervisor, or
  * a driver may keep it away from the page allocator for some other reason.
  * The page must not be read: dump tools skip it, and so does hibernation.
