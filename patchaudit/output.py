@@ -7,12 +7,13 @@ import tempfile
 from pathlib import Path
 
 from patchaudit.errors import InputError
+from patchaudit.textbytes import to_utf8
 
 
 def encode(text: str) -> bytes:
     # Kernel files and patches may hold bytes that are not UTF-8; they travel
     # as surrogate escapes and leave as U+FFFD so every output is valid UTF-8.
-    return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace").encode("utf-8")
+    return to_utf8(text)
 
 
 def write_atomic(path: Path, text: str) -> None:

@@ -14,6 +14,7 @@ from pathlib import Path
 from patchaudit.cfront import digest, parse_c
 from patchaudit.cfront.cache import ParseCache
 from patchaudit.errors import InputError
+from patchaudit.textbytes import to_bytes
 
 C_SUFFIXES = (".c", ".h")
 TOP_CONSTRUCTS = 20
@@ -95,7 +96,7 @@ def file_stats(root: Path, rel: str, cache: ParseCache | None) -> FileStats:
     if cache is not None:
         record = [stats.size, stats.functions, stats.functions_with_errors,
                   list(stats.constructs), list(stats.issues)]
-        cache.put_note(_NOTE, key, json.dumps(record).encode("utf-8", "surrogateescape"))
+        cache.put_note(_NOTE, key, to_bytes(json.dumps(record)))
     return stats
 
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from patchaudit.entries import read_entry, write_entry
+from patchaudit.textbytes import to_bytes
 
 RACY_NS = 2_000_000_000
 _MAGIC = b"PAIX\x01\x00\x00\x00"
@@ -62,7 +63,7 @@ class ScanIndex:
 
     @property
     def path(self) -> Path:
-        name = hashlib.blake2b(f"{self.tree}\0{self.pack}".encode(), digest_size=16).hexdigest()
+        name = hashlib.blake2b(to_bytes(f"{self.tree}\0{self.pack}"), digest_size=16).hexdigest()
         return self.directory / name
 
     def load(self) -> dict[str, IndexEntry]:

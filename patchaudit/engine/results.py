@@ -18,6 +18,7 @@ from patchaudit.entries import read_entry, write_entry
 from patchaudit.model import FileIssue, Finding
 from patchaudit.ruleset import Rule
 from patchaudit.ruleset.anchor import RuleStatus
+from patchaudit.textbytes import to_bytes
 
 # Bump when FileResult or the meaning of an entry changes.
 RESULTS_VERSION = "2"
@@ -48,7 +49,9 @@ def content_digest(data: bytes) -> str:
 
 # The parts of patchaudit whose code or data decide a file's findings
 # (formatters and the command line do not).
-ANALYSIS_CODE = ("analyses", "cfront", "engine", "ruleset", "tree", "model.py", "errors.py")
+ANALYSIS_CODE = (
+    "analyses", "cfront", "engine", "ruleset", "tree", "model.py", "errors.py", "textbytes.py",
+)
 
 
 @lru_cache(maxsize=1)
@@ -96,7 +99,8 @@ def pack_key(rules: Iterable[Rule], statuses: Mapping[str, RuleStatus], settings
 def result_key(pack: str, path: str, digest: str) -> str:
     # The path is part of the key: findings name it, and some kinds judge by
     # it (excluded directories, a header's implementation found by name).
-    return hashlib.blake2b(f"{pack}\0{path}\0{digest}".encode(), digest_size=20).hexdigest()
+    # A path that is not UTF-8 holds surrogate escapes: its own bytes go into the key.
+    return hashlib.blake2b(to_bytes(f"{pack}\0{path}\0{digest}"), digest_size=20).hexdigest()
 
 
 class ResultCache:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from patchaudit.textbytes import to_bytes
+
 ENCODING = "utf-8"
 ERRORS = "surrogateescape"  # the series parser decodes the same way: every byte round-trips
 
@@ -63,5 +65,5 @@ def encode_added(text: str, no_newline: bool, eol: bytes | None) -> bytes:
     """
     if eol is None:
         body = text.removesuffix("\n")
-        return body.encode(ENCODING, ERRORS) + (b"" if no_newline else b"\n")
-    return text_key(text).encode(ENCODING, ERRORS) + (b"" if no_newline else eol)
+        return to_bytes(body) + (b"" if no_newline else b"\n")
+    return to_bytes(text_key(text)) + (b"" if no_newline else eol)
