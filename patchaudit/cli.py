@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import re
 import sys
@@ -20,6 +21,7 @@ from patchaudit.report import FORMATTERS
 # check pays only for its own output format (tests/test_startup.py checks it).
 if TYPE_CHECKING:
     from patchaudit.cfront.cache import ParseCache
+    from patchaudit.engine.limits import ScanLimits
     from patchaudit.model import RunReport
     from patchaudit.ruleset import RuleSet
 
@@ -36,6 +38,40 @@ environment:
 """
 
 FAIL_ON = ("error", "warning", "note", "never")
+# setitimer's range ends not far beyond this (engine/limits.py MAX_SECONDS).
+MAX_SECONDS = 1_000_000
+MAX_JOBS_PER_CORE = 16  # -j beyond this many processes a core only costs memory
+
+
+def _seconds(text: str) -> float:
+    """A time limit: a finite number of seconds (0: none); argparse's message otherwise."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not 0 <= value <= MAX_SECONDS:  # also false for NaN
+        raise argparse.ArgumentTypeError(
+            f"'{text}' is not a number of seconds from 0 to {MAX_SECONDS}"
+        )
+    return value
+
+
+def _bytes(text: str) -> int:
+    if not text.isdigit():
+        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number of bytes")
+    return int(text)
+
+
+def _count(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number from 1")
+    return int(text)
+
+
+def _check_jobs(jobs: int) -> None:
+    most = MAX_JOBS_PER_CORE * _cores()
+    if not 1 <= jobs <= most:
+        raise InputError("--jobs", f"must be from 1 to {most} ({MAX_JOBS_PER_CORE} a core)")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -104,6 +140,18 @@ def _add_output_options(parser: argparse.ArgumentParser) -> None:
     _add_rule_options(parser)
 
 
+def _add_file_limits(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--max-file-size", type=_bytes, default=None, metavar="BYTES",
+        help="do not analyse larger files; those that may match are listed as skipped "
+        "(default: 8388608)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--file-time-limit", type=_seconds, default=None, metavar="SECONDS",
+        help="give up on a file after this long and list it as skipped (default: 60; 0: none)",
+    )  # fmt: skip
+
+
 def _add_cache_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--cache-dir", metavar="DIR", help="parse cache directory")
     parser.add_argument("--no-cache", action="store_true", help="do not use the parse cache")
@@ -142,6 +190,15 @@ def build_parser() -> argparse.ArgumentParser:
         help="check the commits of a range of the git repository --tree, as a series "
         "applied to the tree of commit A (read through git; the working tree is not used)",
     )
+    check.add_argument(
+        "--max-series-size", type=_bytes, default=None, metavar="BYTES",
+        help="refuse a series larger than this, all its files together (default: 67108864)",
+    )  # fmt: skip
+    check.add_argument(
+        "--max-patches", type=_count, default=None, metavar="N",
+        help="refuse a series of more patches than this (default: 10000)",
+    )  # fmt: skip
+    _add_file_limits(check)
     _add_output_options(check)
 
     scan = commands.add_parser(
@@ -157,15 +214,7 @@ def build_parser() -> argparse.ArgumentParser:
         "-j", "--jobs", type=int, default=_cores(),
         help="worker processes (default: the number of cores, here %(default)s)",
     )  # fmt: skip
-    scan.add_argument(
-        "--max-file-size", type=int, default=None, metavar="BYTES",
-        help="do not analyse larger files; those that may match are listed as skipped "
-        "(default: 8388608)",
-    )  # fmt: skip
-    scan.add_argument(
-        "--file-time-limit", type=float, default=None, metavar="SECONDS",
-        help="give up on a file after this long and list it as skipped (default: 60; 0: none)",
-    )  # fmt: skip
+    _add_file_limits(scan)
     scan.add_argument(
         "--no-grep", action="store_true",
         help="search every file for the rules' tokens in Python instead of running grep "
@@ -286,26 +335,41 @@ def _nipa_status(report: RunReport) -> int:
     return ExitCode.FINDINGS if worst is Severity.ERROR else ExitCode.NIPA_WARNING
 
 
+def _file_limits(args: argparse.Namespace) -> ScanLimits:
+    from patchaudit.engine.limits import ScanLimits
+
+    defaults = ScanLimits()
+    return ScanLimits(
+        defaults.max_file_size if args.max_file_size is None else args.max_file_size,
+        defaults.seconds_per_file if args.file_time_limit is None else args.file_time_limit,
+    )
+
+
 def _cmd_check(args: argparse.Namespace, stdout: TextIO) -> int:
     from patchaudit.engine import Options, check_series
+    from patchaudit.engine.check import READ_LIMIT
     from patchaudit.series import load_series
+    from patchaudit.series.sources import MAX_INPUT_BYTES, MAX_PATCHES
     from patchaudit.tree.base import BaseTree
 
     rules = _load_rules(args)
+    size = MAX_INPUT_BYTES if args.max_series_size is None else args.max_series_size
+    count = MAX_PATCHES if args.max_patches is None else args.max_patches
     if args.git is not None:
         from patchaudit.series.git import load_git_range
         from patchaudit.tree.git import GitTree, range_base
 
         if args.series is not None:
             raise InputError(args.series, "give either SERIES or --git A..B, not both")
-        base: BaseTree = GitTree(Path(args.tree), range_base(args.git))
-        series = load_git_range(Path(args.tree), args.git)
+        base: BaseTree = GitTree(Path(args.tree), range_base(args.git), max_file_size=READ_LIMIT)
+        series = load_git_range(Path(args.tree), args.git, max_bytes=size, max_patches=count)
     else:
         if args.series is None:
             raise InputError("check", "the following arguments are required: SERIES (or --git A..B)")
-        base = BaseTree(Path(args.tree))
-        series = load_series(args.series)
-    report = check_series(series, base, rules, Options(args.all_rules, _cache(args), args.tree))
+        base = BaseTree(Path(args.tree), max_file_size=READ_LIMIT)
+        series = load_series(args.series, max_bytes=size, max_patches=count)
+    options = Options(args.all_rules, _cache(args), args.tree)
+    report = check_series(series, base, rules, options, limits=_file_limits(args))
     return _emit(report, args, stdout)
 
 
@@ -319,18 +383,10 @@ def _cores() -> int:
 def _cmd_scan(args: argparse.Namespace, stdout: TextIO) -> int:
     from patchaudit.engine import Options, scan_tree
     from patchaudit.engine.progress import ProgressLine
-    from patchaudit.engine.work import ScanLimits
     from patchaudit.tree.base import BaseTree
 
-    if args.jobs < 1:
-        raise InputError("--jobs", "must be at least 1")
-    defaults = ScanLimits()
-    limits = ScanLimits(
-        defaults.max_file_size if args.max_file_size is None else args.max_file_size,
-        defaults.seconds_per_file if args.file_time_limit is None else args.file_time_limit,
-    )
-    if limits.max_file_size < 0 or limits.seconds_per_file < 0:
-        raise InputError("--max-file-size/--file-time-limit", "must not be negative")
+    _check_jobs(args.jobs)
+    limits = _file_limits(args)
     rules = _load_rules(args)
     base = BaseTree(Path(args.tree))
     # A progress line only for a person watching: never in logs, pipes or CI output.
@@ -364,8 +420,7 @@ def _cmd_parse_report(args: argparse.Namespace, stdout: TextIO) -> int:
 
     from patchaudit.cfront.report import parse_report
 
-    if args.jobs < 1:
-        raise InputError("--jobs", "must be at least 1")
+    _check_jobs(args.jobs)
     root = Path(args.tree)
     if not root.is_dir():
         raise InputError(args.tree, "not a directory")

@@ -9,7 +9,7 @@ after-state has is ``new``; one that only the before-state has is ``fixed``.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from patchaudit import __version__
 from patchaudit.engine.common import (
@@ -20,6 +20,7 @@ from patchaudit.engine.common import (
     is_c,
     rule_infos,
 )
+from patchaudit.engine.limits import FileTimeout, ScanLimits, over_limit, time_limit, timed_out
 from patchaudit.engine.prefilter import build_filter
 from patchaudit.engine.summary import summarise_patch
 from patchaudit.model import FileIssue, Finding, PatchRef, RunReport, Status, TraceStep
@@ -28,12 +29,17 @@ from patchaudit.ruleset.anchor import RuleStatus, find_span
 from patchaudit.ruleset.kinds import KINDS, Scope
 from patchaudit.ruleset.kinds.base import PartnerKind, judges_across_patch
 from patchaudit.series.model import Patch, Series
-from patchaudit.tree.apply import PatchApplication, apply_series
+from patchaudit.tree.apply import FileResult, PatchApplication, apply_series
 from patchaudit.tree.base import BaseTree
 
 PATCH_APPLY_KIND = "patch-apply"
 SERIES_PROBLEM_KIND = "series-problem"
 RULE_SOURCE_KIND = "rule-source"
+# How large a file check reads to apply a patch to it: a patch may touch any
+# file of a tree (the largest of 6.12, generated amdgpu register headers, are
+# 24 MB); whether a file is analysed is ScanLimits.max_file_size's to say.
+READ_LIMIT = 64 << 20
+DEFAULT_LIMITS = ScanLimits()
 
 
 def _patch_ref(patch: Patch) -> PatchRef:
@@ -187,7 +193,8 @@ def _partner_findings(
     statuses: dict[str, RuleStatus],
     options: Options,
     ref: PatchRef,
-) -> Iterator[Finding]:
+    limits: ScanLimits,
+) -> tuple[list[Finding], list[FileIssue]]:
     """Findings that change in files the patch leaves alone, because a partner file changed.
 
     A header's comment goes stale when its .c file stops using a name the
@@ -208,19 +215,30 @@ def _partner_findings(
             for partner in kind.partners(result.path, application.after.read):
                 if partner not in touched and is_c(partner):
                     wanted.setdefault(partner, []).append(rule)
+    findings: list[Finding] = []
+    issues: list[FileIssue] = []
     for partner, partner_rules in sorted(wanted.items()):
         after_data = application.after.read(partner)
         before_data = application.before.read(partner)
         if after_data is None or before_data is None:
             continue
         chosen = list(dict.fromkeys(partner_rules))
-        after = list(file_findings(chosen, statuses, FileState(partner, after_data, options),
-                                   ref, None, application.after.read,
-                                   read_before=application.before.read))
-        before = list(file_findings(chosen, before_statuses,
-                                    FileState(partner, before_data, options), ref, None,
-                                    application.before.read))
-        yield from _compare(before, after, partner, frozenset(), ref)
+
+        def compared(partner: str = partner, after_data: bytes = after_data,
+                     before_data: bytes = before_data, chosen: list[Rule] = chosen) -> list[Finding]:
+            after = list(file_findings(chosen, statuses, FileState(partner, after_data, options),
+                                       ref, None, application.after.read,
+                                       read_before=application.before.read))
+            before = list(file_findings(chosen, before_statuses,
+                                        FileState(partner, before_data, options), ref, None,
+                                        application.before.read))
+            return list(_compare(before, after, partner, frozenset(), ref))
+
+        found, skipped = _budgeted(partner, (before_data, after_data), limits, compared)
+        findings.extend(found)
+        if skipped is not None:
+            issues.append(skipped)
+    return findings, issues
 
 
 def _with(finding: Finding, ref: PatchRef, status: Status) -> Finding:
@@ -251,8 +269,33 @@ class _StateRules:
         ]
 
 
-def check_series(series: Series, base: BaseTree, rules: RuleSet, options: Options) -> RunReport:
-    """Apply the series patch by patch and report what each patch introduces, moves or fixes."""
+def _budgeted(path: str, sizes: tuple[bytes | None, ...], limits: ScanLimits,
+              analyse: Callable[[], list[Finding]]) -> tuple[list[Finding], FileIssue | None]:
+    """``analyse()`` within the per-file budget: over it, no findings and the reason it was skipped.
+
+    The same limits as scan's, applied to the file states of one patch together.
+    """
+    size = max(len(data) for data in sizes if data is not None)
+    if size > limits.max_file_size:
+        return [], FileIssue(path, over_limit(size, limits.max_file_size))
+    try:
+        with time_limit(limits.seconds_per_file):
+            return analyse(), None
+    except FileTimeout:
+        return [], FileIssue(path, timed_out(limits.seconds_per_file))
+    except RecursionError:
+        return [], FileIssue(path, "too deeply nested to analyse")
+
+
+def check_series(
+    series: Series, base: BaseTree, rules: RuleSet, options: Options, *,
+    limits: ScanLimits = DEFAULT_LIMITS,
+) -> RunReport:
+    """Apply the series patch by patch and report what each patch introduces, moves or fixes.
+
+    Each touched file is analysed within ``limits``, as scan analyses a file:
+    a larger or slower one is listed as skipped instead.
+    """
     applications = apply_series(base, series)
     state_rules = _StateRules(rules)
     applicability = Applicability(options.all_rules)
@@ -273,25 +316,37 @@ def check_series(series: Series, base: BaseTree, rules: RuleSet, options: Option
         for result in application.files:
             if not is_c(result.path) or not (result.added_lines or result.removed_lines):
                 continue
-            after: list[Finding] = []
-            before: list[Finding] = []
-            if result.after is not None:
-                state = FileState(result.path, result.after, options)
-                analysed += 1
-                after = list(file_findings(state_rules(result.after), statuses, state, ref, None,
-                                           application.after.read,
-                                           read_before=application.before.read))
-                if state.parsed:
-                    issues.extend(FileIssue(result.path, i.message) for i in state.ir.issues)
-            if result.before is not None:
-                old_state = FileState(result.old_path or result.path, result.before, options)
-                before = list(file_findings(state_rules(result.before), before_statuses,
-                                            old_state, ref, None,
-                                            application.before.read))
-            findings.extend(_compare(before, after, result.path, result.added_lines, ref))
-        findings.extend(
-            _partner_findings(application, rules, before_statuses, statuses, options, ref)
+            parse_issues: list[FileIssue] = []
+
+            def compared(result: FileResult = result) -> list[Finding]:
+                after: list[Finding] = []
+                before: list[Finding] = []
+                if result.after is not None:
+                    state = FileState(result.path, result.after, options)
+                    after = list(file_findings(state_rules(result.after), statuses, state, ref,
+                                               None, application.after.read,
+                                               read_before=application.before.read))
+                    if state.parsed:
+                        parse_issues.extend(FileIssue(result.path, i.message)
+                                            for i in state.ir.issues)
+                if result.before is not None:
+                    old_state = FileState(result.old_path or result.path, result.before, options)
+                    before = list(file_findings(state_rules(result.before), before_statuses,
+                                                old_state, ref, None,
+                                                application.before.read))
+                return list(_compare(before, after, result.path, result.added_lines, ref))
+
+            compared_findings, skipped = _budgeted(
+                result.path, (result.before, result.after), limits, compared
+            )
+            analysed += result.after is not None and skipped is None
+            findings.extend(compared_findings)
+            issues.extend([skipped] if skipped is not None else parse_issues)
+        partner, partner_issues = _partner_findings(
+            application, rules, before_statuses, statuses, options, ref, limits
         )
+        findings.extend(partner)
+        issues.extend(partner_issues)
     if not applications:
         statuses = applicability.statuses(rules, base.read)
     return RunReport(

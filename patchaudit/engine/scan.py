@@ -24,7 +24,8 @@ from patchaudit.engine.parallel import dispatch
 from patchaudit.engine.prefilter import build_filter
 from patchaudit.engine.results import ResultCache, pack_key
 from patchaudit.engine.reuse import Reuse
-from patchaudit.engine.work import ChunkResult, FileOutcome, Quiet, ScanJob, ScanLimits
+from patchaudit.engine.limits import ScanLimits
+from patchaudit.engine.work import ChunkResult, FileOutcome, Quiet, ScanJob
 from patchaudit.model import FileIssue, Finding, RunReport
 from patchaudit.ruleset import RuleSet
 from patchaudit.ruleset.anchor import RuleStatus

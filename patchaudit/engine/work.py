@@ -6,18 +6,16 @@ import gc
 import os
 import signal
 import stat
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from types import FrameType
 
-from patchaudit.cfront import MAX_FILE_SIZE
 from patchaudit.cfront.cache import ParseCache
 from patchaudit.engine.common import FileState, Options, file_findings
 from patchaudit.engine.grepfirst import files_holding, files_matching
 from patchaudit.engine.index import DepStamp, Stamp, stat_stamp, trusted
+from patchaudit.engine.limits import FileTimeout, ScanLimits, over_limit, time_limit, timed_out
 from patchaudit.engine.prefilter import TokenFilter
 from patchaudit.engine.results import (
     ABSENT,
@@ -32,12 +30,6 @@ from patchaudit.model import FileIssue
 from patchaudit.ruleset import Rule
 from patchaudit.ruleset.anchor import RuleStatus
 from patchaudit.tree.base import BaseTree
-
-
-@dataclass(frozen=True)
-class ScanLimits:
-    max_file_size: int = MAX_FILE_SIZE  # larger files are not analysed (generated register tables)
-    seconds_per_file: float = 60.0  # parse and analysis of one file; 0: no limit
 
 
 @dataclass(frozen=True)
@@ -79,29 +71,6 @@ Quiet = tuple[str, "Stamp | None"]
 class ChunkResult:
     quiet: tuple[Quiet, ...]
     outcomes: tuple[FileOutcome, ...]  # files some rule ran on, and skipped files
-
-
-class FileTimeout(Exception):
-    """Raised by the interval timer when one file takes longer than its limit."""
-
-
-def _alarm(_signum: int, _frame: FrameType | None) -> None:
-    raise FileTimeout
-
-
-@contextmanager
-def time_limit(seconds: float) -> Iterator[None]:
-    """Raise FileTimeout after ``seconds`` of wall time (main thread only; 0: no limit)."""
-    if seconds <= 0 or threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    previous = signal.signal(signal.SIGALRM, _alarm)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
 
 
 class OverLimit(InputError):
@@ -296,10 +265,7 @@ class Worker:
         job = self.job
         if len(data) > job.limits.max_file_size:
             return self._over_limit(
-                path,
-                f"{len(data)} bytes, over the {job.limits.max_file_size}-byte analysis limit",
-                stamp,
-                len(data),
+                path, over_limit(len(data), job.limits.max_file_size), stamp, len(data)
             )
         digest = content_digest(data)
         key = result_key(job.pack, path, digest)
@@ -318,7 +284,7 @@ class Worker:
                     file_findings(rules, self.statuses, state, None, None, recorder.read)
                 )
         except FileTimeout:
-            return _skipped(path, f"analysis took longer than {job.limits.seconds_per_file:g} s")
+            return _skipped(path, timed_out(job.limits.seconds_per_file))
         except InputError as exc:
             return _skipped(path, exc.problem)
         except RecursionError:
