@@ -57,13 +57,13 @@ def _seconds(text: str) -> float:
 
 
 def _bytes(text: str) -> int:
-    if not text.isdigit():
+    if not (text.isascii() and text.isdigit() and len(text) <= 18):
         raise argparse.ArgumentTypeError(f"'{text}' is not a whole number of bytes")
     return int(text)
 
 
 def _count(text: str) -> int:
-    if not text.isdigit() or int(text) < 1:
+    if not (text.isascii() and text.isdigit() and len(text) <= 18) or int(text) < 1:
         raise argparse.ArgumentTypeError(f"'{text}' is not a whole number from 1")
     return int(text)
 
@@ -319,17 +319,19 @@ def _report_url(text: str | None) -> str:
 
 def _nipa_status(report: RunReport) -> int:
     from patchaudit.model import Severity
+    from patchaudit.output import encode
     from patchaudit.report.text import counts_against, summary_line
 
     counting = [f for f in report.findings if counts_against(f)]
     worst = max((f.severity for f in counting), default=None)
     summary = summary_line(report)
     fd = os.environ.get("DESC_FD", "")
-    if fd.isdigit():
+    if fd.isascii() and fd.isdigit():
         try:
-            os.write(int(fd), (summary + "\n").encode())
+            # A number of thousands of digits does not even convert: no such descriptor.
+            os.write(int(fd) if len(fd) <= 9 else -1, encode(summary + "\n"))
         except OSError as exc:
-            raise InputError(f"DESC_FD={fd}", f"cannot write the summary: {exc.strerror}") from None
+            raise InputError(f"DESC_FD={fd[:20]}", f"cannot write the summary: {exc.strerror}") from None
     if worst is None or worst < Severity.WARNING:
         return ExitCode.CLEAN
     return ExitCode.FINDINGS if worst is Severity.ERROR else ExitCode.NIPA_WARNING

@@ -17,6 +17,9 @@ from patchaudit.tree.lines import (
 from patchaudit.tree.results import HunkResult
 
 NO_MATCH = "context does not match"
+# Line comparisons the nearest-first search of a hunk may make, in passes over
+# the file, before the linear search takes over (_search).
+SEARCH_PASSES = 4
 OUT_OF_ORDER = "context matches only before the previous hunk (hunks out of order or overlapping)"
 
 
@@ -59,13 +62,47 @@ class _Image:
 
     def matches(self, pos: int, old: Sequence[tuple[str, bool]]) -> bool:
         """Whether the old-side lines (key, no_newline) are the file's lines from ``pos``."""
+        return self.matched(pos, old) == len(old)
+
+    def matched(self, pos: int, old: Sequence[tuple[str, bool]]) -> int:
+        """How many of the old-side lines match the file's lines from ``pos``, in a row."""
         if pos < 0 or pos + len(old) > len(self.keys):
-            return False
+            return 0
         for k, (key, no_newline) in enumerate(old):
             # "\ No newline at end of file" must agree with the file, as git apply insists.
             if self.keys[pos + k] != key or self.open_end[pos + k] != no_newline:
-                return False
-        return True
+                return k
+        return len(old)
+
+    def occurrences(self, old: Sequence[tuple[str, bool]], lo: int, hi: int) -> list[int]:
+        """Every position in ``lo..hi`` where the old-side lines match, in time linear in the file.
+
+        Knuth-Morris-Pratt over whole lines: each file line is compared a
+        bounded number of times, however much the hunk repeats itself.
+        """
+        if not old:
+            return list(range(lo, hi + 1))
+        fallback = [0] * len(old)  # the longest proper border of old[:k + 1]
+        k = 0
+        for i in range(1, len(old)):
+            while k and old[i] != old[k]:
+                k = fallback[k - 1]
+            if old[i] == old[k]:
+                k += 1
+            fallback[i] = k
+        found: list[int] = []
+        keys, open_end = self.keys, self.open_end
+        k = 0
+        for i in range(lo, min(hi + len(old), len(keys))):
+            line = (keys[i], open_end[i])
+            while k and line != old[k]:
+                k = fallback[k - 1]
+            if line == old[k]:
+                k += 1
+            if k == len(old):
+                found.append(i - k + 1)
+                k = fallback[k - 1]
+        return found
 
 
 def _old_side(lines: Sequence[HunkLine]) -> list[HunkLine]:
@@ -96,16 +133,25 @@ def _search(
         return min(max(expected, lo), hi) if lo <= hi else None  # pure insertion: trust the header
     if lo <= expected <= hi and image.matches(expected, old):
         return expected
-    # Only places where the hunk's rarest line sits can match: a hostile patch of many
-    # failing hunks then costs per candidate, not per line of a large file.
+    # Only places where the hunk's rarest line sits can match, tried nearest first: a
+    # hunk that moved is found after a few candidates. Where its every line is common
+    # and the candidates keep nearly matching (a hostile or repetitive hunk), that
+    # costs candidates x hunk length; past a budget of a few passes over the file, one
+    # linear search finds every match instead.
     rarest = min(range(len(old)), key=lambda k: len(image.where(old[k][0])))
     starts = (index - rarest for index in image.where(old[rarest][0]))
     candidates = sorted(
         (abs(pos - expected), pos < expected, pos) for pos in starts if lo <= pos <= hi
     )
+    budget = SEARCH_PASSES * (len(image.keys) + len(old))
     for _distance, _backward, pos in candidates:
-        if image.matches(pos, old):
+        compared = image.matched(pos, old)
+        if compared == len(old):
             return pos
+        budget -= compared + 1
+        if budget < 0:
+            found = image.occurrences(old, lo, hi)
+            return min(found, key=lambda p: (abs(p - expected), p < expected, p), default=None)
     return None
 
 
