@@ -7,6 +7,7 @@ bytes; and every output format stays total over a hostile subject or line.
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -107,6 +108,7 @@ def test_every_format_survives_a_hostile_charset(
     result = subprocess.run(
         [sys.executable, "-m", "patchaudit", "check", "s.mbox", "--tree", "tree", "-f", fmt],
         capture_output=True, cwd=tmp_path, timeout=120,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
     assert result.stderr == b""
