@@ -15,7 +15,7 @@ from pathlib import Path
 from patchaudit.cfront import ir as ir_module
 from patchaudit.cfront.ir import FileIR
 from patchaudit.cfront.lower_ctx import paused_gc
-from patchaudit.entries import read_entry, write_entry
+from patchaudit.entries import data_classes, inflate, load, read_entry, write_entry
 
 # Entry payload: zlib(pickle protocol 5), stored by patchaudit.entries (magic,
 # checksum: a torn or bit-flipped entry is a miss, not a plausible but wrong
@@ -24,6 +24,8 @@ _MAGIC = b"PAIR\x01\x00\x00\x00"
 # zlib level 1 shrinks the pickles about 4x (mm/: 32 MB -> 8 MB) for about 5% of a
 # cold parse; higher levels cost more time than they save space.
 _LEVEL = 1
+# What an entry may be built of: the IR's own classes (entries.load).
+_ALLOWED = data_classes(ir_module)
 
 
 def default_cache_dir() -> Path:
@@ -85,9 +87,12 @@ class ParseCache:
         payload = read_entry(self.entry_path(digest), _MAGIC)
         if payload is None:
             return None
+        data = inflate(payload)
+        if data is None:
+            return None
         try:
             with paused_gc():
-                ir = pickle.loads(zlib.decompress(payload))
+                ir = load(data, _ALLOWED)
         except Exception:  # noqa: BLE001 - any unpickling failure of a checked entry is a miss
             return None
         if not isinstance(ir, FileIR) or ir.digest != digest:

@@ -17,7 +17,7 @@ import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from patchaudit.entries import read_entry, write_entry
+from patchaudit.entries import inflate, load, read_entry, write_entry
 from patchaudit.textbytes import to_bytes
 
 RACY_NS = 2_000_000_000
@@ -69,10 +69,11 @@ class ScanIndex:
     def load(self) -> dict[str, IndexEntry]:
         """The entries, or none when the index is missing or damaged (a cold scan)."""
         payload = read_entry(self.path, _MAGIC)
-        if payload is None:
+        data = inflate(payload) if payload is not None else None
+        if data is None:
             return {}
         try:
-            value = pickle.loads(zlib.decompress(payload))
+            value = load(data)  # tuples, dicts, str, int, bool, None: no class needed
         except Exception:  # noqa: BLE001 - a damaged index is a cold scan, never an error
             return {}
         if not isinstance(value, tuple) or len(value) != 2 or value[0] != (self.tree, self.pack):

@@ -14,7 +14,8 @@ from pathlib import Path
 
 from patchaudit import __version__
 from patchaudit.cfront.lower_ctx import paused_gc
-from patchaudit.entries import read_entry, write_entry
+from patchaudit import model
+from patchaudit.entries import data_classes, inflate, load, read_entry, write_entry
 from patchaudit.model import FileIssue, Finding
 from patchaudit.ruleset import Rule
 from patchaudit.ruleset.anchor import RuleStatus
@@ -129,9 +130,12 @@ class ResultCache:
             return None
         if not payload:
             return EMPTY
+        data = inflate(payload)
+        if data is None:
+            return None
         try:
             with paused_gc():  # findings form no reference cycles
-                value = pickle.loads(zlib.decompress(payload))
+                value = load(data, _allowed())
         except Exception:  # noqa: BLE001 - any failure to load a checked entry is a miss
             return None
         return value if isinstance(value, FileResult) else None
@@ -209,12 +213,18 @@ def _read_pack(path: Path) -> dict[str, bytes] | None:
     if payload is None:
         return None
     try:
-        value = pickle.loads(payload)
+        value = load(payload)  # a dict of str to bytes: no class needed
     except Exception:  # noqa: BLE001 - a damaged pack is a miss, never an error
         return None
     if not isinstance(value, dict):
         return None
     return {k: v for k, v in value.items() if isinstance(k, str) and isinstance(v, bytes)}
+
+
+@lru_cache(maxsize=1)
+def _allowed() -> Mapping[tuple[str, str], type]:
+    """What a result may be built of (entries.load): findings and this module's records."""
+    return data_classes(model, sys.modules[__name__])
 
 
 # The result of a file nothing was found in (shared: pickled once per chunk).
