@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from functools import partial
 
 from patchaudit import __version__
 from patchaudit.engine.common import (
@@ -23,13 +25,21 @@ from patchaudit.engine.common import (
 from patchaudit.engine.limits import FileTimeout, ScanLimits, over_limit, time_limit, timed_out
 from patchaudit.engine.prefilter import build_filter
 from patchaudit.engine.summary import summarise_patch
-from patchaudit.model import FileIssue, Finding, PatchRef, RunReport, Status, TraceStep
+from patchaudit.model import (
+    FileIssue,
+    Finding,
+    PatchRef,
+    PatchSummary,
+    RunReport,
+    Status,
+    TraceStep,
+)
 from patchaudit.ruleset import Rule, RuleSet
 from patchaudit.ruleset.anchor import RuleStatus, find_span
 from patchaudit.ruleset.kinds import KINDS, Scope
 from patchaudit.ruleset.kinds.base import PartnerKind, judges_across_patch
 from patchaudit.series.model import Patch, Series
-from patchaudit.tree.apply import FileResult, PatchApplication, apply_series
+from patchaudit.tree.apply import FileResult, PatchApplication, iter_applications
 from patchaudit.tree.base import BaseTree
 
 PATCH_APPLY_KIND = "patch-apply"
@@ -186,28 +196,90 @@ def _compare(
             yield _with(finding, ref, Status.FIXED)
 
 
-def _partner_findings(
-    application: PatchApplication,
-    rules: RuleSet,
-    before_statuses: dict[str, RuleStatus],
-    statuses: dict[str, RuleStatus],
-    options: Options,
-    ref: PatchRef,
-    limits: ScanLimits,
+@dataclass(frozen=True)
+class _Step:
+    """One applied patch, and what analysing its files needs."""
+
+    application: PatchApplication
+    ref: PatchRef
+    before_statuses: dict[str, RuleStatus]
+    statuses: dict[str, RuleStatus]
+    options: Options
+    limits: ScanLimits
+
+
+# What analysing one file gives: labelled findings, notes about the file
+# (parse issues, or why it was skipped) and whether it was analysed at all.
+Analysed = tuple[list[Finding], list[FileIssue], bool]
+
+
+def _budgeted(path: str, sizes: tuple[bytes | None, ...], limits: ScanLimits,
+              analyse: Callable[[], tuple[list[Finding], list[FileIssue]]]) -> Analysed:
+    """``analyse()`` within the per-file budget scan uses; over it, no findings and why.
+
+    The size limit is judged on the larger of the file's states in the patch.
+    """
+    size = max(len(data) for data in sizes if data is not None)
+    if size > limits.max_file_size:
+        return [], [FileIssue(path, over_limit(size, limits.max_file_size))], False
+    try:
+        with time_limit(limits.seconds_per_file):
+            findings, issues = analyse()
+    except FileTimeout:
+        return [], [FileIssue(path, timed_out(limits.seconds_per_file))], False
+    except RecursionError:
+        return [], [FileIssue(path, "too deeply nested to analyse")], False
+    return findings, issues, True
+
+
+def _touched_file(
+    step: _Step, rules: _StateRules, result: FileResult
 ) -> tuple[list[Finding], list[FileIssue]]:
+    """A file the patch changed, analysed before and after it; the after-state's parse issues."""
+    application, ref, options = step.application, step.ref, step.options
+    after: list[Finding] = []
+    before: list[Finding] = []
+    issues: list[FileIssue] = []
+    if result.after is not None:
+        state = FileState(result.path, result.after, options)
+        after = list(file_findings(rules(result.after), step.statuses, state, ref, None,
+                                   application.after.read, read_before=application.before.read))
+        if state.parsed:
+            issues = [FileIssue(result.path, i.message) for i in state.ir.issues]
+    if result.before is not None:
+        old_state = FileState(result.old_path or result.path, result.before, options)
+        before = list(file_findings(rules(result.before), step.before_statuses, old_state, ref,
+                                    None, application.before.read))
+    return list(_compare(before, after, result.path, result.added_lines, ref)), issues
+
+
+def _partner_file(
+    step: _Step, partner: str, rules: list[Rule], before_data: bytes, after_data: bytes
+) -> tuple[list[Finding], list[FileIssue]]:
+    application, ref, options = step.application, step.ref, step.options
+    after = list(file_findings(rules, step.statuses, FileState(partner, after_data, options), ref,
+                               None, application.after.read, read_before=application.before.read))
+    before = list(file_findings(rules, step.before_statuses,
+                                FileState(partner, before_data, options), ref, None,
+                                application.before.read))
+    return list(_compare(before, after, partner, frozenset(), ref)), []
+
+
+def _partner_findings(step: _Step, rules: RuleSet) -> tuple[list[Finding], list[FileIssue]]:
     """Findings that change in files the patch leaves alone, because a partner file changed.
 
     A header's comment goes stale when its .c file stops using a name the
     comment mentions: kinds that know such partnerships name the files, and
     those are analysed before and after the patch like touched files.
     """
+    application = step.application
     touched = {r.path for r in application.files} | {
         r.old_path for r in application.files if r.old_path
     }
     wanted: dict[str, list[Rule]] = {}
     for rule in rules:
         kind = KINDS[rule.kind]
-        if not isinstance(kind, PartnerKind) or not statuses[rule.id].applies:
+        if not isinstance(kind, PartnerKind) or not step.statuses[rule.id].applies:
             continue
         for result in application.files:
             if not is_c(result.path) or not (result.added_lines or result.removed_lines):
@@ -223,21 +295,12 @@ def _partner_findings(
         if after_data is None or before_data is None:
             continue
         chosen = list(dict.fromkeys(partner_rules))
-
-        def compared(partner: str = partner, after_data: bytes = after_data,
-                     before_data: bytes = before_data, chosen: list[Rule] = chosen) -> list[Finding]:
-            after = list(file_findings(chosen, statuses, FileState(partner, after_data, options),
-                                       ref, None, application.after.read,
-                                       read_before=application.before.read))
-            before = list(file_findings(chosen, before_statuses,
-                                        FileState(partner, before_data, options), ref, None,
-                                        application.before.read))
-            return list(_compare(before, after, partner, frozenset(), ref))
-
-        found, skipped = _budgeted(partner, (before_data, after_data), limits, compared)
+        found, notes, _ = _budgeted(
+            partner, (before_data, after_data), step.limits,
+            partial(_partner_file, step, partner, chosen, before_data, after_data),
+        )  # fmt: skip
         findings.extend(found)
-        if skipped is not None:
-            issues.append(skipped)
+        issues.extend(notes)
     return findings, issues
 
 
@@ -269,24 +332,6 @@ class _StateRules:
         ]
 
 
-def _budgeted(path: str, sizes: tuple[bytes | None, ...], limits: ScanLimits,
-              analyse: Callable[[], list[Finding]]) -> tuple[list[Finding], FileIssue | None]:
-    """``analyse()`` within the per-file budget: over it, no findings and the reason it was skipped.
-
-    The same limits as scan's, applied to the file states of one patch together.
-    """
-    size = max(len(data) for data in sizes if data is not None)
-    if size > limits.max_file_size:
-        return [], FileIssue(path, over_limit(size, limits.max_file_size))
-    try:
-        with time_limit(limits.seconds_per_file):
-            return analyse(), None
-    except FileTimeout:
-        return [], FileIssue(path, timed_out(limits.seconds_per_file))
-    except RecursionError:
-        return [], FileIssue(path, "too deeply nested to analyse")
-
-
 def check_series(
     series: Series, base: BaseTree, rules: RuleSet, options: Options, *,
     limits: ScanLimits = DEFAULT_LIMITS,
@@ -296,7 +341,9 @@ def check_series(
     Each touched file is analysed within ``limits``, as scan analyses a file:
     a larger or slower one is listed as skipped instead.
     """
-    applications = apply_series(base, series)
+    # One patch at a time: each application (the file contents of a patch) is let go once
+    # analysed and summarised, so a series of thousands of patches holds one tree state.
+    summaries: list[PatchSummary] = []
     state_rules = _StateRules(rules)
     applicability = Applicability(options.all_rules)
     findings: list[Finding] = list(_series_findings(series, rules))
@@ -305,49 +352,30 @@ def check_series(
     source_rule = next((r for r in rules if r.kind == RULE_SOURCE_KIND), None)
     analysed = 0
     statuses: dict[str, RuleStatus] = {}
-    for application in applications:
+    for application in iter_applications(base, series):
+        summaries.append(summarise_patch(application.patch, application))
         if apply_rule is not None:
             findings.extend(_apply_findings(application, apply_rule))
         if source_rule is not None:
             findings.extend(_source_changes(application, rules, source_rule))
         before_statuses = applicability.statuses(rules, application.before.read)
         statuses = applicability.statuses(rules, application.after.read)
-        ref = _patch_ref(application.patch)
+        step = _Step(application, _patch_ref(application.patch), before_statuses, statuses,
+                     options, limits)
         for result in application.files:
             if not is_c(result.path) or not (result.added_lines or result.removed_lines):
                 continue
-            parse_issues: list[FileIssue] = []
-
-            def compared(result: FileResult = result) -> list[Finding]:
-                after: list[Finding] = []
-                before: list[Finding] = []
-                if result.after is not None:
-                    state = FileState(result.path, result.after, options)
-                    after = list(file_findings(state_rules(result.after), statuses, state, ref,
-                                               None, application.after.read,
-                                               read_before=application.before.read))
-                    if state.parsed:
-                        parse_issues.extend(FileIssue(result.path, i.message)
-                                            for i in state.ir.issues)
-                if result.before is not None:
-                    old_state = FileState(result.old_path or result.path, result.before, options)
-                    before = list(file_findings(state_rules(result.before), before_statuses,
-                                                old_state, ref, None,
-                                                application.before.read))
-                return list(_compare(before, after, result.path, result.added_lines, ref))
-
-            compared_findings, skipped = _budgeted(
-                result.path, (result.before, result.after), limits, compared
-            )
-            analysed += result.after is not None and skipped is None
-            findings.extend(compared_findings)
-            issues.extend([skipped] if skipped is not None else parse_issues)
-        partner, partner_issues = _partner_findings(
-            application, rules, before_statuses, statuses, options, ref, limits
-        )
+            found, notes, done = _budgeted(
+                result.path, (result.before, result.after), limits,
+                partial(_touched_file, step, state_rules, result),
+            )  # fmt: skip
+            analysed += done and result.after is not None
+            findings.extend(found)
+            issues.extend(notes)
+        partner, partner_notes = _partner_findings(step, rules)
         findings.extend(partner)
-        issues.extend(partner_issues)
-    if not applications:
+        issues.extend(partner_notes)
+    if not summaries:
         statuses = applicability.statuses(rules, base.read)
     return RunReport(
         tool="patchaudit",
@@ -357,7 +385,7 @@ def check_series(
         source=series.source,
         findings=tuple(sorted(findings)),
         rules=rule_infos(rules, statuses),
-        patches=tuple(summarise_patch(app.patch, app) for app in applications),
+        patches=tuple(summaries),
         cover=summarise_patch(series.cover, None) if series.cover is not None else None,
         file_issues=tuple(dict.fromkeys(issues)),
         files_analysed=analysed,
