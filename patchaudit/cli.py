@@ -99,10 +99,18 @@ def _add_output_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--format", "-f", choices=sorted(FORMATTERS), default="text", help="output format"
     )
-    parser.add_argument("-o", "--output", metavar="FILE", help="write the output to FILE")
     parser.add_argument(
-        "--html", metavar="FILE", help="also write the HTML report to FILE"
+        "-o", "--output", metavar="FILE",
+        help="write the output to FILE (replaced atomically; a device, FIFO or - is written "
+        "as a stream)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--html", metavar="FILE", help="also write the HTML report to FILE (as -o)"
     )
+    parser.add_argument(
+        "--force", action="store_true",
+        help="allow -o/--html to write inside the analysed tree",
+    )  # fmt: skip
     parser.add_argument(
         "--fail-on",
         choices=FAIL_ON,
@@ -269,7 +277,7 @@ def _cache(args: argparse.Namespace) -> ParseCache | None:
 
 def _emit(report: RunReport, args: argparse.Namespace, stdout: TextIO) -> int:
     from patchaudit.model import Severity
-    from patchaudit.output import encode, write_atomic
+    from patchaudit.output import STDOUT, encode, write_output
     from patchaudit.report.text import counts_against
 
     if args.baseline:
@@ -278,13 +286,18 @@ def _emit(report: RunReport, args: argparse.Namespace, stdout: TextIO) -> int:
         report = apply_baseline(report, load_baseline(Path(args.baseline)))
     report = replace(report, sender=_sender(args.sender), report_url=_report_url(args.report_url))
     text = FORMATTERS[args.format](report)
-    if args.output:
-        write_atomic(Path(args.output), text)
+    tree = Path(args.tree)
+    if args.output and args.output != STDOUT:
+        write_output(args.output, text, tree=tree, force=args.force)
     else:
         stdout.buffer.write(encode(text)) if hasattr(stdout, "buffer") else stdout.write(text)
         stdout.flush()
-    if args.html:
-        write_atomic(Path(args.html), FORMATTERS["html"](report))
+    if args.html == STDOUT:
+        html = FORMATTERS["html"](report)
+        stdout.buffer.write(encode(html)) if hasattr(stdout, "buffer") else stdout.write(html)
+        stdout.flush()
+    elif args.html:
+        write_output(args.html, FORMATTERS["html"](report), tree=tree, force=args.force)
     if args.exit_style == "nipa":
         return _nipa_status(report)
     if args.fail_on == "never":
@@ -347,6 +360,15 @@ def _file_limits(args: argparse.Namespace) -> ScanLimits:
     )
 
 
+def _check_outputs(args: argparse.Namespace) -> None:
+    """Refuse an unusable -o/--html before the analysis, not after it."""
+    from patchaudit.output import check_output
+
+    for name in (args.output, args.html):
+        if name:
+            check_output(name, tree=Path(args.tree), force=args.force)
+
+
 def _cmd_check(args: argparse.Namespace, stdout: TextIO) -> int:
     from patchaudit.engine import Options, check_series
     from patchaudit.engine.check import READ_LIMIT
@@ -354,6 +376,7 @@ def _cmd_check(args: argparse.Namespace, stdout: TextIO) -> int:
     from patchaudit.series.sources import MAX_INPUT_BYTES, MAX_PATCHES
     from patchaudit.tree.base import BaseTree
 
+    _check_outputs(args)
     rules = _load_rules(args)
     size = MAX_INPUT_BYTES if args.max_series_size is None else args.max_series_size
     count = MAX_PATCHES if args.max_patches is None else args.max_patches
@@ -388,6 +411,7 @@ def _cmd_scan(args: argparse.Namespace, stdout: TextIO) -> int:
     from patchaudit.tree.base import BaseTree
 
     _check_jobs(args.jobs)
+    _check_outputs(args)
     limits = _file_limits(args)
     rules = _load_rules(args)
     base = BaseTree(Path(args.tree))
