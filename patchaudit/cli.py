@@ -268,11 +268,19 @@ def _load_rules(args: argparse.Namespace) -> RuleSet:
 
 
 def _cache(args: argparse.Namespace) -> ParseCache | None:
-    from patchaudit.cfront.cache import ParseCache, default_cache_dir
+    from patchaudit.cfront.cache import ParseCache, default_cache_dir, untrusted
 
     if args.no_cache:
         return None
-    return ParseCache(Path(args.cache_dir) if args.cache_dir else default_cache_dir())
+    directory = Path(args.cache_dir) if args.cache_dir else default_cache_dir()
+    if directory is None:
+        return None
+    reason = untrusted(directory)
+    if reason is not None:
+        print(f"patchaudit: warning: cache {directory} is {reason}; running without it",
+              file=sys.stderr)  # fmt: skip
+        return None
+    return ParseCache(directory)
 
 
 def _emit(report: RunReport, args: argparse.Namespace, stdout: TextIO) -> int:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import pickle
 import signal
+import subprocess
+import sys
 import zlib
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,6 +21,7 @@ from patchaudit import entries as entries_module
 from patchaudit.entries import MAX_ENTRY_BYTES, MAX_INFLATED_BYTES, inflate, read_entry, write_entry
 from patchaudit.model import FileIssue
 
+REPO = Path(__file__).resolve().parents[1]
 MAGIC = b"test-entry-v1\n"
 SOURCE = b"int f(void)\n{\n\treturn 0;\n}\n"
 
@@ -121,3 +124,42 @@ def test_a_planted_result_entry_runs_no_code(tmp_path: Path) -> None:
     assert again.get("good") == good
     assert again.get("bad") is None
     assert not marker.exists()
+
+
+def _scan(cache: Path, tmp_path: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    return subprocess.run(
+        [sys.executable, "-m", "patchaudit", "scan", str(REPO / "samples" / "tree"),
+         "--all-rules", "--cache-dir", str(cache), "-f", "json", "-o", str(tmp_path / "r.json")],
+        capture_output=True, text=True, timeout=120, env=env,
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("mode", "owner", "reason"),
+    [
+        pytest.param(0o777, None, "writable by group or others", id="world-writable"),
+        pytest.param(0o775, None, "writable by group or others", id="group-writable"),
+        pytest.param(0o755, 65534, "owned by uid 65534, not by this user", id="someone-else's"),
+    ],
+)
+def test_a_cache_others_can_write_is_not_used(
+    tmp_path: Path, mode: int, owner: int | None, reason: str
+) -> None:
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    cache.chmod(mode)
+    if owner is not None:
+        if os.geteuid() != 0:
+            pytest.skip("giving a directory away needs root (CI runs as root)")
+        os.chown(cache, owner, owner)
+    result = _scan(cache, tmp_path)
+    assert result.returncode == 1, result.stderr
+    assert result.stderr == f"patchaudit: warning: cache {cache} is {reason}; running without it\n"
+    assert list(cache.iterdir()) == []
+    # The same directory made private is used.
+    os.chown(cache, os.geteuid(), os.getegid())
+    cache.chmod(0o700)
+    result = _scan(cache, tmp_path)
+    assert result.returncode == 1 and result.stderr == ""
+    assert list(cache.iterdir())

@@ -28,14 +28,43 @@ _LEVEL = 1
 _ALLOWED = data_classes(ir_module)
 
 
-def default_cache_dir() -> Path:
-    """``$PATCHAUDIT_CACHE_DIR``, else ``$XDG_CACHE_HOME/patchaudit/parse``, else ``~/.cache/patchaudit/parse``."""
+def default_cache_dir() -> Path | None:
+    """``$PATCHAUDIT_CACHE_DIR``, else ``$XDG_CACHE_HOME/patchaudit/parse``, else
+    ``$HOME/.cache/patchaudit/parse``; None when there is no sound place (no cache).
+
+    As the XDG base directory spec says, a relative ``XDG_CACHE_HOME`` is
+    ignored; a ``HOME`` that is empty, relative or not an existing directory
+    gives no cache rather than one in ``/.cache`` or in directories root
+    would create along a made-up path.
+    """
     explicit = os.environ.get("PATCHAUDIT_CACHE_DIR")
     if explicit:
         return Path(explicit)
-    xdg = os.environ.get("XDG_CACHE_HOME")
-    base = Path(xdg) if xdg else Path.home() / ".cache"
-    return base / "patchaudit" / "parse"
+    xdg = os.environ.get("XDG_CACHE_HOME", "")
+    if os.path.isabs(xdg):
+        return Path(xdg) / "patchaudit" / "parse"
+    home = os.environ.get("HOME", "")
+    if not os.path.isabs(home) or not os.path.isdir(home):
+        return None
+    return Path(home) / ".cache" / "patchaudit" / "parse"
+
+
+def untrusted(directory: Path) -> str | None:
+    """Why ``directory`` may not be used as a cache, or None if it may (or does not exist yet).
+
+    Entries cannot run code (entries.load), but whoever can write them can
+    still change what a cached file is reported to hold: a cache must be
+    this user's and writable by nobody else.
+    """
+    try:
+        info = os.stat(directory)
+    except OSError:
+        return None
+    if info.st_uid != os.geteuid():
+        return f"owned by uid {info.st_uid}, not by this user"
+    if info.st_mode & 0o022:
+        return "writable by group or others"
+    return None
 
 
 # Not in typeshed, but what object.__reduce_ex__ itself returns for protocol 2+.
@@ -76,8 +105,8 @@ class ParseCache:
     directory makes every ``put`` a no-op, never an error.
     """
 
-    def __init__(self, directory: Path | None = None) -> None:
-        self.directory = directory if directory is not None else default_cache_dir()
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
 
     def entry_path(self, digest: str) -> Path:
         return self.directory / digest[:2] / digest
