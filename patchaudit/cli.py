@@ -6,6 +6,7 @@ import argparse
 import math
 import os
 import re
+import signal
 import sys
 from collections.abc import Sequence
 from dataclasses import replace
@@ -478,11 +479,17 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None) -> int
         "rules": _cmd_rules,
         "parse-report": _cmd_parse_report,
     }
+    from patchaudit.lifetime import Terminated, sigterm_interrupts
+
     try:
-        return handlers[args.command](args, out)
+        with sigterm_interrupts():
+            return handlers[args.command](args, out)
     except InputError as exc:
         sys.stderr.write(f"patchaudit: {_one_line(str(exc))}\n")
         return ExitCode.INPUT_ERROR
+    except Terminated:
+        sys.stderr.write("patchaudit: terminated\n")
+        return 128 + signal.SIGTERM
     except KeyboardInterrupt:
         sys.stderr.write("patchaudit: interrupted\n")
         return 130

@@ -14,6 +14,7 @@ from pathlib import Path
 from patchaudit.cfront import digest, parse_c
 from patchaudit.cfront.cache import ParseCache
 from patchaudit.errors import InputError
+from patchaudit.lifetime import die_with_parent
 from patchaudit.textbytes import to_bytes
 
 C_SUFFIXES = (".c", ".h")
@@ -129,7 +130,8 @@ def parse_report(
     else:
         cache_dir = str(cache.directory) if cache is not None else None
         chunks = list(_chunks(files, CHUNK_FILES))
-        with ProcessPoolExecutor(max_workers=jobs) as pool:
+        with ProcessPoolExecutor(max_workers=jobs, initializer=die_with_parent,
+                                 initargs=(os.getpid(),)) as pool:  # fmt: skip
             results = pool.map(
                 _chunk_stats, [str(root)] * len(chunks), chunks, [cache_dir] * len(chunks)
             )

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import gc
 import os
-import signal
 import stat
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -26,6 +25,7 @@ from patchaudit.engine.results import (
     result_key,
 )
 from patchaudit.errors import InputError
+from patchaudit.lifetime import die_with_parent
 from patchaudit.model import FileIssue
 from patchaudit.ruleset import Rule
 from patchaudit.ruleset.anchor import RuleStatus
@@ -348,10 +348,10 @@ def _skipped(path: str, problem: str) -> FileOutcome:
 _WORKER: Worker | None = None
 
 
-def init_worker(job: ScanJob) -> None:
-    """Process-pool initializer: Ctrl-C is the parent's to handle."""
+def init_worker(job: ScanJob, parent: int) -> None:
+    """Process-pool initializer: the worker dies with ``parent``, which handles Ctrl-C."""
     global _WORKER
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    die_with_parent(parent)
     _WORKER = Worker(job)
 
 
