@@ -321,3 +321,11 @@ def test_a_hostile_from_gives_one_sound_to_or_none(
     else:
         assert str(message["To"]) == to
         assert len(message["To"].addresses) == 1
+
+
+def test_a_message_id_longer_than_a_line_is_left_out(raw_report: RunReport) -> None:
+    # Found by tests/test_fuzz.py: a 3,000-character id made a 3,015-byte In-Reply-To.
+    report = _single(raw_report, message_id="<" + "x" * 3000 + "@example.org>", references=())
+    head = FORMATTERS["email"](report).split("\n\n", 1)[0]
+    assert "In-Reply-To" not in head and "References" not in head
+    assert max(len(line) for line in head.splitlines()) <= 78

@@ -35,6 +35,7 @@ _NAMED = re.compile(r'^\s*"?(?P<name>[^"<]*?)"?\s*<(?P<addr>[^<>]*)>\s*$')
 _FROM_LINE = re.compile(r"^(>*From )", re.MULTILINE)
 _ENCODED_WORD_BYTES = 36  # 48 base64 characters: a header line with one word stays within 78
 _HEADER_WIDTH = 78  # RFC 5322's recommended line length (998 is the hard limit)
+_MAX_MSGID = _HEADER_WIDTH - len("In-Reply-To: <>")
 # Body characters a terminal or mail reader would act on rather than show:
 # C0 controls but tab, DEL, C1 controls, and the bidirectional overrides of
 # "Trojan Source" (which reorder what a reader sees). They are shown escaped.
@@ -133,8 +134,9 @@ def check_sender(text: str) -> str:
 def _msgid(value: str) -> str:
     # An id is printable ASCII (RFC 5322 msg-id): brackets, whitespace, control
     # and non-ASCII characters inside one are noise from the mail; drop them.
+    # One longer than a header line is no mailer's id: leave it out (no threading).
     bare = re.sub(r"[^!-~]|[<>]", "", value)
-    return f"<{bare}>" if bare else ""
+    return f"<{bare}>" if bare and len(bare) <= _MAX_MSGID else ""
 
 
 def _greeting(author: str) -> str:
