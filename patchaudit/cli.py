@@ -32,6 +32,7 @@ exit status:
   1  at least one finding at or above --fail-on
   2  usage error or unusable input (one line on stderr)
   3  internal error (a bug; set PATCHAUDIT_DEBUG=1 for a traceback)
+  130/143  interrupted (Ctrl-C) / terminated (SIGTERM)
   with --exit-style nipa: 0 clean, 250 warnings only, 1 errors, 2 input error
 
 environment:
