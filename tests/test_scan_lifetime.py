@@ -80,3 +80,21 @@ def test_sigkill_of_the_parent_kills_its_workers(kernel_tree: Path, tmp_path: Pa
     scan.kill()
     scan.communicate(timeout=30)
     assert _gone(workers, 10) == []
+
+
+def test_sigterm_stops_parse_report_and_its_workers(kernel_tree: Path) -> None:
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    report = subprocess.Popen(
+        [sys.executable, "-m", "patchaudit", "parse-report", str(kernel_tree), "fs", "-j", "2",
+         "--no-cache"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
+    )  # fmt: skip
+    deadline = time.monotonic() + 60
+    while len(workers := _children(report.pid)) < 2:
+        assert time.monotonic() < deadline and report.poll() is None
+        time.sleep(0.05)
+    time.sleep(0.5)
+    report.send_signal(signal.SIGTERM)
+    out, err = report.communicate(timeout=30)
+    assert report.returncode == 128 + signal.SIGTERM and err == b"patchaudit: terminated\n"
+    assert _gone(workers, 10) == []

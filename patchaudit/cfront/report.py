@@ -14,7 +14,7 @@ from pathlib import Path
 from patchaudit.cfront import digest, parse_c
 from patchaudit.cfront.cache import ParseCache
 from patchaudit.errors import InputError
-from patchaudit.lifetime import die_with_parent
+from patchaudit.lifetime import die_with_parent, stop_workers
 from patchaudit.textbytes import to_bytes
 
 C_SUFFIXES = (".c", ".h")
@@ -132,11 +132,15 @@ def parse_report(
         chunks = list(_chunks(files, CHUNK_FILES))
         with ProcessPoolExecutor(max_workers=jobs, initializer=die_with_parent,
                                  initargs=(os.getpid(),)) as pool:  # fmt: skip
-            results = pool.map(
-                _chunk_stats, [str(root)] * len(chunks), chunks, [cache_dir] * len(chunks)
-            )
-            for part in results:
-                stats.extend(part)
+            try:
+                results = pool.map(
+                    _chunk_stats, [str(root)] * len(chunks), chunks, [cache_dir] * len(chunks)
+                )
+                for part in results:
+                    stats.extend(part)
+            except BaseException:
+                stop_workers(pool)  # Ctrl-C or SIGTERM: do not wait for the chunks in flight
+                raise
     seconds = time.perf_counter() - started
     return summarise(stats, seconds)
 
