@@ -130,17 +130,19 @@ def parse_report(
     else:
         cache_dir = str(cache.directory) if cache is not None else None
         chunks = list(_chunks(files, CHUNK_FILES))
-        with ProcessPoolExecutor(max_workers=jobs, initializer=die_with_parent,
-                                 initargs=(os.getpid(),)) as pool:  # fmt: skip
-            try:
-                results = pool.map(
-                    _chunk_stats, [str(root)] * len(chunks), chunks, [cache_dir] * len(chunks)
-                )
-                for part in results:
-                    stats.extend(part)
-            except BaseException:
-                stop_workers(pool)  # Ctrl-C or SIGTERM: do not wait for the chunks in flight
-                raise
+        pool = ProcessPoolExecutor(max_workers=jobs, initializer=die_with_parent,
+                                   initargs=(os.getpid(),))  # fmt: skip
+        try:
+            futures = [pool.submit(_chunk_stats, str(root), chunk, cache_dir) for chunk in chunks]
+            for future in futures:
+                stats.extend(future.result())
+        except BaseException:
+            # Ctrl-C or SIGTERM: do not wait for the chunks in flight (and cancel
+            # nothing: the pool fails the rest itself, see engine/parallel.py).
+            stop_workers(pool)
+            pool.shutdown(wait=True)
+            raise
+        pool.shutdown(wait=True)
     seconds = time.perf_counter() - started
     return summarise(stats, seconds)
 

@@ -39,12 +39,13 @@ def dispatch(job: ScanJob, chunks: Iterable[list[str]], jobs: int, deliver: Deli
         while pending:
             pending = _drain(pending, deliver)
     except BaseException:
-        # An error, Ctrl-C or SIGTERM: the chunks being scanned are not waited for.
+        # An error, Ctrl-C or SIGTERM: the chunks in flight are not waited for. The
+        # pool then fails every queued chunk itself; cancelling them as well races
+        # with that (CPython 3.11 prints an InvalidStateError from its own thread).
         stop_workers(pool)
+        pool.shutdown(wait=True)
         raise
-    finally:
-        # On an error or Ctrl-C, queued chunks are dropped rather than run.
-        pool.shutdown(wait=True, cancel_futures=True)
+    pool.shutdown(wait=True)
 
 
 def _drain(
