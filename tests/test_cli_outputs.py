@@ -134,3 +134,27 @@ def test_dash_is_standard_output() -> None:
     result = check("-o", "-")
     assert result.returncode == 1 and result.stdout.startswith("{")
     assert not (REPO / "-").exists()
+
+
+# ------------------------------------------------------------------ other files the CLI reads
+
+
+def test_a_baseline_that_never_ends_is_too_large(tmp_path: Path) -> None:
+    endless = tmp_path / "baseline.json"
+    endless.symlink_to("/dev/zero")  # no size to check first: only a bounded read stops
+    one_line_error(check("--baseline", str(endless)), "baseline file is too large")
+
+
+@pytest.mark.parametrize("kind", ["fifo", "device-link", "dangling-link"])
+def test_a_rule_file_that_is_no_regular_file_is_one_line(tmp_path: Path, kind: str) -> None:
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    odd = rules / "odd.toml"
+    if kind == "fifo":
+        os.mkfifo(odd)  # reading it would wait for a writer for ever
+    elif kind == "device-link":
+        odd.symlink_to("/dev/zero")
+    else:
+        odd.symlink_to(tmp_path / "nowhere.toml")
+    expected = "cannot read the rule file" if kind == "dangling-link" else "not a regular file"
+    one_line_error(check("--rules", str(rules)), "odd.toml", expected)
