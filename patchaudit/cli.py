@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import re
+import signal
 import sys
 from collections.abc import Sequence
 from dataclasses import replace
@@ -20,6 +22,7 @@ from patchaudit.report import FORMATTERS
 # check pays only for its own output format (tests/test_startup.py checks it).
 if TYPE_CHECKING:
     from patchaudit.cfront.cache import ParseCache
+    from patchaudit.engine.limits import ScanLimits
     from patchaudit.model import RunReport
     from patchaudit.ruleset import RuleSet
     from patchaudit.tree.base import BaseTree
@@ -31,6 +34,7 @@ exit status:
   1  at least one finding at or above --fail-on
   2  usage error or unusable input (one line on stderr)
   3  internal error (a bug; set PATCHAUDIT_DEBUG=1 for a traceback)
+  130/143  interrupted (Ctrl-C) / terminated (SIGTERM)
   with --exit-style nipa: 0 clean, 250 warnings only, 1 errors, 2 input error
 
 environment:
@@ -38,6 +42,40 @@ environment:
 """
 
 FAIL_ON = ("error", "warning", "note", "never")
+# setitimer's range ends not far beyond this (engine/limits.py MAX_SECONDS).
+MAX_SECONDS = 1_000_000
+MAX_JOBS_PER_CORE = 16  # -j beyond this many processes a core only costs memory
+
+
+def _seconds(text: str) -> float:
+    """A time limit: a finite number of seconds (0: none); argparse's message otherwise."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not 0 <= value <= MAX_SECONDS:  # also false for NaN
+        raise argparse.ArgumentTypeError(
+            f"'{text}' is not a number of seconds from 0 to {MAX_SECONDS}"
+        )
+    return value
+
+
+def _bytes(text: str) -> int:
+    if not (text.isascii() and text.isdigit() and len(text) <= 18):
+        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number of bytes")
+    return int(text)
+
+
+def _count(text: str) -> int:
+    if not (text.isascii() and text.isdigit() and len(text) <= 18) or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number from 1")
+    return int(text)
+
+
+def _check_jobs(jobs: int) -> None:
+    most = MAX_JOBS_PER_CORE * _cores()
+    if not 1 <= jobs <= most:
+        raise InputError("--jobs", f"must be from 1 to {most} ({MAX_JOBS_PER_CORE} a core)")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -72,14 +110,22 @@ def _add_output_options(parser: argparse.ArgumentParser, formats: Sequence[str])
     parser.add_argument(
         "--format", "-f", choices=sorted(formats), default="text", help="output format"
     )
-    parser.add_argument("-o", "--output", metavar="FILE", help="write the output to FILE")
     parser.add_argument(
-        "--html", metavar="FILE", help="also write the HTML report to FILE"
+        "-o", "--output", metavar="FILE",
+        help="write the output to FILE (replaced atomically; a device, FIFO or - is written "
+        "as a stream)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--html", metavar="FILE", help="also write the HTML report to FILE (as -o)"
     )
     parser.add_argument(
         "--no-summary", action="store_true",
         help="leave out the closing 'total:' line of text, terse and emacs (b4's "
         "per-patch hook shows every line a check prints)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--force", action="store_true",
+        help="allow -o/--html to write inside the analysed tree",
     )  # fmt: skip
     parser.add_argument(
         "--fail-on",
@@ -139,6 +185,18 @@ def _add_bot_options(parser: argparse.ArgumentParser) -> None:
     )  # fmt: skip
 
 
+def _add_file_limits(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--max-file-size", type=_bytes, default=None, metavar="BYTES",
+        help="do not analyse larger files; those that may match are listed as skipped "
+        "(default: 8388608)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--file-time-limit", type=_seconds, default=None, metavar="SECONDS",
+        help="give up on a file after this long and list it as skipped (default: 60; 0: none)",
+    )  # fmt: skip
+
+
 def _add_cache_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--cache-dir", metavar="DIR", help="parse cache directory")
     parser.add_argument("--no-cache", action="store_true", help="do not use the parse cache")
@@ -181,6 +239,15 @@ def build_parser() -> argparse.ArgumentParser:
         help="check the commits of a range of the git repository --tree, as a series "
         "applied to the tree of commit A (read through git; the working tree is not used)",
     )
+    check.add_argument(
+        "--max-series-size", type=_bytes, default=None, metavar="BYTES",
+        help="refuse a series larger than this, all its files together (default: 67108864)",
+    )  # fmt: skip
+    check.add_argument(
+        "--max-patches", type=_count, default=None, metavar="N",
+        help="refuse a series of more patches than this (default: 10000)",
+    )  # fmt: skip
+    _add_file_limits(check)
     _add_output_options(check, CHECK_FORMATS)
     _add_bot_options(check)
     check.add_argument(
@@ -207,15 +274,7 @@ def build_parser() -> argparse.ArgumentParser:
         "-j", "--jobs", type=int, default=_cores(),
         help="worker processes (default: the number of cores, here %(default)s)",
     )  # fmt: skip
-    scan.add_argument(
-        "--max-file-size", type=int, default=None, metavar="BYTES",
-        help="do not analyse larger files; those that may match are listed as skipped "
-        "(default: 8388608)",
-    )  # fmt: skip
-    scan.add_argument(
-        "--file-time-limit", type=float, default=None, metavar="SECONDS",
-        help="give up on a file after this long and list it as skipped (default: 60; 0: none)",
-    )  # fmt: skip
+    _add_file_limits(scan)
     scan.add_argument(
         "--no-grep", action="store_true",
         help="search every file for the rules' tokens in Python instead of running grep "
@@ -284,11 +343,19 @@ def _load_rules(args: argparse.Namespace) -> RuleSet:
 
 
 def _cache(args: argparse.Namespace) -> ParseCache | None:
-    from patchaudit.cfront.cache import ParseCache, default_cache_dir
+    from patchaudit.cfront.cache import ParseCache, default_cache_dir, untrusted
 
     if args.no_cache:
         return None
-    return ParseCache(Path(args.cache_dir) if args.cache_dir else default_cache_dir())
+    directory = Path(args.cache_dir) if args.cache_dir else default_cache_dir()
+    if directory is None:
+        return None
+    reason = untrusted(directory)
+    if reason is not None:
+        print(f"patchaudit: warning: cache {directory} is {reason}; running without it",
+              file=sys.stderr)  # fmt: skip
+        return None
+    return ParseCache(directory)
 
 
 def _index(args: argparse.Namespace, root: Path) -> str | None:
@@ -303,11 +370,9 @@ def _prepare(args: argparse.Namespace) -> None:
     A wrong output path, sender or baseline must not cost a whole check or
     scan and then lose its report.
     """
-    from patchaudit.output import check_directory_target, check_target
+    from patchaudit.output import check_directory_target
 
-    for option, value in (("-o", args.output), ("--html", args.html)):
-        if value:
-            check_target(Path(value))
+    _check_outputs(args)
     if getattr(args, "html_dir", None):
         check_directory_target(Path(args.html_dir))
     args.sender = _sender(getattr(args, "sender", None))
@@ -322,7 +387,7 @@ def _prepare(args: argparse.Namespace) -> None:
 
 def _emit(report: RunReport, args: argparse.Namespace, stdout: TextIO) -> int:
     from patchaudit.model import Delivery, Severity
-    from patchaudit.output import encode, write_atomic
+    from patchaudit.output import STDOUT, encode, write_output
     from patchaudit.report.text import counts_against
 
     if args.baseline:
@@ -338,13 +403,18 @@ def _emit(report: RunReport, args: argparse.Namespace, stdout: TextIO) -> int:
     text = FORMATTERS[args.format](report)
     if args.no_summary and args.format in SUMMARY_FORMATS:
         text = text[: text.rstrip("\n").rfind("\n") + 1]  # the total line is the last one
-    if args.output:
-        write_atomic(Path(args.output), text)
+    tree = Path(args.tree)
+    if args.output and args.output != STDOUT:
+        write_output(args.output, text, tree=tree, force=args.force)
     else:
         stdout.buffer.write(encode(text)) if hasattr(stdout, "buffer") else stdout.write(text)
         stdout.flush()
-    if args.html:
-        write_atomic(Path(args.html), FORMATTERS["html"](report))
+    if args.html == STDOUT:
+        html = FORMATTERS["html"](report)
+        stdout.buffer.write(encode(html)) if hasattr(stdout, "buffer") else stdout.write(html)
+        stdout.flush()
+    elif args.html:
+        write_output(args.html, FORMATTERS["html"](report), tree=tree, force=args.force)
     if getattr(args, "html_dir", None):
         from patchaudit.output import write_directory_atomic
         from patchaudit.report.html_site import format_html_site
@@ -428,25 +498,48 @@ def _report_url(text: str | None) -> str:
 
 def _nipa_status(report: RunReport) -> int:
     from patchaudit.model import Severity
+    from patchaudit.output import encode
     from patchaudit.report.text import counts_against, summary_line
 
     counting = [f for f in report.findings if counts_against(f)]
     worst = max((f.severity for f in counting), default=None)
     summary = summary_line(report)
     fd = os.environ.get("DESC_FD", "")
-    if fd.isdigit():
+    if fd.isascii() and fd.isdigit():
         try:
-            os.write(int(fd), (summary + "\n").encode())
+            # A number of thousands of digits does not even convert: no such descriptor.
+            os.write(int(fd) if len(fd) <= 9 else -1, encode(summary + "\n"))
         except OSError as exc:
-            raise InputError(f"DESC_FD={fd}", f"cannot write the summary: {exc.strerror}") from None
+            raise InputError(f"DESC_FD={fd[:20]}", f"cannot write the summary: {exc.strerror}") from None
     if worst is None or worst < Severity.WARNING:
         return ExitCode.CLEAN
     return ExitCode.FINDINGS if worst is Severity.ERROR else ExitCode.NIPA_WARNING
 
 
+def _file_limits(args: argparse.Namespace) -> ScanLimits:
+    from patchaudit.engine.limits import ScanLimits
+
+    defaults = ScanLimits()
+    return ScanLimits(
+        defaults.max_file_size if args.max_file_size is None else args.max_file_size,
+        defaults.seconds_per_file if args.file_time_limit is None else args.file_time_limit,
+    )
+
+
+def _check_outputs(args: argparse.Namespace) -> None:
+    """Refuse an unusable -o/--html before the analysis, not after it."""
+    from patchaudit.output import check_output
+
+    for name in (args.output, args.html):
+        if name:
+            check_output(name, tree=Path(args.tree), force=args.force)
+
+
 def _cmd_check(args: argparse.Namespace, stdout: TextIO) -> int:
     from patchaudit.engine import Options, check_series
+    from patchaudit.engine.check import READ_LIMIT
     from patchaudit.series import load_series
+    from patchaudit.series.sources import MAX_INPUT_BYTES, MAX_PATCHES
     from patchaudit.tree.base import BaseTree
 
     if args.misplaced_tree is not None:
@@ -457,6 +550,8 @@ def _cmd_check(args: argparse.Namespace, stdout: TextIO) -> int:
         )
     _prepare(args)
     rules = _load_rules(args)
+    size = MAX_INPUT_BYTES if args.max_series_size is None else args.max_series_size
+    count = MAX_PATCHES if args.max_patches is None else args.max_patches
     if args.git is not None:
         from patchaudit.series.git import load_git_range
         from patchaudit.tree.git import GitTree, is_repository, range_base
@@ -468,21 +563,21 @@ def _cmd_check(args: argparse.Namespace, stdout: TextIO) -> int:
             raise InputError(
                 where, "not a git repository; name the repository of the range with --tree REPO"
             )
-        base: BaseTree = GitTree(Path(args.tree), range_base(args.git))
-        series = load_git_range(Path(args.tree), args.git)
+        base: BaseTree = GitTree(Path(args.tree), range_base(args.git), max_file_size=READ_LIMIT)
+        series = load_git_range(Path(args.tree), args.git, max_bytes=size, max_patches=count)
     else:
         if args.series is None:
             raise InputError("check", "the following arguments are required: SERIES (or --git A..B)")
-        base = BaseTree(Path(args.tree))
-        series = load_series(args.series)
+        base = BaseTree(Path(args.tree), max_file_size=READ_LIMIT)
+        series = load_series(args.series, max_bytes=size, max_patches=count)
     if args.per_patch:
         from patchaudit.series.model import ProblemKind
 
         series = replace(series, problems=tuple(
             p for p in series.problems if p.kind is not ProblemKind.MISSING_PATCH))
     maintainers = _maintainers(args, base)
-    report = check_series(series, base, rules, Options(args.all_rules, _cache(args), args.tree,
-                                                       _index(args, base.root)))
+    options = Options(args.all_rules, _cache(args), args.tree, _index(args, base.root))
+    report = check_series(series, base, rules, options, limits=_file_limits(args))
     return _emit(_owned(report, args, base, maintainers), args, stdout)
 
 
@@ -496,18 +591,10 @@ def _cores() -> int:
 def _cmd_scan(args: argparse.Namespace, stdout: TextIO) -> int:
     from patchaudit.engine import Options, scan_tree
     from patchaudit.engine.progress import ProgressLine
-    from patchaudit.engine.work import ScanLimits
     from patchaudit.tree.base import BaseTree
 
-    if args.jobs < 1:
-        raise InputError("--jobs", "must be at least 1")
-    defaults = ScanLimits()
-    limits = ScanLimits(
-        defaults.max_file_size if args.max_file_size is None else args.max_file_size,
-        defaults.seconds_per_file if args.file_time_limit is None else args.file_time_limit,
-    )
-    if limits.max_file_size < 0 or limits.seconds_per_file < 0:
-        raise InputError("--max-file-size/--file-time-limit", "must not be negative")
+    _check_jobs(args.jobs)
+    limits = _file_limits(args)
     _prepare(args)
     rules = _load_rules(args)
     base = BaseTree(Path(args.tree))
@@ -544,8 +631,7 @@ def _cmd_parse_report(args: argparse.Namespace, stdout: TextIO) -> int:
 
     from patchaudit.cfront.report import parse_report
 
-    if args.jobs < 1:
-        raise InputError("--jobs", "must be at least 1")
+    _check_jobs(args.jobs)
     root = Path(args.tree)
     if not root.is_dir():
         raise InputError(args.tree, "not a directory")
@@ -599,11 +685,17 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None) -> int
         "explain": _cmd_explain,
         "bot": _cmd_bot,
     }
+    from patchaudit.lifetime import Terminated, sigterm_interrupts
+
     try:
-        return handlers[args.command](args, out)
+        with sigterm_interrupts():
+            return handlers[args.command](args, out)
     except InputError as exc:
         sys.stderr.write(f"patchaudit: {_one_line(str(exc))}\n")
         return ExitCode.INPUT_ERROR
+    except Terminated:
+        sys.stderr.write("patchaudit: terminated\n")
+        return 128 + signal.SIGTERM
     except KeyboardInterrupt:
         sys.stderr.write("patchaudit: interrupted\n")
         return 130

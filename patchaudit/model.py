@@ -6,6 +6,8 @@ import hashlib
 from dataclasses import dataclass, field
 from enum import Enum, IntEnum
 
+from patchaudit.textbytes import to_bytes
+
 
 class Severity(IntEnum):
     """How bad a finding is; ordered so that ``max()`` gives the worst."""
@@ -114,7 +116,7 @@ class Finding:
     def _identity(self, file: str) -> str:
         code = " ".join(self.code.split())
         key = "\0".join((self.rule_id, file, self.function, code))
-        return hashlib.blake2b(key.encode("utf-8", "surrogateescape"), digest_size=12).hexdigest()
+        return hashlib.blake2b(to_bytes(key), digest_size=12).hexdigest()
 
     def sort_key(self) -> tuple[int, str, int, int, str, str]:
         patch_index = self.patch.index if self.patch is not None else -1

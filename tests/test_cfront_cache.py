@@ -134,12 +134,37 @@ def test_directory_from_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: P
     monkeypatch.setenv("PATCHAUDIT_CACHE_DIR", str(tmp_path / "explicit"))
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
     assert default_cache_dir() == tmp_path / "explicit"
-    assert ParseCache().directory == tmp_path / "explicit"
     monkeypatch.delenv("PATCHAUDIT_CACHE_DIR")
     assert default_cache_dir() == tmp_path / "xdg" / "patchaudit" / "parse"
     monkeypatch.delenv("XDG_CACHE_HOME")
+    (tmp_path / "home").mkdir()
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     assert default_cache_dir() == tmp_path / "home" / ".cache" / "patchaudit" / "parse"
+
+
+@pytest.mark.parametrize(
+    ("xdg", "home", "expected"),
+    [
+        pytest.param("relative/cache", "{tmp}/home", "{tmp}/home/.cache/patchaudit/parse",
+                     id="relative-xdg-ignored"),
+        pytest.param("", "", None, id="empty-home"),
+        pytest.param(None, "relative", None, id="relative-home"),
+        pytest.param(None, "{tmp}/nonexistent/home", None, id="missing-home"),
+    ],
+)  # fmt: skip
+def test_no_cache_rather_than_one_in_an_unsound_place(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, xdg: str | None, home: str, expected: str | None
+) -> None:
+    (tmp_path / "home").mkdir()
+    monkeypatch.delenv("PATCHAUDIT_CACHE_DIR", raising=False)
+    if xdg is None:
+        monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
+    else:
+        monkeypatch.setenv("XDG_CACHE_HOME", xdg)
+    monkeypatch.setenv("HOME", home.format(tmp=tmp_path))
+    found = default_cache_dir()
+    assert found == (None if expected is None else Path(expected.format(tmp=tmp_path)))
+    assert not (tmp_path / "nonexistent").exists()
 
 
 def test_diagnostics_survive_the_cache(tmp_path: Path) -> None:

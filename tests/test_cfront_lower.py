@@ -11,7 +11,7 @@ from tree_sitter import Parser
 
 from patchaudit.cfront import digest, ir, parse_c
 from patchaudit.cfront.lower import lower_tree
-from patchaudit.cfront.lower_ctx import MAX_DEPTH
+from patchaudit.cfront.lower_ctx import MAX_DEPTH, MAX_EXPR_BYTES
 from patchaudit.cfront.parser import ParsedTree, c_language
 
 FIXTURES = Path(__file__).parent / "fixtures" / "cfront" / "lower"
@@ -904,3 +904,31 @@ def test_real_balloon_header_and_driver_lower_without_issues(kernel_tree: Path) 
     assert migrate is not None and migrate.params[0] == ir.Param(
         "vb_dev_info", "struct balloon_dev_info *"
     )
+
+
+def test_an_expression_too_long_to_lower_is_one_unknown_with_its_calls() -> None:
+    # Each IR level keeps its text: a 1 MB nested expression lowered level by
+    # level held MAX_DEPTH copies of itself (a 4 MB line: 1.4 GB).
+    terms = " + ".join(["1"] * 150_000 + ["lock(page)"] + ["2"] * 150_000)
+    source = f"int f(struct page *page)\n{{\n\tint x = 0;\n\n\treturn {terms};\n}}\n".encode()
+    assert len(source) > 4 * MAX_EXPR_BYTES
+    fir = parse_c(source, "long.c")
+    assert fir.issues == (
+        ir.ParseIssue(
+            f"expression longer than {MAX_EXPR_BYTES} bytes (line 5): lowered as Unknown, its calls kept"
+        ),
+    )
+    (ret,) = [s for s in fir.functions[0].body.body if isinstance(s, ir.Return)]
+    assert isinstance(ret.value, ir.Unknown)
+    assert [c.callee for c in ret.value.children if isinstance(c, ir.Call)] == ["lock"]
+    # The IR holds the expression's text a few times, not once per level.
+    assert len(pickle.dumps(fir)) < 3 * len(source)
+
+
+def test_a_long_initializer_list_is_lowered_whole() -> None:
+    # Firmware and register tables are long flat initializers: no limit for them.
+    values = ", ".join(f"0x{i % 256:02x}" for i in range(60_000))
+    source = f"static const unsigned char fw[] = {{ {values} }};\n".encode()
+    assert len(source) > MAX_EXPR_BYTES
+    fir = parse_c(source, "fw.c")
+    assert fir.issues == ()

@@ -360,3 +360,57 @@ def test_a_bot_mails_as_itself_and_links_its_report(raw_report: RunReport) -> No
 def test_a_sender_that_is_not_one_plain_address_is_refused(sender: str) -> None:
     with pytest.raises(ValueError):
         check_sender(sender)
+
+
+def test_a_huge_subject_is_folded_within_the_line_limit(raw_report: RunReport) -> None:
+    subject = "[PATCH] " + "x" * 20_000
+    text = FORMATTERS["email"](_single(raw_report, raw_subject=subject))
+    head = text.split("\n\n", 1)[0]
+    assert max(len(line) for line in head.splitlines()) <= 78
+    message = email.message_from_string(text, policy=email.policy.default)
+    assert str(message["Subject"]) == "Re: " + subject
+
+
+def test_control_characters_in_the_body_are_shown_not_sent(raw_report: RunReport) -> None:
+    code = "{ PG_balloon,\x1b[2J\x07\x9b31m \u202e/* x */ },"
+    report = _single(raw_report)
+    report = replace(report, findings=(replace(report.findings[0], code=code, line=9999),))
+    text = FORMATTERS["email"](report)
+    assert ">> { PG_balloon,\\x1b[2J\\x07\\x9b31m \\u202e/* x */ }," in text
+    assert not re.search("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202e]", text)
+
+
+@pytest.mark.parametrize(
+    ("author", "to"),
+    [
+        pytest.param('"Evil\r\nBcc: victim@example.org" <a@example.org>',
+                     '"Evil Bcc: victim@example.org" <a@example.org>', id="header-in-name"),
+        pytest.param("a@example.org, victim@example.org", None, id="two-recipients"),
+        pytest.param("Thor, A <a@example.org>", None, id="unquoted-comma"),
+        pytest.param('"Thor, A" <a@example.org>', '"Thor, A" <a@example.org>', id="quoted-comma"),
+        pytest.param("Evil <a@example.org> <b@example.org>", None, id="two-brackets"),
+        pytest.param("not an address", None, id="no-address"),
+        pytest.param("N" * 300 + " <a@example.org>", "a@example.org", id="long-name"),
+    ],
+)  # fmt: skip
+def test_a_hostile_from_gives_one_sound_to_or_none(
+    raw_report: RunReport, author: str, to: str | None
+) -> None:
+    text = FORMATTERS["email"](_single(raw_report, author=author))
+    head = text.split("\n\n", 1)[0]
+    assert max(len(line) for line in head.splitlines()) <= 78
+    message = email.message_from_string(text, policy=email.policy.default)
+    assert "Bcc" not in message
+    if to is None:
+        assert "To" not in message
+    else:
+        assert str(message["To"]) == to
+        assert len(message["To"].addresses) == 1
+
+
+def test_a_message_id_longer_than_a_line_is_left_out(raw_report: RunReport) -> None:
+    # Found by tests/test_fuzz.py: a 3,000-character id made a 3,015-byte In-Reply-To.
+    report = _single(raw_report, message_id="<" + "x" * 3000 + "@example.org>", references=())
+    head = FORMATTERS["email"](report).split("\n\n", 1)[0]
+    assert "In-Reply-To" not in head and "References" not in head
+    assert max(len(line) for line in head.splitlines()) <= 78

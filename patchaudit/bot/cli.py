@@ -76,7 +76,7 @@ def _toml(value: str) -> str:
 
 def _init(args: argparse.Namespace, stdout: TextIO) -> int:
     from patchaudit.bot.config import parse_config
-    from patchaudit.output import write_atomic
+    from patchaudit.output import encode, write_atomic
 
     path = Path(args.config)
     if path.exists() and not args.force:
@@ -120,7 +120,7 @@ def _init(args: argparse.Namespace, stdout: TextIO) -> int:
         lines += [f"git = {_toml(str(Path(args.git).resolve()))}", f"branch = {_toml(args.branch)}"]
     text = "\n".join(lines) + "\n"
     config = parse_config(text, path.resolve())  # refuse to write what would not load
-    write_atomic(path, text)
+    write_atomic(path, encode(text))
     # The state exists from now on: status answers before the first run ends.
     from patchaudit.bot.state import State
 

@@ -136,7 +136,7 @@ def write_file(directory: Path, relpath: str, data: bytes) -> None:
     target = directory / relpath
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        write_atomic(target, data.decode("utf-8"))
+        write_atomic(target, data)
     except InputError as exc:
         raise DeliveryError(str(exc)) from None
     except OSError as exc:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from patchaudit.bot.log import timestamp
 from patchaudit.bot.state import SeriesRow, State, page_of
-from patchaudit.output import write_atomic
+from patchaudit.output import encode, write_atomic
 from patchaudit.report.index_page import IndexPage, IndexRow, format_index
 
 TITLE = "patchaudit: series checked"
@@ -63,10 +63,10 @@ def render_dirty(state: State, directory: Path, html: bool, now: float) -> list[
     for number in sorted({*dirty, last} - {0}):
         rows = tuple(_row(s, html) for s in reversed(state.series_page(number)))
         page = IndexPage(TITLE, generated, totals, pages, number, rows)
-        write_atomic(directory / page_name(number), format_index(page))
+        write_atomic(directory / page_name(number), encode(format_index(page)))
         if number == last:
             front = IndexPage(TITLE, generated, totals, pages, 0, rows)
-            write_atomic(directory / "index.html", format_index(front))
+            write_atomic(directory / "index.html", encode(format_index(front)))
     with state.transaction():
         state.clean_pages(dirty)
     return dirty

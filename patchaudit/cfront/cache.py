@@ -15,7 +15,7 @@ from pathlib import Path
 from patchaudit.cfront import ir as ir_module
 from patchaudit.cfront.ir import FileIR
 from patchaudit.cfront.lower_ctx import paused_gc
-from patchaudit.entries import read_entry, write_entry
+from patchaudit.entries import data_classes, inflate, load, read_entry, write_entry
 
 # Entry payload: zlib(pickle protocol 5), stored by patchaudit.entries (magic,
 # checksum: a torn or bit-flipped entry is a miss, not a plausible but wrong
@@ -24,16 +24,47 @@ _MAGIC = b"PAIR\x01\x00\x00\x00"
 # zlib level 1 shrinks the pickles about 4x (mm/: 32 MB -> 8 MB) for about 5% of a
 # cold parse; higher levels cost more time than they save space.
 _LEVEL = 1
+# What an entry may be built of: the IR's own classes (entries.load).
+_ALLOWED = data_classes(ir_module)
 
 
-def default_cache_dir() -> Path:
-    """``$PATCHAUDIT_CACHE_DIR``, else ``$XDG_CACHE_HOME/patchaudit/parse``, else ``~/.cache/patchaudit/parse``."""
+def default_cache_dir() -> Path | None:
+    """``$PATCHAUDIT_CACHE_DIR``, else ``$XDG_CACHE_HOME/patchaudit/parse``, else
+    ``$HOME/.cache/patchaudit/parse``; None when there is no sound place (no cache).
+
+    As the XDG base directory spec says, a relative ``XDG_CACHE_HOME`` is
+    ignored; a ``HOME`` that is empty, relative or not an existing directory
+    gives no cache rather than one in ``/.cache`` or in directories root
+    would create along a made-up path.
+    """
     explicit = os.environ.get("PATCHAUDIT_CACHE_DIR")
     if explicit:
         return Path(explicit)
-    xdg = os.environ.get("XDG_CACHE_HOME")
-    base = Path(xdg) if xdg else Path.home() / ".cache"
-    return base / "patchaudit" / "parse"
+    xdg = os.environ.get("XDG_CACHE_HOME", "")
+    if os.path.isabs(xdg):
+        return Path(xdg) / "patchaudit" / "parse"
+    home = os.environ.get("HOME", "")
+    if not os.path.isabs(home) or not os.path.isdir(home):
+        return None
+    return Path(home) / ".cache" / "patchaudit" / "parse"
+
+
+def untrusted(directory: Path) -> str | None:
+    """Why ``directory`` may not be used as a cache, or None if it may (or does not exist yet).
+
+    Entries cannot run code (entries.load), but whoever can write them can
+    still change what a cached file is reported to hold: a cache must be
+    this user's and writable by nobody else.
+    """
+    try:
+        info = os.stat(directory)
+    except OSError:
+        return None
+    if info.st_uid != os.geteuid():
+        return f"owned by uid {info.st_uid}, not by this user"
+    if info.st_mode & 0o022:
+        return "writable by group or others"
+    return None
 
 
 # Not in typeshed, but what object.__reduce_ex__ itself returns for protocol 2+.
@@ -74,8 +105,8 @@ class ParseCache:
     directory makes every ``put`` a no-op, never an error.
     """
 
-    def __init__(self, directory: Path | None = None) -> None:
-        self.directory = directory if directory is not None else default_cache_dir()
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
 
     def entry_path(self, digest: str) -> Path:
         return self.directory / digest[:2] / digest
@@ -85,9 +116,12 @@ class ParseCache:
         payload = read_entry(self.entry_path(digest), _MAGIC)
         if payload is None:
             return None
+        data = inflate(payload)
+        if data is None:
+            return None
         try:
             with paused_gc():
-                ir = pickle.loads(zlib.decompress(payload))
+                ir = load(data, _ALLOWED)
         except Exception:  # noqa: BLE001 - any unpickling failure of a checked entry is a miss
             return None
         if not isinstance(ir, FileIR) or ir.digest != digest:

@@ -8,7 +8,7 @@ from tree_sitter import Node
 
 from patchaudit.cfront.grammar import TYPE
 from patchaudit.cfront.ir import FileIR, Function, GlobalVar, ParseIssue, StructDef
-from patchaudit.cfront.lower_ctx import MAX_DEPTH, Ctx, paused_gc
+from patchaudit.cfront.lower_ctx import MAX_DEPTH, MAX_EXPR_BYTES, Ctx, paused_gc
 from patchaudit.cfront.lower_decl import DeclLowerer
 from patchaudit.cfront.lower_expr import ExprLowerer
 from patchaudit.cfront.lower_stmt import StmtLowerer
@@ -78,6 +78,15 @@ def _lower(parsed: ParsedTree, path: str, digest: str) -> FileIR:
         issues.append(
             ParseIssue(
                 f"nesting deeper than {MAX_DEPTH} levels (line {shown}): lowered as Opaque/Unknown"
+            )
+        )
+    if ctx.too_long_lines:
+        lines = sorted(set(ctx.too_long_lines))
+        shown = ", ".join(str(n) for n in lines[:5]) + (", ..." if len(lines) > 5 else "")
+        issues.append(
+            ParseIssue(
+                f"expression longer than {MAX_EXPR_BYTES} bytes (line {shown}): "
+                "lowered as Unknown, its calls kept"
             )
         )
     return FileIR(

@@ -17,6 +17,12 @@ from patchaudit.cfront.kernel import iterator_macro_at, macro_family
 # spends about three frames per IR level; 150 leaves room for the caller's
 # frames and is far above what real kernel code needs (see tests).
 MAX_DEPTH = 150
+# An expression longer than this is lowered as one Unknown (its calls kept):
+# each IR level keeps its own text, so a long nested expression (a 4 MB
+# "1 + 1 + ..." line) cost MAX_DEPTH copies of itself, 1.4 GB. The longest
+# expression of Linux 6.12 outside initializer lists (data tables, which are
+# exempt) is far shorter.
+MAX_EXPR_BYTES = 256 * 1024
 
 _IDENT = re.compile(rb"[A-Za-z_]\w*")
 
@@ -55,6 +61,7 @@ class Ctx:
             self.line_starts = [0]
             self.line_starts.extend(m.end() for m in re.finditer(rb"\n", original))
         self.too_deep_lines: list[int] = []
+        self.too_long_lines: list[int] = []
         # One Pos object per distinct position: a call and its callee, a
         # statement and its expression start at the same place, and pickle
         # then stores (and the cache loads) each position once. Positions are
@@ -178,3 +185,6 @@ class Ctx:
 
     def note_too_deep(self, node: Node) -> None:
         self.too_deep_lines.append(node.start_point[0] + 1)
+
+    def note_too_long(self, node: Node) -> None:
+        self.too_long_lines.append(node.start_point[0] + 1)

@@ -41,7 +41,7 @@ from patchaudit.cfront.ir import (
     Unary,
     Unknown,
 )
-from patchaudit.cfront.lower_ctx import MAX_DEPTH, Ctx
+from patchaudit.cfront.lower_ctx import MAX_DEPTH, MAX_EXPR_BYTES, Ctx
 from patchaudit.cfront.lower_types import descriptor_type, type_arg_text
 
 _LITERALS = frozenset(
@@ -103,6 +103,9 @@ class ExprLowerer:
             return Name(self.ctx.pos(node), name, name)
         if kind in _LITERALS:
             return Literal(self.ctx.pos(node), self.ctx.text(node))
+        if node.end_byte - node.start_byte > MAX_EXPR_BYTES and kind != "initializer_list":
+            self.ctx.note_too_long(node)
+            return Unknown(self.ctx.pos(node), self.ctx.text(node), self.calls_in(node))
         handler = self._dispatch.get(kind)
         if handler is not None:
             return handler(node, depth + 1)
@@ -158,13 +161,18 @@ class ExprLowerer:
         result in their own right.
         """
         found: list[Call] = []
-        stack = [node]
-        while stack:
-            current = stack.pop()
-            if current.type == "call_expression":
+        # A cursor walks in pre-order without holding the nodes it has yet to visit
+        # (a stack of them held two per level of a million-level expression).
+        cursor = node.walk()
+        while True:
+            current = cursor.node
+            if current is not None and current.type == "call_expression":
                 found.append(self._shallow_call(current, _SHALLOW_BUDGET))
-            stack.extend(reversed(current.children))
-        return tuple(found)
+            if cursor.goto_first_child():
+                continue
+            while not cursor.goto_next_sibling():
+                if not cursor.goto_parent():
+                    return tuple(found)
 
     def init_list(self, node: Node, depth: int) -> InitList:
         items: list[tuple[str, Expr]] = []

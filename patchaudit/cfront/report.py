@@ -14,6 +14,8 @@ from pathlib import Path
 from patchaudit.cfront import digest, parse_c
 from patchaudit.cfront.cache import ParseCache
 from patchaudit.errors import InputError
+from patchaudit.lifetime import die_with_parent, stop_workers
+from patchaudit.textbytes import to_bytes
 
 C_SUFFIXES = (".c", ".h")
 TOP_CONSTRUCTS = 20
@@ -95,7 +97,7 @@ def file_stats(root: Path, rel: str, cache: ParseCache | None) -> FileStats:
     if cache is not None:
         record = [stats.size, stats.functions, stats.functions_with_errors,
                   list(stats.constructs), list(stats.issues)]
-        cache.put_note(_NOTE, key, json.dumps(record).encode("utf-8", "surrogateescape"))
+        cache.put_note(_NOTE, key, to_bytes(json.dumps(record)))
     return stats
 
 
@@ -128,12 +130,19 @@ def parse_report(
     else:
         cache_dir = str(cache.directory) if cache is not None else None
         chunks = list(_chunks(files, CHUNK_FILES))
-        with ProcessPoolExecutor(max_workers=jobs) as pool:
-            results = pool.map(
-                _chunk_stats, [str(root)] * len(chunks), chunks, [cache_dir] * len(chunks)
-            )
-            for part in results:
-                stats.extend(part)
+        pool = ProcessPoolExecutor(max_workers=jobs, initializer=die_with_parent,
+                                   initargs=(os.getpid(),))  # fmt: skip
+        try:
+            futures = [pool.submit(_chunk_stats, str(root), chunk, cache_dir) for chunk in chunks]
+            for future in futures:
+                stats.extend(future.result())
+        except BaseException:
+            # Ctrl-C or SIGTERM: do not wait for the chunks in flight (and cancel
+            # nothing: the pool fails the rest itself, see engine/parallel.py).
+            stop_workers(pool)
+            pool.shutdown(wait=True)
+            raise
+        pool.shutdown(wait=True)
     seconds = time.perf_counter() - started
     return summarise(stats, seconds)
 

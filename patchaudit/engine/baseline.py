@@ -19,7 +19,13 @@ def load_baseline(path: Path) -> Counter[str]:
     try:
         if path.stat().st_size > _MAX_BASELINE:
             raise InputError(where, "baseline file is too large")
-        data = json.loads(path.read_bytes().decode("utf-8"))
+        # A bounded read: a device such as /dev/zero has no size to check first,
+        # and a pipe (--baseline <(...)) has none either but is fine.
+        with path.open("rb") as handle:
+            raw = handle.read(_MAX_BASELINE + 1)
+        if len(raw) > _MAX_BASELINE:
+            raise InputError(where, "baseline file is too large")
+        data = json.loads(raw.decode("utf-8"))
     except FileNotFoundError:
         raise InputError(where, "baseline file does not exist") from None
     except OSError as exc:

@@ -9,7 +9,9 @@ after-state has is ``new``; one that only the before-state has is ``fixed``.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from functools import partial
 
 from patchaudit import __version__
 from patchaudit.engine.common import (
@@ -20,22 +22,36 @@ from patchaudit.engine.common import (
     is_c,
     rule_infos,
 )
-from patchaudit.engine.prefilter import build_filter
+from patchaudit.engine.limits import FileTimeout, ScanLimits, over_limit, time_limit, timed_out
 from patchaudit.engine.removals import removal_findings, with_removals
+from patchaudit.engine.prefilter import build_filter
 from patchaudit.engine.summary import summarise_patch
-from patchaudit.model import FileIssue, Finding, PatchRef, RunReport, Status, TraceStep
+from patchaudit.model import (
+    FileIssue,
+    Finding,
+    PatchRef,
+    PatchSummary,
+    RunReport,
+    Status,
+    TraceStep,
+)
 from patchaudit.ruleset import Rule, RuleSet
 from patchaudit.ruleset.anchor import RuleStatus, find_span
 from patchaudit.ruleset.kinds import KINDS, Scope
 from patchaudit.ruleset.kinds.base import PartnerKind, judges_across_patch
 from patchaudit.errors import InputError
 from patchaudit.series.model import FileChange, Patch, Series
-from patchaudit.tree.apply import MISSING, PatchApplication, apply_series
+from patchaudit.tree.apply import MISSING, FileResult, PatchApplication, iter_applications
 from patchaudit.tree.base import BaseTree
 
 PATCH_APPLY_KIND = "patch-apply"
 SERIES_PROBLEM_KIND = "series-problem"
 RULE_SOURCE_KIND = "rule-source"
+# How large a file check reads to apply a patch to it: a patch may touch any
+# file of a tree (the largest of 6.12, generated amdgpu register headers, are
+# 24 MB); whether a file is analysed is ScanLimits.max_file_size's to say.
+READ_LIMIT = 64 << 20
+DEFAULT_LIMITS = ScanLimits()
 
 
 def _patch_ref(patch: Patch) -> PatchRef:
@@ -120,25 +136,29 @@ def _apply_findings(application: PatchApplication, rule: Rule, lone: bool) -> It
             yield _finding(rule, result.path, 0, message, ref)
 
 
-def check_tree_fits(applications: tuple[PatchApplication, ...], tree_label: str) -> None:
+def check_tree_fits(series: Series, base: BaseTree, tree_label: str) -> None:
     """Stop when (almost) none of the files the series changes is in the tree: a wrong tree.
 
     A series checked against the wrong directory (the default ``.``, a
     typo) would otherwise yield a does-not-apply finding for every file and
     nothing else. A file that an earlier patch of the series adds is not
     counted; one or two missing files in a tree that has the rest are
-    findings, not a wrong tree.
+    findings, not a wrong tree. Judged on the tree and the diffs alone,
+    before any patch is applied.
     """
-    needed: dict[str, bool] = {}  # path -> whether the tree had it when first needed
+    needed: dict[str, bool] = {}  # path -> whether the tree has it
     added: set[str] = set()
-    for application in applications:
-        for result in application.files:
-            if result.change is FileChange.ADDED:
-                added.add(result.path)
+    for patch in series.patches:
+        for diff in patch.files:
+            if diff.change is FileChange.ADDED:
+                added.add(diff.path)
                 continue
-            path = result.old_path or result.path
+            path = diff.old_path or diff.path
             if path not in added and path not in needed:
-                needed[path] = result.reason != MISSING
+                try:
+                    needed[path] = base.exists(path)
+                except InputError:
+                    needed[path] = False
     found = sum(needed.values())
     # "Almost none": fewer than one in five of them.
     if not needed or found * 5 >= len(needed):
@@ -240,27 +260,97 @@ def _compare(
             yield _with(finding, ref, Status.FIXED)
 
 
-def _partner_findings(
-    application: PatchApplication,
-    rules: RuleSet,
-    before_statuses: dict[str, RuleStatus],
-    statuses: dict[str, RuleStatus],
-    options: Options,
-    ref: PatchRef,
-) -> Iterator[Finding]:
+@dataclass(frozen=True)
+class _Step:
+    """One applied patch, and what analysing its files needs."""
+
+    application: PatchApplication
+    ref: PatchRef
+    before_statuses: dict[str, RuleStatus]
+    statuses: dict[str, RuleStatus]
+    options: Options
+    limits: ScanLimits
+
+
+# What analysing one file gives: labelled findings, notes about the file
+# (parse issues, or why it was skipped) and whether it was analysed at all.
+Analysed = tuple[list[Finding], list[FileIssue], bool]
+
+
+def _budgeted(path: str, sizes: tuple[bytes | None, ...], limits: ScanLimits,
+              analyse: Callable[[], tuple[list[Finding], list[FileIssue]]]) -> Analysed:
+    """``analyse()`` within the per-file budget scan uses; over it, no findings and why.
+
+    The size limit is judged on the larger of the file's states in the patch.
+    """
+    size = max(len(data) for data in sizes if data is not None)
+    if size > limits.max_file_size:
+        return [], [FileIssue(path, over_limit(size, limits.max_file_size))], False
+    try:
+        with time_limit(limits.seconds_per_file):
+            findings, issues = analyse()
+    except FileTimeout:
+        return [], [FileIssue(path, timed_out(limits.seconds_per_file))], False
+    except RecursionError:
+        return [], [FileIssue(path, "too deeply nested to analyse")], False
+    return findings, issues, True
+
+
+def _touched_file(
+    step: _Step, rules: _StateRules, result: FileResult
+) -> tuple[list[Finding], list[FileIssue]]:
+    """A file the patch changed, analysed before and after it; the after-state's parse issues."""
+    application, ref, options = step.application, step.ref, step.options
+    after: list[Finding] = []
+    before: list[Finding] = []
+    issues: list[FileIssue] = []
+    state = old_state = None
+    if result.after is not None:
+        state = FileState(result.path, result.after, options)
+        after = list(file_findings(rules(result.after), step.statuses, state, ref, None,
+                                   application.after.read, read_before=application.before.read))
+    if result.before is not None:
+        old_state = FileState(result.old_path or result.path, result.before, options)
+        before = list(file_findings(rules(result.before), step.before_statuses, old_state, ref,
+                                    None, application.before.read))
+    compared = list(_compare(before, after, result.path, result.added_lines, ref))
+    if state is not None and old_state is not None:
+        # What the patch removed that a rule depends on (engine/removals.py).
+        removed = removal_findings(rules(result.before or b""), step.statuses, old_state, state,
+                                   result, ref)
+        compared = with_removals(compared, removed, result.added_lines)
+    if state is not None and state.parsed:
+        issues = [FileIssue(result.path, i.message) for i in state.ir.issues]
+    return compared, issues
+
+
+def _partner_file(
+    step: _Step, partner: str, rules: list[Rule], before_data: bytes, after_data: bytes
+) -> tuple[list[Finding], list[FileIssue]]:
+    application, ref, options = step.application, step.ref, step.options
+    after = list(file_findings(rules, step.statuses, FileState(partner, after_data, options), ref,
+                               None, application.after.read, read_before=application.before.read))
+    before = list(file_findings(rules, step.before_statuses,
+                                FileState(partner, before_data, options), ref, None,
+                                application.before.read))
+    return list(_compare(before, after, partner, frozenset(), ref)), []
+
+
+def _partner_findings(step: _Step, rules: RuleSet) -> tuple[list[Finding], list[FileIssue]]:
     """Findings that change in files the patch leaves alone, because a partner file changed.
 
     A header's comment goes stale when its .c file stops using a name the
     comment mentions: kinds that know such partnerships name the files, and
     those are analysed before and after the patch like touched files.
     """
+    application = step.application
     touched = {r.path for r in application.files} | {
         r.old_path for r in application.files if r.old_path
     }
     wanted: dict[str, list[Rule]] = {}
     for rule in rules:
         kind = KINDS[rule.kind]
-        if not isinstance(kind, PartnerKind) or not statuses[rule.id].applies:
+        if not isinstance(kind, PartnerKind) or not step.statuses[rule.id].applies:
             continue
         for result in application.files:
             if not is_c(result.path) or not (result.added_lines or result.removed_lines):
@@ -268,19 +358,21 @@ def _partner_findings(
             for partner in kind.partners(result.path, application.after.read):
                 if partner not in touched and is_c(partner):
                     wanted.setdefault(partner, []).append(rule)
+    findings: list[Finding] = []
+    issues: list[FileIssue] = []
     for partner, partner_rules in sorted(wanted.items()):
         after_data = application.after.read(partner)
         before_data = application.before.read(partner)
         if after_data is None or before_data is None:
             continue
         chosen = list(dict.fromkeys(partner_rules))
-        after = list(file_findings(chosen, statuses, FileState(partner, after_data, options),
-                                   ref, None, application.after.read,
-                                   read_before=application.before.read))
-        before = list(file_findings(chosen, before_statuses,
-                                    FileState(partner, before_data, options), ref, None,
-                                    application.before.read))
-        yield from _compare(before, after, partner, frozenset(), ref)
+        found, notes, _ = _budgeted(
+            partner, (before_data, after_data), step.limits,
+            partial(_partner_file, step, partner, chosen, before_data, after_data),
+        )  # fmt: skip
+        findings.extend(found)
+        issues.extend(notes)
+    return findings, issues
 
 
 def _with(finding: Finding, ref: PatchRef, status: Status) -> Finding:
@@ -311,11 +403,20 @@ class _StateRules:
         ]
 
 
-def check_series(series: Series, base: BaseTree, rules: RuleSet, options: Options) -> RunReport:
-    """Apply the series patch by patch and report what each patch introduces, moves or fixes."""
-    applications = apply_series(base, series)
+def check_series(
+    series: Series, base: BaseTree, rules: RuleSet, options: Options, *,
+    limits: ScanLimits = DEFAULT_LIMITS,
+) -> RunReport:
+    """Apply the series patch by patch and report what each patch introduces, moves or fixes.
+
+    Each touched file is analysed within ``limits``, as scan analyses a file:
+    a larger or slower one is listed as skipped instead.
+    """
+    # One patch at a time: each application (the file contents of a patch) is let go once
+    # analysed and summarised, so a series of thousands of patches holds one tree state.
     if not series.lone:
-        check_tree_fits(applications, options.tree_label or str(base.root))
+        check_tree_fits(series, base, options.tree_label or str(base.root))
+    summaries: list[PatchSummary] = []
     state_rules = _StateRules(rules)
     applicability = Applicability(options.all_rules)
     findings: list[Finding] = list(_series_findings(series, rules))
@@ -324,44 +425,30 @@ def check_series(series: Series, base: BaseTree, rules: RuleSet, options: Option
     source_rule = next((r for r in rules if r.kind == RULE_SOURCE_KIND), None)
     analysed = 0
     statuses: dict[str, RuleStatus] = {}
-    for application in applications:
+    for application in iter_applications(base, series):
+        summaries.append(summarise_patch(application.patch, application))
         if apply_rule is not None:
             findings.extend(_apply_findings(application, apply_rule, series.lone))
         if source_rule is not None:
             findings.extend(_source_changes(application, rules, source_rule))
         before_statuses = applicability.statuses(rules, application.before.read)
         statuses = applicability.statuses(rules, application.after.read)
-        ref = _patch_ref(application.patch)
+        step = _Step(application, _patch_ref(application.patch), before_statuses, statuses,
+                     options, limits)
         for result in application.files:
             if not is_c(result.path) or not (result.added_lines or result.removed_lines):
                 continue
-            after: list[Finding] = []
-            before: list[Finding] = []
-            state = old_state = None
-            if result.after is not None:
-                state = FileState(result.path, result.after, options)
-                analysed += 1
-                after = list(file_findings(state_rules(result.after), statuses, state, ref, None,
-                                           application.after.read,
-                                           read_before=application.before.read))
-            if result.before is not None:
-                old_state = FileState(result.old_path or result.path, result.before, options)
-                before = list(file_findings(state_rules(result.before), before_statuses,
-                                            old_state, ref, None,
-                                            application.before.read))
-            compared = list(_compare(before, after, result.path, result.added_lines, ref))
-            if state is not None and old_state is not None:
-                # What the patch removed that a rule depends on (engine/removals.py).
-                removed = removal_findings(state_rules(result.before or b""), statuses,
-                                           old_state, state, result, ref)
-                compared = with_removals(compared, removed, result.added_lines)
-            findings.extend(compared)
-            if state is not None and state.parsed:
-                issues.extend(FileIssue(result.path, i.message) for i in state.ir.issues)
-        findings.extend(
-            _partner_findings(application, rules, before_statuses, statuses, options, ref)
-        )
-    if not applications:
+            found, notes, done = _budgeted(
+                result.path, (result.before, result.after), limits,
+                partial(_touched_file, step, state_rules, result),
+            )  # fmt: skip
+            analysed += done and result.after is not None
+            findings.extend(found)
+            issues.extend(notes)
+        partner, partner_notes = _partner_findings(step, rules)
+        findings.extend(partner)
+        issues.extend(partner_notes)
+    if not summaries:
         statuses = applicability.statuses(rules, base.read)
     return RunReport(
         tool="patchaudit",
@@ -371,7 +458,7 @@ def check_series(series: Series, base: BaseTree, rules: RuleSet, options: Option
         source=series.source,
         findings=tuple(sorted(findings)),
         rules=rule_infos(rules, statuses),
-        patches=tuple(summarise_patch(app.patch, app) for app in applications),
+        patches=tuple(summaries),
         cover=summarise_patch(series.cover, None) if series.cover is not None else None,
         file_issues=tuple(dict.fromkeys(issues)),
         files_analysed=analysed,

@@ -17,7 +17,8 @@ import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from patchaudit.entries import read_entry, write_entry
+from patchaudit.entries import inflate, load, read_entry, write_entry
+from patchaudit.textbytes import to_bytes
 
 RACY_NS = 2_000_000_000
 _MAGIC = b"PAIX\x01\x00\x00\x00"
@@ -62,16 +63,17 @@ class ScanIndex:
 
     @property
     def path(self) -> Path:
-        name = hashlib.blake2b(f"{self.tree}\0{self.pack}".encode(), digest_size=16).hexdigest()
+        name = hashlib.blake2b(to_bytes(f"{self.tree}\0{self.pack}"), digest_size=16).hexdigest()
         return self.directory / name
 
     def load(self) -> dict[str, IndexEntry]:
         """The entries, or none when the index is missing or damaged (a cold scan)."""
         payload = read_entry(self.path, _MAGIC)
-        if payload is None:
+        data = inflate(payload) if payload is not None else None
+        if data is None:
             return {}
         try:
-            value = pickle.loads(zlib.decompress(payload))
+            value = load(data)  # tuples, dicts, str, int, bool, None: no class needed
         except Exception:  # noqa: BLE001 - a damaged index is a cold scan, never an error
             return {}
         if not isinstance(value, tuple) or len(value) != 2 or value[0] != (self.tree, self.pack):

@@ -17,20 +17,27 @@ def _plain(name: str) -> bool:
     return name.isascii() and name.isprintable() and "\\" not in name
 
 
-def list_c_files(base: BaseTree, paths: Sequence[str] = ()) -> list[str]:
+Skipped = list[tuple[str, str]]  # (path, problem): what a listing could not enter
+
+
+def list_c_files(
+    base: BaseTree, paths: Sequence[str] = (), skipped: Skipped | None = None
+) -> list[str]:
     """Sorted relative paths of the .c/.h files under ``paths`` (all of the tree if none).
 
     The same list as ``base.iter_files(paths, C_SUFFIXES)``: ``.git`` and
     symlinked directories are not entered, a symlinked file counts only if it
     resolves to a regular file inside the tree, names path_problem refuses are
-    left out. Given paths go through BaseTree itself.
+    left out. Given paths go through BaseTree itself. With ``skipped``, a
+    directory that cannot be listed (and a named special file) is put there
+    instead of stopping the listing.
     """
     if paths:
-        return list(base.iter_files(paths, C_SUFFIXES))
-    return sorted(walk_c_files(base))
+        return list(base.iter_files(paths, C_SUFFIXES, skipped=skipped))
+    return sorted(walk_c_files(base, skipped))
 
 
-def walk_c_files(base: BaseTree) -> Iterator[str]:
+def walk_c_files(base: BaseTree, skipped: Skipped | None = None) -> Iterator[str]:
     """The .c/.h files of the whole tree as list_c_files finds them, unsorted, as the walk goes.
 
     A cold scan hands files to its workers while the walk is still going.
@@ -44,7 +51,10 @@ def walk_c_files(base: BaseTree) -> Iterator[str]:
             with os.scandir(full) as listing:
                 entries = list(listing)
         except OSError as exc:
-            raise InputError(full, f"cannot list directory: {exc.strerror}") from exc
+            if skipped is None:
+                raise InputError(full, f"cannot list directory: {exc.strerror}") from exc
+            skipped.append((rel or ".", f"cannot list directory: {exc.strerror}"))
+            continue
         for entry in entries:
             name = entry.name
             child = f"{rel}/{name}" if rel else name

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+import os
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 
 from patchaudit.engine.work import ChunkResult, ScanJob, Worker, init_worker, run_chunk
+from patchaudit.lifetime import stop_workers
 
 # Chunks queued per worker: enough that a worker never waits for the parent,
 # few enough that memory is bounded by the work in flight, not by the tree.
@@ -27,7 +29,7 @@ def dispatch(job: ScanJob, chunks: Iterable[list[str]], jobs: int, deliver: Deli
             worker = worker or Worker(job)
             deliver(worker.run(chunk))
         return
-    pool = ProcessPoolExecutor(max_workers=jobs, initializer=init_worker, initargs=(job,))
+    pool = ProcessPoolExecutor(max_workers=jobs, initializer=init_worker, initargs=(job, os.getpid()))
     try:
         pending: set[Future[ChunkResult]] = set()
         for chunk in chunks:
@@ -36,9 +38,14 @@ def dispatch(job: ScanJob, chunks: Iterable[list[str]], jobs: int, deliver: Deli
                 pending = _drain(pending, deliver)
         while pending:
             pending = _drain(pending, deliver)
-    finally:
-        # On an error or Ctrl-C, queued chunks are dropped rather than run.
-        pool.shutdown(wait=True, cancel_futures=True)
+    except BaseException:
+        # An error, Ctrl-C or SIGTERM: the chunks in flight are not waited for. The
+        # pool then fails every queued chunk itself; cancelling them as well races
+        # with that (CPython 3.11 prints an InvalidStateError from its own thread).
+        stop_workers(pool)
+        pool.shutdown(wait=True)
+        raise
+    pool.shutdown(wait=True)
 
 
 def _drain(

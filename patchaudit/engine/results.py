@@ -14,10 +14,12 @@ from pathlib import Path
 
 from patchaudit import __version__
 from patchaudit.cfront.lower_ctx import paused_gc
-from patchaudit.entries import read_entry, write_entry
+from patchaudit import model
+from patchaudit.entries import data_classes, inflate, load, read_entry, write_entry
 from patchaudit.model import FileIssue, Finding
 from patchaudit.ruleset import Rule
 from patchaudit.ruleset.anchor import RuleStatus
+from patchaudit.textbytes import to_bytes
 
 # Bump when FileResult or the meaning of an entry changes.
 RESULTS_VERSION = "2"
@@ -48,7 +50,9 @@ def content_digest(data: bytes) -> str:
 
 # The parts of patchaudit whose code or data decide a file's findings
 # (formatters and the command line do not).
-ANALYSIS_CODE = ("analyses", "cfront", "engine", "ruleset", "tree", "model.py", "errors.py")
+ANALYSIS_CODE = (
+    "analyses", "cfront", "engine", "ruleset", "tree", "model.py", "errors.py", "textbytes.py",
+)
 
 
 @lru_cache(maxsize=1)
@@ -96,7 +100,8 @@ def pack_key(rules: Iterable[Rule], statuses: Mapping[str, RuleStatus], settings
 def result_key(pack: str, path: str, digest: str) -> str:
     # The path is part of the key: findings name it, and some kinds judge by
     # it (excluded directories, a header's implementation found by name).
-    return hashlib.blake2b(f"{pack}\0{path}\0{digest}".encode(), digest_size=20).hexdigest()
+    # A path that is not UTF-8 holds surrogate escapes: its own bytes go into the key.
+    return hashlib.blake2b(to_bytes(f"{pack}\0{path}\0{digest}"), digest_size=20).hexdigest()
 
 
 class ResultCache:
@@ -125,9 +130,12 @@ class ResultCache:
             return None
         if not payload:
             return EMPTY
+        data = inflate(payload)
+        if data is None:
+            return None
         try:
             with paused_gc():  # findings form no reference cycles
-                value = pickle.loads(zlib.decompress(payload))
+                value = load(data, _allowed())
         except Exception:  # noqa: BLE001 - any failure to load a checked entry is a miss
             return None
         return value if isinstance(value, FileResult) else None
@@ -205,12 +213,18 @@ def _read_pack(path: Path) -> dict[str, bytes] | None:
     if payload is None:
         return None
     try:
-        value = pickle.loads(payload)
+        value = load(payload)  # a dict of str to bytes: no class needed
     except Exception:  # noqa: BLE001 - a damaged pack is a miss, never an error
         return None
     if not isinstance(value, dict):
         return None
     return {k: v for k, v in value.items() if isinstance(k, str) and isinstance(v, bytes)}
+
+
+@lru_cache(maxsize=1)
+def _allowed() -> Mapping[tuple[str, str], type]:
+    """What a result may be built of (entries.load): findings and this module's records."""
+    return data_classes(model, sys.modules[__name__])
 
 
 # The result of a file nothing was found in (shared: pickled once per chunk).

@@ -26,7 +26,8 @@ from patchaudit.engine.parallel import dispatch
 from patchaudit.engine.prefilter import build_filter
 from patchaudit.engine.results import ResultCache, pack_key
 from patchaudit.engine.reuse import Reuse
-from patchaudit.engine.work import ChunkResult, FileOutcome, Quiet, ScanJob, ScanLimits
+from patchaudit.engine.limits import ScanLimits
+from patchaudit.engine.work import ChunkResult, FileOutcome, Quiet, ScanJob
 from patchaudit.model import FileIssue, Finding, RunReport
 from patchaudit.ruleset import RuleSet
 from patchaudit.ruleset.anchor import RuleStatus
@@ -239,7 +240,9 @@ def scan_tree(
     warm and whether or not grep ran as a first pass (``first_pass``: where
     grep is found); ``progress`` is called as files complete.
     """
-    files = list_c_files(base, paths) if paths else walk_c_files(base)
+    # A directory the walk cannot enter is listed as skipped, like an unreadable file.
+    skipped: list[tuple[str, str]] = []
+    files = list_c_files(base, paths, skipped) if paths else walk_c_files(base, skipped)
     # What the parent builds (the index, outcomes, 29,000 findings on a warm
     # scan of the tree with every pack) holds no reference cycles; the
     # collector's passes over it cost a fifth of a warm scan.
@@ -249,6 +252,9 @@ def scan_tree(
             whole_tree=not paths, first_pass=first_pass,
         )
         findings.sort(key=Finding.sort_key)  # one key a finding, not two per comparison
+        if skipped:
+            issues = sorted([*issues, *(FileIssue(path, problem) for path, problem in skipped)],
+                            key=lambda issue: issue.file)
     return RunReport(
         tool="patchaudit",
         version=__version__,

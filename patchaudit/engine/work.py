@@ -4,20 +4,17 @@ from __future__ import annotations
 
 import gc
 import os
-import signal
 import stat
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from types import FrameType
 
-from patchaudit.cfront import MAX_FILE_SIZE
 from patchaudit.cfront.cache import ParseCache
 from patchaudit.engine.common import FileState, Options, file_findings
 from patchaudit.engine.grepfirst import files_holding, files_matching
 from patchaudit.engine.index import DepStamp, Stamp, stat_stamp, trusted
+from patchaudit.engine.limits import FileTimeout, ScanLimits, over_limit, time_limit, timed_out
 from patchaudit.engine.prefilter import TokenFilter
 from patchaudit.engine.results import (
     ABSENT,
@@ -28,16 +25,11 @@ from patchaudit.engine.results import (
     result_key,
 )
 from patchaudit.errors import InputError
+from patchaudit.lifetime import die_with_parent
 from patchaudit.model import FileIssue
 from patchaudit.ruleset import Rule
 from patchaudit.ruleset.anchor import RuleStatus
 from patchaudit.tree.base import BaseTree
-
-
-@dataclass(frozen=True)
-class ScanLimits:
-    max_file_size: int = MAX_FILE_SIZE  # larger files are not analysed (generated register tables)
-    seconds_per_file: float = 60.0  # parse and analysis of one file; 0: no limit
 
 
 @dataclass(frozen=True)
@@ -80,29 +72,6 @@ Quiet = tuple[str, "Stamp | None"]
 class ChunkResult:
     quiet: tuple[Quiet, ...]
     outcomes: tuple[FileOutcome, ...]  # files some rule ran on, and skipped files
-
-
-class FileTimeout(Exception):
-    """Raised by the interval timer when one file takes longer than its limit."""
-
-
-def _alarm(_signum: int, _frame: FrameType | None) -> None:
-    raise FileTimeout
-
-
-@contextmanager
-def time_limit(seconds: float) -> Iterator[None]:
-    """Raise FileTimeout after ``seconds`` of wall time (main thread only; 0: no limit)."""
-    if seconds <= 0 or threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    previous = signal.signal(signal.SIGALRM, _alarm)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
 
 
 class OverLimit(InputError):
@@ -297,10 +266,7 @@ class Worker:
         job = self.job
         if len(data) > job.limits.max_file_size:
             return self._over_limit(
-                path,
-                f"{len(data)} bytes, over the {job.limits.max_file_size}-byte analysis limit",
-                stamp,
-                len(data),
+                path, over_limit(len(data), job.limits.max_file_size), stamp, len(data)
             )
         digest = content_digest(data)
         key = result_key(job.pack, path, digest)
@@ -319,7 +285,7 @@ class Worker:
                     file_findings(rules, self.statuses, state, None, None, recorder.read)
                 )
         except FileTimeout:
-            return _skipped(path, f"analysis took longer than {job.limits.seconds_per_file:g} s")
+            return _skipped(path, timed_out(job.limits.seconds_per_file))
         except InputError as exc:
             return _skipped(path, exc.problem)
         except RecursionError:
@@ -383,10 +349,10 @@ def _skipped(path: str, problem: str) -> FileOutcome:
 _WORKER: Worker | None = None
 
 
-def init_worker(job: ScanJob) -> None:
-    """Process-pool initializer: Ctrl-C is the parent's to handle."""
+def init_worker(job: ScanJob, parent: int) -> None:
+    """Process-pool initializer: the worker dies with ``parent``, which handles Ctrl-C."""
     global _WORKER
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    die_with_parent(parent)
     _WORKER = Worker(job)
 
 

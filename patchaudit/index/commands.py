@@ -89,7 +89,13 @@ def add_commands(commands: Any, parser_class: type, cores: int) -> None:
 def _cache_dir(args: argparse.Namespace) -> Path:
     from patchaudit.cfront.cache import default_cache_dir
 
-    return Path(args.cache_dir) if getattr(args, "cache_dir", None) else default_cache_dir()
+    if getattr(args, "cache_dir", None):
+        return Path(args.cache_dir)
+    found = default_cache_dir()
+    if found is None:
+        raise InputError("--cache-dir", "no cache directory (HOME is not set): give --cache-dir "
+                                        "DIR or --index FILE")
+    return found
 
 
 def index_file(args: argparse.Namespace, root: Path) -> Path:
@@ -117,7 +123,6 @@ def _tree(text: str) -> Path:
 
 
 def cmd_index(args: argparse.Namespace, stdout: TextIO) -> int:
-    from patchaudit.cfront.cache import default_cache_dir
     from patchaudit.engine.indexing import update_index
     from patchaudit.tree.base import BaseTree
 
@@ -125,7 +130,7 @@ def cmd_index(args: argparse.Namespace, stdout: TextIO) -> int:
         raise InputError("--jobs", "must be at least 1")
     root = _tree(args.tree)
     database = index_file(args, root)
-    cache = Path(args.cache_dir) if args.cache_dir else default_cache_dir()
+    cache = _cache_dir(args)
     report = update_index(BaseTree(root), args.paths, database, jobs=args.jobs,
                           parse_cache=cache)
     for issue in report.skipped:
@@ -142,7 +147,7 @@ def cmd_contracts(args: argparse.Namespace, stdout: TextIO) -> int:
     from patchaudit.contracts.model import ContractKind
     from patchaudit.index.store import IndexStore
     from patchaudit.index.view import TreeView
-    from patchaudit.output import write_atomic
+    from patchaudit.output import write_output
 
     root = _tree(args.tree)
     database = index_file(args, root)
@@ -177,7 +182,7 @@ def cmd_contracts(args: argparse.Namespace, stdout: TextIO) -> int:
     else:
         text = "".join(_line(c) + _counts(counts.get(c.ident)) + "\n" for c in found)
     if args.output:
-        write_atomic(Path(args.output), text)
+        write_output(args.output, text, tree=root)
     else:
         stdout.write(text)
     return ExitCode.CLEAN

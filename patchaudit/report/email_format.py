@@ -17,6 +17,7 @@ import re
 import secrets
 import textwrap
 from collections import Counter
+from email.utils import formataddr, getaddresses
 
 from patchaudit.model import DiffLine, Finding, PatchSummary, RunReport, Severity, SourceQuote
 from patchaudit.report.anchors import finding_anchors
@@ -35,10 +36,17 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
 # "Name <addr>" or '"Name" <addr>': the display name is what a greeting uses.
 _NAMED = re.compile(r'^\s*"?(?P<name>[^"<]*?)"?\s*<(?P<addr>[^<>]*)>\s*$')
 # RFC 5322 specials: a display name holding one must be a quoted string.
-_SPECIALS = re.compile(r'[()<>\[\]:;@\\,.]')
 # mboxrd: a body line that reads as a separator gets one more '>'.
 _FROM_LINE = re.compile(r"^(>*From )", re.MULTILINE)
 _ENCODED_WORD_BYTES = 36  # 48 base64 characters: a header line with one word stays within 78
+_HEADER_WIDTH = 78  # RFC 5322's recommended line length (998 is the hard limit)
+_MAX_MSGID = _HEADER_WIDTH - len("In-Reply-To: <>")
+# Body characters a terminal or mail reader would act on rather than show:
+# C0 controls but tab, DEL, C1 controls, and the bidirectional overrides of
+# "Trojan Source" (which reorder what a reader sees). They are shown escaped.
+_INVISIBLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\u2028\u2029]")
+_ADDR_SPEC = re.compile(r"[!-~]+@[!-~]+")
+_NOT_IN_ADDRESS = set('<>,;"\\()[]: ')
 
 
 def _clean(value: str) -> str:
@@ -74,28 +82,40 @@ def _fold(name: str, value: str) -> str:
     return "\n".join(lines)
 
 
+def _visible(text: str) -> str:
+    """``text`` with the characters _INVISIBLE names written as ``\\x1b`` or ``\\u202e``."""
+    return _INVISIBLE.sub(
+        lambda m: f"\\x{ord(m[0]):02x}" if ord(m[0]) < 0x100 else f"\\u{ord(m[0]):04x}", text
+    )
+
+
 def _header(name: str, value: str) -> str:
     value = _clean(value)
     if value.isascii():
-        return _fold(name, value)
+        folded = _fold(name, value)
+        if all(len(line) <= _HEADER_WIDTH for line in folded.split("\n")):
+            return folded
+    # Non-ASCII, or a word too long to fold at spaces: encoded words fold anywhere.
     return f"{name}: {_encoded_words(value)}"
 
 
 def _address(author: str) -> str:
-    """The author as a To: value; a non-ASCII display name is encoded, the address never is."""
-    author = _clean(author)
-    if author.isascii():
-        match = _NAMED.match(author)
-        if match is not None and _SPECIALS.search(match["name"]):
-            # Unquoted, "Ann Bcc: victim@example.org <ann@x>" is a group holding
-            # another address to whatever reads the header (sendmail -t, MUAs).
-            name = match["name"].strip().replace("\\", "\\\\")
-            return f'"{name}" <{match["addr"]}>'
-        return author
-    match = _NAMED.match(author)
-    if match is None or not match["addr"].isascii():
-        return ""  # an internationalised address needs SMTPUTF8: leave To: out
-    return f"{_encoded_words(match['name'])} <{match['addr']}>"
+    """The author as a To: value: one plain address, its display name quoted or encoded as
+    needed; "" (no To:) when the author is not one plain ASCII address."""
+    found = getaddresses([_clean(author)])
+    if len(found) != 1:
+        return ""  # several recipients in one From: is no author to reply to
+    name, addr = found[0]
+    if not _ADDR_SPEC.fullmatch(addr) or _NOT_IN_ADDRESS.intersection(addr):
+        return ""  # none, several, or an internationalised address (SMTPUTF8): leave To: out
+    name = name.strip()
+    if not name:
+        return addr
+    if not name.isascii():
+        return f"{_encoded_words(name)} <{addr}>"
+    plain = formataddr((name, addr))
+    # A name too long for one header line is no one's real name: the address alone.
+    return plain if len(f"To: {plain}") <= _HEADER_WIDTH else addr
 
 
 def check_sender(text: str) -> str:
@@ -119,8 +139,9 @@ def check_sender(text: str) -> str:
 def _msgid(value: str) -> str:
     # An id is printable ASCII (RFC 5322 msg-id): brackets, whitespace, control
     # and non-ASCII characters inside one are noise from the mail; drop them.
+    # One longer than a header line is no mailer's id: leave it out (no threading).
     bare = re.sub(r"[^!-~]|[<>]", "", value)
-    return f"<{bare}>" if bare else ""
+    return f"<{bare}>" if bare and len(bare) <= _MAX_MSGID else ""
 
 
 def _greeting(author: str) -> str:
@@ -336,7 +357,7 @@ def _body(
     if link:
         lines.append(f"The full report: {link}")
     lines.append("A rule's full documentation: patchaudit rules show RULE-ID")
-    return "\n".join(lines) + "\n"
+    return _visible("\n".join(lines)) + "\n"
 
 
 def report_link(report: RunReport, patch: PatchSummary, cover: bool) -> str:

@@ -33,6 +33,7 @@ from patchaudit.model import (
     TraceStep,
 )
 from patchaudit.report.text import counts_against
+from patchaudit.textbytes import to_bytes
 
 SARIF_VERSION = "2.1.0"
 SARIF_SCHEMA = (
@@ -60,7 +61,7 @@ def uri_of(path: str) -> str:
     Escaping ':' keeps ``c:x.c`` from reading as a scheme; surrogate escapes
     (non-UTF-8 bytes in a name) become the original bytes, percent-encoded.
     """
-    return quote(path.lstrip("/").encode("utf-8", "surrogateescape"), safe="/")
+    return quote(to_bytes(path.lstrip("/")), safe="/")
 
 
 def _message(text: str) -> dict[str, str]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import stat
 import tomllib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -151,6 +152,24 @@ def parse_rule(data: bytes, where: str) -> Rule:
     )
 
 
+def _read_rule_file(path: Path, where: str) -> bytes:
+    """A rule file's bytes: a regular file within _MAX_RULE_FILE (a FIFO would block the run,
+    a link to a device would be read without end), else one-line InputError."""
+    try:
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):
+            raise InputError(where, "rule file is not a regular file")
+        if info.st_size > _MAX_RULE_FILE:
+            raise InputError(where, "rule file is too large")
+        with path.open("rb") as handle:
+            data = handle.read(_MAX_RULE_FILE + 1)
+    except OSError as exc:
+        raise InputError(where, f"cannot read the rule file: {exc.strerror or exc}") from None
+    if len(data) > _MAX_RULE_FILE:
+        raise InputError(where, "rule file is too large")
+    return data
+
+
 def load_rules(directories: Sequence[Path]) -> RuleSet:
     """Load every ``*.toml`` of the directories; ids and slugs must be unique across them."""
     rules: list[Rule] = []
@@ -163,9 +182,7 @@ def load_rules(directories: Sequence[Path]) -> RuleSet:
             raise InputError(str(directory), "no rule files (*.toml) in the rules directory")
         for path in files:
             where = str(path)
-            if path.stat().st_size > _MAX_RULE_FILE:
-                raise InputError(where, "rule file is too large")
-            rule = parse_rule(path.read_bytes(), where)
+            rule = parse_rule(_read_rule_file(path, where), where)
             for key in (rule.id, rule.slug):
                 if key in seen:
                     raise InputError(where, f"field 'id': '{key}' is also defined in {seen[key]}")

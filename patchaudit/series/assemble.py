@@ -58,11 +58,7 @@ def _numbering_problems(
                 )
             )
     present = Counter(p.subject.index for p in numbered)
-    for index in range(1, (total or 0) + 1):
-        if index not in present:
-            problems.append(
-                SeriesProblem(ProblemKind.MISSING_PATCH, f"patch {index}/{total} is missing", index)
-            )
+    problems += _missing(total or 0, present)
     if extra_covers:
         count = len(extra_covers) + 1
         problems.append(
@@ -77,6 +73,31 @@ def _numbering_problems(
                     index,
                 )
             )
+    return problems
+
+
+# Missing patches in a row up to this many are listed one by one; a longer
+# run is one problem (a subject claiming 1/999999999 must not list a billion).
+_LISTED_RUN = 10
+
+
+def _missing(total: int, present: Counter[int | None]) -> list[SeriesProblem]:
+    """The patches 1..total that are not present, found from the gaps between present ones."""
+    problems: list[SeriesProblem] = []
+    here = sorted(i for i in present if i is not None and 1 <= i <= total)
+    start = 1
+    for end in [*here, total + 1]:
+        if end - start > _LISTED_RUN:
+            problems.append(SeriesProblem(
+                ProblemKind.MISSING_PATCH,
+                f"patches {start}-{end - 1}/{total} are missing ({end - start} patches)", start,
+            ))  # fmt: skip
+        else:
+            problems += [
+                SeriesProblem(ProblemKind.MISSING_PATCH, f"patch {i}/{total} is missing", i)
+                for i in range(start, end)
+            ]
+        start = end + 1
     return problems
 
 

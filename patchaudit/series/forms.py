@@ -121,13 +121,21 @@ def _one_message(data: bytes, source: str) -> Patch:
 
 def patches_from_bytes(data: bytes, source: str) -> list[Patch]:
     """Every patch in one input (a file or stdin): an mbox, a mail or a plain diff."""
+    return list(iter_patches(data, source))
+
+
+def iter_patches(data: bytes, source: str) -> Iterator[Patch]:
+    """The patches of one input, parsed one at a time (a caller may stop early)."""
     check_text(data, source)
     data = data.lstrip(b"\r\n")
     if not is_mbox(data):
-        return [_one_message(data, source)]
+        yield _one_message(data, source)
+        return
     messages = [m for m in split_mbox(data) if m.strip()]
     if not messages:
         raise InputError(source, "the mbox holds no message")
     if len(messages) == 1:
-        return [_one_message(messages[0], source)]
-    return [_one_message(m, f"{source}:{n}") for n, m in enumerate(messages, 1)]
+        yield _one_message(messages[0], source)
+        return
+    for n, message in enumerate(messages, 1):
+        yield _one_message(message, f"{source}:{n}")

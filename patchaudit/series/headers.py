@@ -7,29 +7,43 @@ import binascii
 import codecs
 import re
 
+from patchaudit.textbytes import has_surrogates
+
 # An RFC 2047 encoded word: =?charset?Q|B?text?=. The charset may carry an
 # RFC 2231 language suffix (utf-8*en), which codecs.lookup does not accept.
 _ENCODED_WORD = re.compile(r"=\?([^?\s*]+)(?:\*[^?\s]*)?\?([QqBb])\?([^?\s]*)\?=")
 # Whitespace between two adjacent encoded words is not part of the text (RFC 2047 6.2).
 _BETWEEN_WORDS = re.compile(r"(\?=)[ \t\r\n]+(=\?)")
 _WHITESPACE = re.compile(r"\s+")
+# Codecs Python knows that are not charsets a mail may declare: they rewrite
+# backslash sequences or host names (C code is full of "\n"), and the escape
+# codecs decode to lone surrogates, which no output can encode.
+_NOT_CHARSETS = frozenset(
+    {"unicode-escape", "raw-unicode-escape", "punycode", "idna", "charmap", "undefined"}
+)
 
 
 def decode_bytes(data: bytes, charset: str | None) -> str:
-    """Decode with the declared charset; unknown or wrong charsets fall back to UTF-8.
+    """Decode with the declared charset; unknown, wrong or refused charsets fall back to UTF-8.
 
-    The fallback uses surrogateescape so every byte survives a round trip.
+    The fallback uses surrogateescape so every byte survives a round trip. A
+    declared charset is honoured only when its decoding holds no surrogate
+    (utf-7 and utf-16 can produce lone ones): text that leaves the series
+    stage always turns back into bytes (patchaudit.textbytes).
     """
     if charset:
         try:
             name = codecs.lookup(charset.strip().strip('"')).name
         except (LookupError, UnicodeError, ValueError):  # unknown, or not even ASCII
             name = "utf-8"
-        if name != "utf-8":
+        if name != "utf-8" and name not in _NOT_CHARSETS:
             try:
-                return data.decode(name)
+                text = data.decode(name)
             except (LookupError, UnicodeError, ValueError):  # e.g. "base64" is no text codec
                 pass
+            else:
+                if not has_surrogates(text):
+                    return text
     return data.decode("utf-8", "surrogateescape")
 
 

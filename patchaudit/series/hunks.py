@@ -12,8 +12,9 @@ from unidiff.patch import PatchSet
 from patchaudit.errors import InputError
 from patchaudit.series.model import Hunk, HunkLine, LineKind
 
-# "@@ -old[,len] +new[,len] @@ section"; a missing length means 1.
-HUNK_HEADER = re.compile(r"^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@ ?(.*)$")
+# "@@ -old[,len] +new[,len] @@ section"; a missing length means 1. A number of
+# more than 18 digits makes the header malformed (4,300 would not even convert).
+HUNK_HEADER = re.compile(r"^@@ -(\d{1,18})(?:,(\d{1,18}))? \+(\d{1,18})(?:,(\d{1,18}))? @@ ?(.*)$")
 _KINDS = {"+": LineKind.ADDED, "-": LineKind.REMOVED, " ": LineKind.CONTEXT}
 
 

@@ -101,13 +101,13 @@ def split_git_line(rest: str) -> tuple[str, str] | None:
             return rest[:cut], unquote_c(rest[cut + 1 :])[0]
     except QuoteError:
         return None
-    halves = len(rest) // 2
-    # Try the middle first: for an unchanged name the two halves are equal in length.
-    candidates = sorted(
-        (i for i, ch in enumerate(rest) if ch == " "), key=lambda i: abs(i - halves)
-    )
-    for cut in candidates:
-        old, new = rest[:cut], rest[cut + 1 :]
-        if old == new or (has_prefix_pair(old, new) and old[2:] == new[2:]):
-            return old, new
+    # Both accepted forms (the same name twice, or it with two one-letter
+    # prefixes) make the halves equal in length: the only possible cut is the
+    # middle one. Trying every space instead costs the square of their count.
+    cut = len(rest) // 2
+    if len(rest) % 2 == 0 or rest[cut] != " ":
+        return None
+    old, new = rest[:cut], rest[cut + 1 :]
+    if old == new or (has_prefix_pair(old, new) and old[2:] == new[2:]):
+        return old, new
     return None

@@ -11,7 +11,8 @@ from typing import BinaryIO
 from patchaudit.errors import InputError
 from patchaudit.series.diff import find_diff_start, split_lines
 
-MAX_INPUT_BYTES = 64 * 1024 * 1024
+MAX_INPUT_BYTES = 64 * 1024 * 1024  # a whole series (all its files); check --max-series-size
+MAX_PATCHES = 10_000  # patches with a diff in one series; check --max-patches
 STDIN_NAME = "<stdin>"
 # A quilt series line: a patch name, optional patch(1) options such as -p1,
 # optional "# comment".
@@ -26,37 +27,48 @@ class RawInput:
     data: bytes
 
 
-def _too_big(name: str) -> InputError:
-    return InputError(name, f"input larger than {MAX_INPUT_BYTES // (1024 * 1024)} MiB refused")
+def size_text(limit: int) -> str:
+    return f"{limit >> 20} MiB" if limit and limit % (1 << 20) == 0 else f"{limit} bytes"
 
 
-def read_file(path: Path, name: str) -> RawInput:
+def too_big(name: str, limit: int) -> InputError:
+    return InputError(name, f"input larger than {size_text(limit)} refused")
+
+
+def read_file(path: Path, name: str, limit: int = MAX_INPUT_BYTES) -> RawInput:
     try:
-        if path.stat().st_size > MAX_INPUT_BYTES:
-            raise _too_big(name)
+        if path.stat().st_size > limit:
+            raise too_big(name, limit)
         with path.open("rb") as handle:
-            data = handle.read(MAX_INPUT_BYTES + 1)
+            data = handle.read(limit + 1)
     except FileNotFoundError:
         raise InputError(name, "no such file or directory") from None
     except OSError as err:
         raise InputError(name, f"cannot read it: {err.strerror or err}") from None
-    if len(data) > MAX_INPUT_BYTES:  # grew while we read it, or a device
-        raise _too_big(name)
+    if len(data) > limit:  # grew while we read it, or a device
+        raise too_big(name, limit)
     return RawInput(name, data)
 
 
-def read_stdin(stdin: BinaryIO | None) -> RawInput:
+def read_stdin(stdin: BinaryIO | None, limit: int = MAX_INPUT_BYTES) -> RawInput:
     stream = stdin if stdin is not None else sys.stdin.buffer
     try:
-        data = stream.read(MAX_INPUT_BYTES + 1)
+        data = stream.read(limit + 1)
     except OSError as err:
         raise InputError(STDIN_NAME, f"cannot read it: {err.strerror or err}") from None
-    if len(data) > MAX_INPUT_BYTES:
-        raise _too_big(STDIN_NAME)
+    if len(data) > limit:
+        raise too_big(STDIN_NAME, limit)
     return RawInput(STDIN_NAME, data)
 
 
-def read_directory(path: Path, name: str) -> list[RawInput]:
+def _within(inputs: list[RawInput], name: str, limit: int) -> list[RawInput]:
+    """``inputs`` if together they are within ``limit`` bytes (a series' files share it)."""
+    if sum(len(raw.data) for raw in inputs) > limit:
+        raise too_big(name, limit)
+    return inputs
+
+
+def read_directory(path: Path, name: str, limit: int = MAX_INPUT_BYTES) -> list[RawInput]:
     """Every ``*.patch`` file of a directory, in name order (``0000-cover-letter.patch`` first)."""
     try:
         entries = sorted(p for p in path.iterdir() if p.suffix == ".patch" and p.is_file())
@@ -64,7 +76,7 @@ def read_directory(path: Path, name: str) -> list[RawInput]:
         raise InputError(name, f"cannot list the directory: {err.strerror or err}") from None
     if not entries:
         raise InputError(name, "the directory holds no .patch files")
-    return [read_file(p, str(Path(name) / p.name)) for p in entries]
+    return _within([read_file(p, str(Path(name) / p.name), limit) for p in entries], name, limit)
 
 
 def _quilt_names(text: str) -> list[str] | None:
@@ -102,15 +114,21 @@ def quilt_entries(raw: RawInput, directory: Path) -> list[Path] | None:
     return paths
 
 
-def read_spec(spec: str, stdin: BinaryIO | None) -> list[RawInput]:
-    """The inputs a spec names: ``-`` (stdin), a directory, a quilt series or a patch file."""
+def read_spec(spec: str, stdin: BinaryIO | None, limit: int = MAX_INPUT_BYTES) -> list[RawInput]:
+    """The inputs a spec names: ``-`` (stdin), a directory, a quilt series or a patch file.
+
+    Together they may hold at most ``limit`` bytes.
+    """
     if spec == "-":
-        return [read_stdin(stdin)]
+        return [read_stdin(stdin, limit)]
     path = Path(spec)
     if path.is_dir():
-        return read_directory(path, spec)
-    raw = read_file(path, spec)
+        return read_directory(path, spec, limit)
+    raw = read_file(path, spec, limit)
     entries = quilt_entries(raw, path.parent)
     if entries is None:
         return [raw]
-    return [read_file(p, str(Path(spec).parent / p.relative_to(path.parent))) for p in entries]
+    return _within(
+        [read_file(p, str(Path(spec).parent / p.relative_to(path.parent)), limit) for p in entries],
+        spec, limit,
+    )  # fmt: skip

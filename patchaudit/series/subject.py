@@ -12,10 +12,12 @@ from patchaudit.series.model import Subject
 _REPLY = re.compile(r"^\s*(?:re|fwd?|aw)\s*:\s*", re.IGNORECASE)
 # One leading bracket group; git am strips every leading [..] group by default.
 _BRACKETS = re.compile(r"^\s*\[([^\[\]]*)\]\s*")
-_VERSION = re.compile(r"^v(\d+)$", re.IGNORECASE)
+# Numbers have at most 9 digits: a longer one is no version or index (and a
+# thousands-digit one would not even convert).
+_VERSION = re.compile(r"^v(\d{1,9})$", re.IGNORECASE)
 # Older series glue the version onto the tag: "[PATCHv2 1/3]", "[PATCH-v3]".
-_GLUED_VERSION = re.compile(r"^(PATCH|RFC)[-_]?v(\d+)$", re.IGNORECASE)
-_INDEX = re.compile(r"^(\d+)/(\d+)$")
+_GLUED_VERSION = re.compile(r"^(PATCH|RFC)[-_]?v(\d{1,9})$", re.IGNORECASE)
+_INDEX = re.compile(r"^(\d{1,9})/(\d{1,9})$")
 
 
 def is_reply(subject: Subject) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
 from patchaudit.errors import InputError
@@ -12,7 +13,10 @@ from patchaudit.tree.paths import PathEscapeError
 from patchaudit.tree.results import FileResult, HunkResult, PatchApplication
 from patchaudit.tree.snapshot import Snapshot
 
-__all__ = ["FileResult", "HunkResult", "PatchApplication", "apply_patch", "apply_series"]
+__all__ = [
+    "FileResult", "HunkResult", "PatchApplication", "apply_patch", "apply_series",
+    "iter_applications",
+]
 
 MISSING = "file does not exist"
 EXISTS = "file already exists"
@@ -34,13 +38,17 @@ def apply_series(base: BaseTree, series: Series, *, fuzz: int = 0) -> tuple[Patc
     A patch that does not apply (fully or at all) is recorded and the series goes on.
     Each application is indexed by the patch's own index (``[PATCH 3/8]`` -> 3).
     """
+    return tuple(iter_applications(base, series, fuzz=fuzz))
+
+
+def iter_applications(base: BaseTree, series: Series, *, fuzz: int = 0) -> Iterator[PatchApplication]:
+    """apply_series one patch at a time: a caller that lets each application go keeps in
+    memory only the current tree state, not the file contents of every patch."""
     snapshot = Snapshot(base)
-    applications: list[PatchApplication] = []
     for patch in series.patches:
         application = apply_patch(snapshot, patch, patch.index, fuzz=fuzz)
-        applications.append(application)
         snapshot = application.after
-    return tuple(applications)
+        yield application
 
 
 def apply_patch(snapshot: Snapshot, patch: Patch, index: int, *, fuzz: int = 0) -> PatchApplication:

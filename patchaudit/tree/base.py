@@ -115,6 +115,7 @@ class BaseTree:
         suffixes: Sequence[str] = DEFAULT_SUFFIXES,
         *,
         missing_ok: bool = False,
+        skipped: list[tuple[str, str]] | None = None,
     ) -> Iterator[str]:
         """Relative POSIX paths of the regular files under ``paths`` (all if empty), sorted.
 
@@ -122,7 +123,9 @@ class BaseTree:
         for a path given explicitly. ``.git`` directories are skipped; symlinked directories
         are not descended (no cycles, no duplicates); a symlinked file is listed only if it
         resolves to a regular file inside the tree. A missing path raises InputError unless
-        ``missing_ok``.
+        ``missing_ok``. With ``skipped``, a directory that cannot be listed and a named path
+        that is neither a directory nor a regular file (a FIFO, a device) go there as
+        (path, problem) instead of raising InputError.
         """
         ends = tuple(suffixes)
         starts = [self.normalize(p) for p in paths] if paths else [""]
@@ -132,10 +135,15 @@ class BaseTree:
                 continue
             full = os.path.join(self._real_root, start) if start else self._real_root
             if os.path.isdir(full):
-                found.update(self._walk(start, ends))
+                found.update(self._walk(start, ends, skipped))
             elif os.path.isfile(full):
                 if self._wanted(os.path.basename(start), ends):
                     found.add(start)
+            elif os.path.lexists(full):
+                problem = f"is not a regular file or directory ({_kind(full)})"
+                if skipped is None:
+                    raise InputError(self._real_root, f"{start}: {problem}")
+                skipped.append((start, problem))
             elif not missing_ok:
                 raise InputError(self._real_root, f"{start}: no such file or directory")
         yield from sorted(found)
@@ -144,15 +152,21 @@ class BaseTree:
     def _wanted(name: str, ends: tuple[str, ...]) -> bool:
         return not ends or name.endswith(ends)
 
-    def _walk(self, top: str, ends: tuple[str, ...]) -> Iterator[str]:
+    def _walk(
+        self, top: str, ends: tuple[str, ...], skipped: list[tuple[str, str]] | None
+    ) -> Iterator[str]:
         pending = [top]
         while pending:
             rel = pending.pop()
             full = os.path.join(self._real_root, rel) if rel else self._real_root
             try:
-                entries = list(os.scandir(full))
+                with os.scandir(full) as listing:
+                    entries = list(listing)
             except OSError as exc:
-                raise InputError(full, f"cannot list directory: {exc.strerror}") from exc
+                if skipped is None:
+                    raise InputError(full, f"cannot list directory: {exc.strerror}") from exc
+                skipped.append((rel or ".", f"cannot list directory: {exc.strerror}"))
+                continue
             for entry in entries:
                 child = f"{rel}/{entry.name}" if rel else entry.name
                 if entry.is_dir(follow_symlinks=False):
@@ -171,3 +185,20 @@ class BaseTree:
             return entry.is_file(follow_symlinks=False)
         target = os.path.realpath(entry.path)
         return is_inside(self._real_root, target) and os.path.isfile(target)
+
+
+def _kind(path: str) -> str:
+    """What a special file is, for messages."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return "a dangling symlink"
+    for test, name in (
+        (stat.S_ISFIFO, "a FIFO"),
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+        (stat.S_ISSOCK, "a socket"),
+    ):
+        if test(mode):
+            return name
+    return "a special file"

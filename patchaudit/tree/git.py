@@ -113,6 +113,7 @@ class GitTree(BaseTree):
         suffixes: Sequence[str] = DEFAULT_SUFFIXES,
         *,
         missing_ok: bool = False,
+        skipped: list[tuple[str, str]] | None = None,  # a commit's tree has nothing unlistable
     ) -> Iterator[str]:
         ends = tuple(suffixes)
         starts = [self.normalize(p) for p in paths] if paths else [""]

@@ -3,26 +3,25 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
-from types import MappingProxyType
 
 from patchaudit.errors import InputError
 from patchaudit.tree.base import DEFAULT_SUFFIXES, BaseTree, NotAFileError
+from patchaudit.tree.overlay import EMPTY, Overlay
 
 
 class Snapshot:
     """The tree as a patch sees it: base files, overridden by an overlay (None = deleted).
 
-    Immutable: ``with_changes`` returns a new snapshot sharing the base and copying only the
-    overlay. The overlay holds only real differences: an entry equal to the base is dropped.
+    Immutable: ``with_changes`` returns a new snapshot sharing the base and, through a
+    persistent overlay (overlay.py), every change it does not make itself. The overlay
+    holds only real differences: an entry equal to the base is dropped.
     """
 
     __slots__ = ("_base", "_overlay")
 
     def __init__(self, base: BaseTree, overlay: Mapping[str, bytes | None] | None = None) -> None:
         self._base = base
-        self._overlay: Mapping[str, bytes | None] = MappingProxyType(
-            _merged(base, {}, overlay or {})
-        )
+        self._overlay = _updated(base, EMPTY, overlay or {})
 
     def __repr__(self) -> str:
         return f"Snapshot({self._base!r}, {len(self._overlay)} changed)"
@@ -43,13 +42,9 @@ class Snapshot:
 
     def with_changes(self, changes: Mapping[str, bytes | None]) -> Snapshot:
         """A new snapshot with ``changes`` laid over this one; this one is untouched."""
-        return Snapshot._from_overlay(self._base, _merged(self._base, self._overlay, changes))
-
-    @staticmethod
-    def _from_overlay(base: BaseTree, overlay: dict[str, bytes | None]) -> Snapshot:
         snapshot = object.__new__(Snapshot)
-        object.__setattr__(snapshot, "_base", base)
-        object.__setattr__(snapshot, "_overlay", MappingProxyType(overlay))
+        object.__setattr__(snapshot, "_base", self._base)
+        object.__setattr__(snapshot, "_overlay", _updated(self._base, self._overlay, changes))
         return snapshot
 
     def read(self, path: str) -> bytes | None:
@@ -107,20 +102,23 @@ def _selected(path: str, starts: Sequence[str], ends: tuple[str, ...]) -> bool:
     return not starts or any(_under(path, start) for start in starts)
 
 
-def _merged(
-    base: BaseTree, overlay: Mapping[str, bytes | None], changes: Mapping[str, bytes | None]
-) -> dict[str, bytes | None]:
+def _updated(
+    base: BaseTree, overlay: Overlay, changes: Mapping[str, bytes | None]
+) -> Overlay:
     """``overlay`` updated with ``changes``, keeping only entries that differ from the base."""
-    merged = dict(overlay)
+    setting: dict[str, bytes | None] = {}
+    back: set[str] = set()
     for path, content in changes.items():
         key = base.normalize(path)
         if content is not None and not isinstance(content, bytes):
             raise TypeError(f"snapshot content for {key!r} must be bytes or None")
         if content == _base_content(base, key):
-            merged.pop(key, None)
+            setting.pop(key, None)
+            back.add(key)
         else:
-            merged[key] = content
-    return merged
+            setting[key] = content
+            back.discard(key)
+    return overlay.update(setting, frozenset(back))
 
 
 def _base_content(base: BaseTree, key: str) -> bytes | None:
