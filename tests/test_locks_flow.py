@@ -345,3 +345,25 @@ void g(struct dev *d)
 """
     trusted = {fl.function.name: fl.reliable for fl in analyse(src).functions}
     assert trusted == {"f": False, "g": True}
+
+
+def test_a_label_inside_a_statement_expression() -> None:
+    # fs/bcachefs writes error paths inside ({ ... }) macros; the label was not
+    # found before the expression was walked (KeyError stopped the whole index).
+    src = """
+void f(struct dev *d, int x)
+{
+	int y = ({
+		int r = 0;
+		spin_lock(&d->lock);
+		if (x)
+			goto inner_err;
+		r = 1;
+inner_err:
+		spin_unlock(&d->lock);
+		r;
+	});
+	probe(after);
+}
+"""
+    assert probes(src) == {"after": NOT_HELD}

@@ -211,7 +211,11 @@ class _Builder:
         if isinstance(stmt, Case):
             return self.case(stmt, preds)
         if isinstance(stmt, Label):
-            node = self.label_nodes[stmt.name]
+            node = self.label_nodes.get(stmt.name)
+            if node is None:
+                # A label inside a statement expression (({ ... label: ... })), which
+                # the search for labels does not enter: a goto before it ends its path.
+                node = self.label_nodes[stmt.name] = self.new(NodeKind.NOP, stmt.pos.line)
             self.link(preds, node)
             return [node]
         if isinstance(stmt, Goto):

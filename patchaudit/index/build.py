@@ -84,6 +84,10 @@ def summarise_unit(unit: Unit) -> list[Outcome]:
             found.append(Outcome(path, stamp, None, exc.problem))
         except RecursionError:
             found.append(Outcome(path, stamp, None, "nesting too deep to analyse"))
+        except Exception as exc:  # a bug on one file: it is skipped, the index goes on
+            found.append(Outcome(path, stamp, None,
+                                 f"internal error: {type(exc).__name__}: {exc} (a bug: please "
+                                 "report it)"))
     return found
 
 
