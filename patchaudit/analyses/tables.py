@@ -83,6 +83,7 @@ class ContextRoot:
 class ListOps:
     remove_entry: Mapping[str, int]  # call -> index of the entry argument
     remove_all: Mapping[str, int]  # call -> index of the emptied list head
+    add_entry: Mapping[str, int]  # call -> index of the list head an entry goes onto
     iterators: Mapping[str, tuple[int, int]]  # macro -> (cursor, head) argument indexes
     first_entry: Mapping[str, int]  # call -> index of the list head
     typed_entry: Mapping[str, int]  # call -> index of its type argument
@@ -241,6 +242,7 @@ def _lists(raw: Mapping[str, Any], where: str) -> ListOps:
     return ListOps(
         remove_entry=_by_name(raw, "remove_entry", "entry", where),
         remove_all=_by_name(raw, "remove_all", "head", where),
+        add_entry=_by_name(raw, "add_entry", "head", where),
         iterators=iterators,
         first_entry=_by_name(raw, "first_entry", "head", where),
         typed_entry=_by_name(raw, "typed_entry", "type_arg", where),

@@ -354,7 +354,19 @@ def _function(fl: FunctionLocks, summary: Summary, roots: set[str],
             shared=take.shared,
         ))
     writes = []
-    for target, state in fl.flow.writes:
+    # A list head an entry is put on changes as an assignment to it would
+    # (list_add(&page->lru, &b->pages) writes balloon_dev_info.pages).
+    adds = tables().lists.add_entry
+    written = list(fl.flow.writes)
+    for site in fl.flow.calls:
+        head = adds.get(site.call.callee)
+        if head is not None and head < len(site.call.args):
+            arg = site.call.args[head]
+            if isinstance(arg, Unary) and arg.op == "&" and isinstance(arg.operand, Field):
+                written.append((arg.operand, site.state))
+    if written and not fl.flow.writes:
+        fresh = _fresh_locals(fl)
+    for target, state in written:
         cls = fl.resolver.object_class(target)
         root = _root_name(target.base)
         writes.append(WriteFact(

@@ -6,8 +6,9 @@ In order, the first that answers wins:
 2. the function's own stated contracts: "must be called with X held",
    ``lockdep_assert_held(X)`` at its top level, or their negations;
 3. the function takes X itself, waiting for it, where nothing held it yet
-   (not a trylock, not a nesting annotation, not a read lock): its callers
-   cannot hold X, or it would deadlock on itself;
+   (not a trylock, not a nesting annotation, not a read lock), or calls,
+   before touching X, a function that does: its callers cannot hold X, or
+   it would deadlock on itself;
 4. a function only called directly (static, or not exported and its address
    never taken): the join of what its callers hold at every call, in turn
    from their own entry when they leave X untouched (a few levels deep);
@@ -21,7 +22,7 @@ from dataclasses import dataclass
 from enum import Enum
 
 from patchaudit.contracts.model import ContractKind
-from patchaudit.index.summary import HELD, NOT_HELD, code_of, combine
+from patchaudit.index.summary import HELD, NOT_HELD, TakeFact, code_of, combine
 from patchaudit.index.view import FunctionRef, TreeView
 
 _DEPTH = 5
@@ -128,12 +129,31 @@ class EntryStates:
         if cls.startswith("@"):
             return None  # contexts nest: taking one proves nothing about the caller
         for take in self.view.takes_of(fn):
-            if (take.lock == cls and take.blocking and not take.nested and not take.shared
-                    and not take.via and code_of(take.held, cls) is None):
+            if self._fresh_take(take, cls):
                 return EntryState(Entry.NOT_HELD, (
                     f"{fn.name}() takes {cls} itself at {fn.file}:{take.line} ({take.text}), "
                     f"so its callers do not hold it",))
+        # The same evidence one call away: it calls, before touching cls, a function
+        # (one definition) that waits for cls itself.
+        for call in self.view.calls_of(fn):
+            if not call.callee or call.callee == fn.name or code_of(call.locks, cls) is not None:
+                continue
+            definitions = self.view.callees_for(call.callee, fn.file)
+            if len(definitions) != 1:
+                continue
+            for take in self.view.takes_of(definitions[0]):
+                if self._fresh_take(take, cls):
+                    return EntryState(Entry.NOT_HELD, (
+                        f"{fn.name}() calls {call.callee}() at {fn.file}:{call.line}, which "
+                        f"takes {cls} itself ({take.text}), so {fn.name}()'s callers do not "
+                        f"hold it",))
         return None
+
+    @staticmethod
+    def _fresh_take(take: TakeFact, cls: str) -> bool:
+        """A wait for ``cls`` where nothing held it: whoever holds it would deadlock here."""
+        return (take.lock == cls and take.blocking and not take.nested and not take.shared
+                and not take.via and code_of(take.held, cls) is None)
 
     def _page(self, fn: FunctionRef, param: str) -> EntryState:
         names = [name for name, _ in fn.params]
