@@ -58,6 +58,20 @@ def chromium() -> str:
     raise AssertionError("unreachable")
 
 
+@pytest.fixture(scope="session")
+def dask_command() -> str:
+    """Path of Dask's command line (``dask scheduler``, ``dask worker``): the cluster extra."""
+    found = shutil.which("dask")
+    try:
+        import distributed  # noqa: F401
+    except ImportError:
+        found = None
+    if found is None:
+        _missing("Dask distributed is not installed (pip install '.[cluster]')")
+    assert found is not None
+    return found
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     # A kernel-marked test that forgot to ask for the tree would silently test
     # nothing: make the fixture part of the marker's contract.

@@ -36,6 +36,16 @@ def default_cache_dir() -> Path:
     return base / "patchaudit" / "parse"
 
 
+# The cache directory of a unit of work that runs on another host (a Dask
+# worker): that host's own default, since the client's path means nothing there.
+HOST_CACHE = "<host default>"
+
+
+def host_cache_dir(spec: str) -> Path:
+    """The directory ``spec`` names, HOST_CACHE being this host's default_cache_dir()."""
+    return default_cache_dir() if spec == HOST_CACHE else Path(spec)
+
+
 # Not in typeshed, but what object.__reduce_ex__ itself returns for protocol 2+.
 _NEWOBJ: Callable[..., object] = copyreg.__newobj__  # type: ignore[attr-defined]
 

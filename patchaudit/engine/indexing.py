@@ -17,7 +17,8 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from patchaudit.engine.executors import LocalExecutor
+from patchaudit.cfront.cache import HOST_CACHE
+from patchaudit.engine.executors import Executor, LocalExecutor, tree_sample
 from patchaudit.engine.listing import list_c_files
 from patchaudit.index.build import Outcome, Unit, Wrapper, resolve_contracts, summarise_unit, wrapper_table
 from patchaudit.index.store import IndexStore, index_path
@@ -67,11 +68,11 @@ def _chunks(root: str, paths: Sequence[str], sizes: dict[str, int], wrappers: di
 
 
 class _Updater:
-    def __init__(self, base: BaseTree, store: IndexStore, jobs: int, cache: str | None,
+    def __init__(self, base: BaseTree, store: IndexStore, executor: Executor, cache: str | None,
                  progress: Progress | None) -> None:
         self.root = str(base.root)
         self.store = store
-        self.executor: LocalExecutor[Unit, list[Outcome]] = LocalExecutor(jobs)
+        self.executor = executor
         self.cache = cache
         self.progress = progress
         self.sizes: dict[str, int] = {}
@@ -143,8 +144,16 @@ def _stat(root: str, paths: Iterable[str]) -> dict[str, tuple[int, int]]:
 
 
 def update_index(base: BaseTree, paths: Sequence[str], cache_dir: Path, *, jobs: int = 1,
-                 parse_cache: Path | None = None, progress: Progress | None = None) -> IndexReport:
-    """Build or update the index of ``base`` for ``paths`` (the whole tree when empty)."""
+                 parse_cache: Path | None = None, progress: Progress | None = None,
+                 executor: Executor | None = None) -> IndexReport:
+    """Build or update the index of ``base`` for ``paths`` (the whole tree when empty).
+
+    Summaries are computed on ``executor`` (default: ``jobs`` local
+    processes); a remote one must see the tree at the same path (a sample
+    is checked first) and parses with its workers' own caches.
+    """
+    executor = executor if executor is not None else LocalExecutor(jobs)
+    cache = None if parse_cache is None else HOST_CACHE if executor.remote else str(parse_cache)
     started = time.monotonic()
     store = IndexStore(index_path(cache_dir, base.root))
     try:
@@ -158,7 +167,9 @@ def update_index(base: BaseTree, paths: Sequence[str], cache_dir: Path, *, jobs:
         listed = list_c_files(base, paths)
         known = store.stamps()
         stamps = _stat(str(base.root), listed)
-        updater = _Updater(base, store, jobs, str(parse_cache) if parse_cache else None, progress)
+        if executor.remote:
+            executor.check_tree(str(base.root), tree_sample(listed))
+        updater = _Updater(base, store, executor, cache, progress)
         updater.sizes = {p: s[0] for p, s in stamps.items()}
         changed = [p for p in listed if p in stamps and (p not in known or known[p][:2] != stamps[p])]
         gone = [p for p in known if p not in stamps and (not paths or p in set(listed)

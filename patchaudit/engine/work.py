@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ctypes
 import gc
 import os
 import signal
@@ -9,12 +10,12 @@ import stat
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from types import FrameType
 
 from patchaudit.cfront import MAX_FILE_SIZE
-from patchaudit.cfront.cache import ParseCache
+from patchaudit.cfront.cache import HOST_CACHE, ParseCache, host_cache_dir
 from patchaudit.engine.common import FileState, Options, file_findings
 from patchaudit.engine.grepfirst import files_holding, files_matching
 from patchaudit.engine.index import DepStamp, Stamp, stat_stamp, trusted
@@ -91,10 +92,27 @@ def _alarm(_signum: int, _frame: FrameType | None) -> None:
 
 @contextmanager
 def time_limit(seconds: float) -> Iterator[None]:
-    """Raise FileTimeout after ``seconds`` of wall time (main thread only; 0: no limit)."""
-    if seconds <= 0 or threading.current_thread() is not threading.main_thread():
+    """Raise FileTimeout after ``seconds`` of wall time (0: no limit).
+
+    In the main thread (a pool process) an interval timer's signal raises
+    it; in another thread (a Dask worker runs tasks in threads, where
+    signals never arrive) a timer thread raises it asynchronously in the
+    running one. Either way it arrives between two Python bytecodes, so a
+    long call into C (the tree-sitter parser, which has its own limit) ends
+    first.
+    """
+    if seconds <= 0:
         yield
-        return
+    elif threading.current_thread() is threading.main_thread():
+        with _signal_limit(seconds):
+            yield
+    else:
+        with _thread_limit(seconds):
+            yield
+
+
+@contextmanager
+def _signal_limit(seconds: float) -> Iterator[None]:
     previous = signal.signal(signal.SIGALRM, _alarm)
     signal.setitimer(signal.ITIMER_REAL, seconds)
     try:
@@ -102,6 +120,41 @@ def time_limit(seconds: float) -> Iterator[None]:
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
+
+
+def _raise_in(thread: int, error: type[BaseException] | None) -> None:
+    """Have ``thread`` raise ``error`` at its next bytecode (None: withdraw a pending one)."""
+    exception = ctypes.py_object(error) if error is not None else None  # None is NULL
+    ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(thread), exception)
+
+
+@contextmanager
+def _thread_limit(seconds: float) -> Iterator[None]:
+    target = threading.get_ident()
+    lock = threading.Lock()
+    state = {"done": False, "fired": False}
+
+    def expire() -> None:
+        with lock:  # never once the block has ended
+            if not state["done"]:
+                state["fired"] = True
+                _raise_in(target, FileTimeout)
+
+    timer = threading.Timer(seconds, expire)
+    timer.daemon = True
+    timer.start()
+    try:
+        yield
+    finally:
+        timer.cancel()
+        with lock:
+            state["done"] = True
+            if state["fired"]:
+                # Not delivered yet (the block ended in C): withdraw it, and
+                # raise it here instead, where the caller expects it.
+                _raise_in(target, None)
+        if state["fired"]:
+            raise FileTimeout
 
 
 class OverLimit(InputError):
@@ -287,7 +340,7 @@ class Worker:
             outcomes.append(self._over_limit(path, info.problem, trusted(info.info),
                                              info.info.st_size))
         elif isinstance(info, InputError):
-            outcomes.append(_skipped(path, info.problem))
+            outcomes.append(skipped(path, info.problem))
         else:
             quiet.append((path, trusted(info)))
 
@@ -318,11 +371,11 @@ class Worker:
                     file_findings(rules, self.statuses, state, None, None, recorder.read)
                 )
         except FileTimeout:
-            return _skipped(path, f"analysis took longer than {job.limits.seconds_per_file:g} s")
+            return skipped(path, f"analysis took longer than {job.limits.seconds_per_file:g} s")
         except InputError as exc:
-            return _skipped(path, exc.problem)
+            return skipped(path, exc.problem)
         except RecursionError:
-            return _skipped(path, "too deeply nested to analyse")
+            return skipped(path, "too deeply nested to analyse")
         issues = tuple(FileIssue(path, i.message) for i in state.ir.issues) if state.parsed else ()
         result = FileResult(findings, issues, tuple(recorder.seen.values()))
         if self.results is not None:
@@ -373,24 +426,29 @@ class Worker:
         return tuple(stamps)
 
 
-def _skipped(path: str, problem: str) -> FileOutcome:
+def skipped(path: str, problem: str) -> FileOutcome:
     # Not indexed (stamp None): a file that could not be read or took too
     # long may fare better next time.
     return FileOutcome(path, None, False, "", FileResult((), (FileIssue(path, problem),), ()))
 
 
-_WORKER: Worker | None = None
+# One Worker a thread of a process (Dask runs tasks in threads), for the job
+# it was made for: a pool process or a Dask worker sees one job a run.
+_WORKERS = threading.local()
 
 
-def init_worker(job: ScanJob) -> None:
-    """Process-pool initializer: Ctrl-C is the parent's to handle."""
-    global _WORKER
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    _WORKER = Worker(job)
+def scan_chunk(job: ScanJob, paths: list[str]) -> ChunkResult:
+    """Executor entry point: scan one chunk of ``job`` (engine/executors.py sends the job once)."""
+    if getattr(_WORKERS, "job", None) is not job:
+        _WORKERS.worker = Worker(_on_this_host(job))
+        _WORKERS.job = job
+    worker: Worker = _WORKERS.worker
+    return worker.run(paths)
 
 
-def run_chunk(paths: list[str]) -> ChunkResult:
-    """Process-pool entry point."""
-    if _WORKER is None:
-        raise RuntimeError("scan worker used before init_worker")
-    return _WORKER.run(paths)
+def _on_this_host(job: ScanJob) -> ScanJob:
+    """The job with HOST_CACHE resolved to this host's own cache directory (caches stay per host)."""
+    if job.parse_cache != HOST_CACHE:
+        return job
+    parse = host_cache_dir(HOST_CACHE)
+    return replace(job, parse_cache=str(parse), result_cache=str(parse / "results"))

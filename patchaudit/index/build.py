@@ -10,11 +10,10 @@ import os
 import stat
 from collections.abc import Iterable
 from dataclasses import dataclass
-from pathlib import Path
 
 from patchaudit.analyses.flow import Summary
 from patchaudit.cfront import MAX_FILE_SIZE, parse_c
-from patchaudit.cfront.cache import ParseCache
+from patchaudit.cfront.cache import ParseCache, host_cache_dir
 from patchaudit.contracts.model import Contract
 from patchaudit.errors import InputError
 from patchaudit.index.store import IndexStore, decode_effect, row_contract
@@ -66,7 +65,7 @@ def _read(root: str, path: str, limit: int) -> tuple[bytes, tuple[int, int]]:
 
 def summarise_unit(unit: Unit) -> list[Outcome]:
     """Summarise every file of a chunk; a file that fails is an outcome with its problem."""
-    cache = ParseCache(Path(unit.parse_cache)) if unit.parse_cache else None
+    cache = ParseCache(host_cache_dir(unit.parse_cache)) if unit.parse_cache else None
     wrappers = {name: effect_summary(params, effect)
                 for name, (params, effect) in unit.wrappers.items()}
     found: list[Outcome] = []
