@@ -186,7 +186,8 @@ def build_parser() -> argparse.ArgumentParser:
     scan.add_argument("paths", metavar="PATH", nargs="*", help="files or directories in DIR")
     scan.add_argument(
         "-j", "--jobs", type=int, default=_cores(),
-        help="worker processes (default: the number of cores, here %(default)s)",
+        help="worker processes of the local executor (default: the number of cores, "
+        "here %(default)s)",
     )  # fmt: skip
     scan.add_argument(
         "--max-file-size", type=int, default=None, metavar="BYTES",

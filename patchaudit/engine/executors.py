@@ -232,19 +232,43 @@ class DaskExecutor:
             self.client.cancel(list(flow.futures))
 
     def check_tree(self, root: str, paths: Sequence[str]) -> None:
-        """Compare the content hashes of ``paths`` as every worker reads them with this host's."""
+        """Compare the content hashes of ``paths`` as every worker reads them with this host's.
+
+        Also that every worker runs this version of patchaudit: one that
+        cannot would fail every unit, and the scan would list every file as
+        skipped.
+        """
+        from patchaudit import __version__
+
         mine = tree_digests(root, paths)
         self.client.wait_for_workers(1)
-        theirs: dict[str, dict[str, str]] = self.client.run(tree_digests, root, list(paths))
-        for worker, digests in sorted(theirs.items()):
+        try:
+            theirs: dict[str, tuple[str, dict[str, str]]] = self.client.run(
+                worker_view, root, list(paths))
+        except Exception as exc:  # raised on a worker: its own error, passed back
+            raise InputError(self.scheduler, "a Dask worker cannot run patchaudit "
+                             f"({type(exc).__name__}: {_one_line(exc)}); install "
+                             f"patchaudit {__version__} on every worker") from None
+        for worker, (version, digests) in sorted(theirs.items()):
+            if version != __version__:
+                raise InputError(worker, f"Dask worker runs patchaudit {version}, this host "
+                                 f"{__version__}: install the same version on every worker")
             for path in paths:
                 if digests.get(path) != mine.get(path):
                     seen = digests.get(path, "")
-                    what = "cannot read it" if seen.startswith("error:") else "sees other content"
+                    what = (f"cannot read it ({seen[len('error: '):]})" if seen.startswith("error:")
+                            else "sees other content than this host")
                     raise InputError(
                         os.path.join(root, path),
-                        f"Dask worker {worker} {what} than this host (the tree must be on "
-                        "storage every worker shares, at the same path)")
+                        f"Dask worker {worker} {what} (the tree must be on storage every "
+                        "worker shares, at the same path)")
+
+
+def worker_view(root: str, paths: Sequence[str]) -> tuple[str, dict[str, str]]:
+    """What a worker runs and sees: its patchaudit version and tree_digests()."""
+    from patchaudit import __version__
+
+    return __version__, tree_digests(root, paths)
 
 
 def _same(value: S) -> S:
