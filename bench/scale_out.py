@@ -38,11 +38,11 @@ from measure import HEADER, machine, run
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from patchaudit.engine import Options, scan_tree  # noqa: E402
-from patchaudit.engine.executors import DaskExecutor, LocalExecutor  # noqa: E402
-from patchaudit.resources import rules_dir  # noqa: E402
-from patchaudit.ruleset import load_rules  # noqa: E402
-from patchaudit.tree.base import BaseTree  # noqa: E402
+from patchaudit.engine import Options, scan_tree
+from patchaudit.engine.executors import DaskExecutor, LocalExecutor
+from patchaudit.resources import rules_dir
+from patchaudit.ruleset import load_rules
+from patchaudit.tree.base import BaseTree
 
 
 def start_cluster(where: Path, workers: int) -> tuple[str, list[subprocess.Popen[bytes]]]:

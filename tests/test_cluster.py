@@ -14,7 +14,6 @@ import shutil
 import signal
 import sqlite3
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,8 +21,7 @@ from pathlib import Path
 import pytest
 
 from patchaudit.cli import main
-from patchaudit.engine import Options, scan_tree
-from patchaudit.engine import indexing
+from patchaudit.engine import Options, indexing, scan_tree
 from patchaudit.engine import scan as scan_module
 from patchaudit.engine.executors import DaskExecutor, tree_sample
 from patchaudit.engine.indexing import update_index
@@ -305,6 +303,9 @@ def test_a_worker_that_sees_other_content_stops_the_run_in_one_line(
 @pytest.mark.parametrize(("argv", "message"), [
     (["--scheduler", "tcp://127.0.0.1:1"], "patchaudit: --scheduler: only with --executor dask\n"),
     (["--executor", "dask"], "patchaudit: --executor dask: needs --scheduler tcp://HOST:PORT\n"),
+    (["--executor", "dask", "--scheduler", "127.0.0.1:8786"],
+     ("patchaudit: 127.0.0.1:8786: not a Dask scheduler address (tcp://HOST:PORT or "
+      "tls://HOST:PORT)\n")),
 ])  # fmt: skip
 def test_executor_options_are_checked_in_one_line(
     argv: list[str], message: str, capsys: pytest.CaptureFixture[str]

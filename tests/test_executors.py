@@ -17,7 +17,6 @@ from patchaudit.engine import scan as scan_module
 from patchaudit.engine.executors import LocalExecutor
 from patchaudit.engine.work import FileTimeout, time_limit
 from patchaudit.model import FileIssue
-from patchaudit.report import FORMATTERS
 from patchaudit.resources import rules_dir
 from patchaudit.ruleset import load_rules
 from patchaudit.tree.base import BaseTree

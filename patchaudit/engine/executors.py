@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import signal
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -43,6 +44,8 @@ LOST_RESULTS = 3
 TREE_SAMPLE = 64
 
 Failed = Callable[[U, str], R]
+# What --scheduler accepts: Dask's TCP and TLS transports, a host and a port.
+_ADDRESS = re.compile(r"(tcp|tls)://([^\s/:\[\]]+|\[[0-9a-fA-F:.]+\]):[0-9]{1,5}")
 
 
 class Executor(Protocol):
@@ -154,10 +157,12 @@ class DaskExecutor:
             import distributed
         except ImportError:
             raise InputError("--executor dask", "needs Dask: pip install 'patchaudit[cluster]'") from None
+        if not _ADDRESS.fullmatch(scheduler):
+            raise InputError(scheduler, "not a Dask scheduler address (tcp://HOST:PORT or tls://HOST:PORT)")
         try:
             # Any: distributed is optional and only partly annotated.
             self.client: Any = distributed.Client(scheduler, timeout=timeout, set_as_default=False)
-        except OSError as exc:
+        except (OSError, ValueError) as exc:
             raise InputError(scheduler, f"cannot reach the Dask scheduler: {_one_line(exc)}") from None
         self.scheduler = scheduler
 

@@ -20,7 +20,13 @@ from pathlib import Path
 from patchaudit.cfront.cache import HOST_CACHE
 from patchaudit.engine.executors import Executor, LocalExecutor, tree_sample
 from patchaudit.engine.listing import list_c_files
-from patchaudit.index.build import Outcome, Unit, Wrapper, resolve_contracts, summarise_unit, wrapper_table
+from patchaudit.index.build import (
+    Unit,
+    Wrapper,
+    resolve_contracts,
+    summarise_unit,
+    wrapper_table,
+)
 from patchaudit.index.store import IndexStore, index_path
 from patchaudit.index.summarise import SUMMARY_VERSION
 from patchaudit.model import FileIssue

@@ -17,15 +17,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from patchaudit import __version__
+from patchaudit.cfront.cache import HOST_CACHE
 from patchaudit.cfront.lower_ctx import paused_gc
 from patchaudit.engine.common import Applicability, Options, rule_infos
+from patchaudit.engine.executors import Executor, LocalExecutor, tree_sample
 from patchaudit.engine.index import IndexEntry, ScanIndex, Stamp
 from patchaudit.engine.listing import list_c_files, walk_c_files
-from patchaudit.engine.executors import Executor, LocalExecutor, tree_sample
 from patchaudit.engine.prefilter import build_filter
 from patchaudit.engine.results import ResultCache, pack_key
 from patchaudit.engine.reuse import Reuse
-from patchaudit.cfront.cache import HOST_CACHE
 from patchaudit.engine.work import (
     ChunkResult,
     FileOutcome,
