@@ -12,9 +12,10 @@ from typing import Any
 
 import pytest
 
-from patchaudit.engine import Options, scan_tree
+from patchaudit.engine import Options, indexing, scan_tree
 from patchaudit.engine import scan as scan_module
 from patchaudit.engine.executors import LocalExecutor
+from patchaudit.engine.indexing import update_index
 from patchaudit.engine.work import FileTimeout, time_limit
 from patchaudit.model import FileIssue
 from patchaudit.resources import rules_dir
@@ -51,7 +52,7 @@ class FailsChunksHolding(LocalExecutor):
     def __init__(self, hostile: str) -> None:
         super().__init__(1)
         self.hostile = hostile
-        self.units: list[list[str]] = []
+        self.units: list[Any] = []
 
     def run_shared(self, fn: Callable[[Any, Any], Any], shared: Any, units: Iterable[Any],
                    failed: Callable[[Any, str], Any] | None = None) -> Iterator[Any]:
@@ -106,3 +107,18 @@ def test_the_file_time_limit_holds_in_a_worker_thread() -> None:
     thread.start()
     thread.join(5)
     assert seen == ["timed out", "after"]
+
+
+def test_an_index_chunk_that_fails_for_good_is_summarised_again_file_by_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(indexing, "CHUNK_FILES", 2)
+    base = BaseTree(REPO / "samples" / "tree")
+    expected = update_index(base, [], tmp_path / "local")
+    hostile = "mm/balloon_compaction.c"
+    executor = FailsChunksHolding(hostile)
+    report = update_index(base, [], tmp_path / "failing", executor=executor)
+    assert report.skipped == (
+        FileIssue(hostile, "not summarised: its worker died each time it ran"),)
+    assert report.files == expected.files - 1
+    assert (hostile,) in executor.units  # retried alone, with the other file of its chunk

@@ -21,10 +21,11 @@ from patchaudit.cfront.cache import HOST_CACHE
 from patchaudit.engine.executors import Executor, LocalExecutor, tree_sample
 from patchaudit.engine.listing import list_c_files
 from patchaudit.index.build import (
-    Unit,
+    Outcome,
+    Round,
     Wrapper,
     resolve_contracts,
-    summarise_unit,
+    summarise_chunk,
     wrapper_table,
 )
 from patchaudit.index.store import IndexStore, index_path
@@ -59,18 +60,17 @@ def _version() -> str:
     return f"{SUMMARY_VERSION}:{_frontend_fingerprint().hex()}"
 
 
-def _chunks(root: str, paths: Sequence[str], sizes: dict[str, int], wrappers: dict[str, Wrapper],
-            cache: str | None) -> Iterator[Unit]:
+def _chunks(paths: Sequence[str], sizes: dict[str, int]) -> Iterator[tuple[str, ...]]:
     chunk: list[str] = []
     size = 0
     for path in paths:
         chunk.append(path)
         size += sizes.get(path, 0)
         if len(chunk) >= CHUNK_FILES or size >= CHUNK_BYTES:
-            yield Unit(root, tuple(chunk), wrappers, cache)
+            yield tuple(chunk)
             chunk, size = [], 0
     if chunk:
-        yield Unit(root, tuple(chunk), wrappers, cache)
+        yield tuple(chunk)
 
 
 class _Updater:
@@ -97,10 +97,20 @@ class _Updater:
         self.tables.append(wrappers)
         table = len(self.tables) - 1
         self.total += len(paths)
-        units = _chunks(self.root, paths, self.sizes, wrappers, self.cache)
+        shared = Round(self.root, wrappers, self.cache)
+
+        def failed(chunk: tuple[str, ...], reason: str) -> list[Outcome]:
+            # On a cluster, a chunk whose workers kept dying: its files one by
+            # one, so that only the culprit is skipped.
+            if len(chunk) == 1:
+                return [Outcome(chunk[0], (0, 0), None, f"not summarised: {reason}")]
+            return [outcome for part in self.executor.run_shared(
+                summarise_chunk, shared, ((path,) for path in chunk), failed) for outcome in part]
+
         self.store.begin()
         try:
-            for outcomes in self.executor.run(summarise_unit, units):
+            for outcomes in self.executor.run_shared(summarise_chunk, shared,
+                                                     _chunks(paths, self.sizes), failed):
                 for outcome in outcomes:
                     self.done += 1
                     if outcome.summary is None:

@@ -86,6 +86,23 @@ def summarise_unit(unit: Unit) -> list[Outcome]:
     return found
 
 
+@dataclass(frozen=True)
+class Round:
+    """What every chunk of one round shares, sent once to each worker: the wrapper table is large
+    (230 KB for mm/ and include/linux/ alone), a chunk's paths are not."""
+
+    root: str
+    wrappers: dict[str, Wrapper]
+    parse_cache: str | None
+    max_file_size: int = MAX_FILE_SIZE
+
+
+def summarise_chunk(shared: Round, paths: tuple[str, ...]) -> list[Outcome]:
+    """Executor entry point: summarise_unit() for one chunk of a round."""
+    return summarise_unit(Unit(shared.root, paths, shared.wrappers, shared.parse_cache,
+                               shared.max_file_size))
+
+
 def _wanted(wrappers: dict[str, Summary], identifiers: Iterable[object]) -> dict[str, Summary]:
     if not wrappers:
         return {}
