@@ -17,6 +17,7 @@ import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import IO
 
 import pytest
 
@@ -46,7 +47,12 @@ class Cluster:
         self.file = where / "scheduler.json"
         self.processes: list[subprocess.Popen[bytes]] = []
         self.workers: dict[str, subprocess.Popen[bytes]] = {}
+        self.logs: list[IO[bytes]] = []
         self.address = ""
+
+    def log(self, name: str) -> IO[bytes]:
+        self.logs.append(open(self.where / f"{name}.log", "wb"))  # noqa: SIM115 (closed in close())
+        return self.logs[-1]
 
     def env(self, **extra: str) -> dict[str, str]:
         env = dict(os.environ)
@@ -58,7 +64,7 @@ class Cluster:
         return env
 
     def start_scheduler(self) -> None:
-        log = open(self.where / "scheduler.log", "wb")
+        log = self.log("scheduler")
         self.processes.append(subprocess.Popen(
             [self.dask, "scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard",
              "--scheduler-file", str(self.file)],
@@ -73,7 +79,7 @@ class Cluster:
         self.address = json.loads(self.file.read_text())["address"]
 
     def start_worker(self, name: str, prefix: tuple[str, ...] = ()) -> subprocess.Popen[bytes]:
-        log = open(self.where / f"{name}.log", "wb")
+        log = self.log(name)
         cache = self.where / f"cache-{name}"
         process = subprocess.Popen(
             [*prefix, self.dask, "worker", self.address, "--name", name, "--nthreads", "1",
@@ -107,6 +113,8 @@ class Cluster:
         for process in reversed(self.processes):
             if process.poll() is None:
                 self.stop(process)
+        for log in self.logs:
+            log.close()
 
 
 @pytest.fixture(scope="module")
