@@ -333,3 +333,15 @@ def test_an_unreachable_scheduler_is_one_line(tmp_path: Path) -> None:
     with pytest.raises(InputError) as caught:
         DaskExecutor("tcp://127.0.0.1:9", timeout=2)
     assert str(caught.value).startswith("tcp://127.0.0.1:9: cannot reach the Dask scheduler: ")
+
+
+def test_a_scheduler_without_workers_is_one_line(tmp_path: Path, dask_command: str) -> None:
+    lonely = Cluster(tmp_path, dask_command)
+    try:
+        lonely.start_scheduler()
+        with DaskExecutor(lonely.address, timeout=2) as executor, \
+                pytest.raises(InputError) as caught:
+            executor.check_tree(str(REPO / "samples" / "tree"), ["mm/balloon_compaction.c"])
+    finally:
+        lonely.close()
+    assert str(caught.value) == f"{lonely.address}: no Dask worker joined within 2 s"

@@ -165,6 +165,7 @@ class DaskExecutor:
         except (OSError, ValueError) as exc:
             raise InputError(scheduler, f"cannot reach the Dask scheduler: {_one_line(exc)}") from None
         self.scheduler = scheduler
+        self.timeout = timeout
 
     def close(self) -> None:
         self.client.close()
@@ -177,8 +178,14 @@ class DaskExecutor:
 
     def threads(self) -> int:
         """Task slots of the cluster now (waits for a first worker)."""
-        self.client.wait_for_workers(1)
+        self._some_worker()
         return sum(self.client.nthreads().values()) or 1
+
+    def _some_worker(self) -> None:
+        try:
+            self.client.wait_for_workers(1, timeout=self.timeout)
+        except TimeoutError:
+            raise InputError(self.scheduler, f"no Dask worker joined within {self.timeout:g} s") from None
 
     def run(self, fn: Callable[[U], R], units: Iterable[U]) -> Iterator[R]:
         return self._run(fn, (), units, None)
@@ -246,7 +253,7 @@ class DaskExecutor:
         from patchaudit import __version__
 
         mine = tree_digests(root, paths)
-        self.client.wait_for_workers(1)
+        self._some_worker()
         try:
             theirs: dict[str, tuple[str, dict[str, str]]] = self.client.run(
                 worker_view, root, list(paths))
