@@ -91,6 +91,8 @@ def _plan(path: Path, tree: Path | None, force: bool) -> os.stat_result | None:
     if tree is not None and not force and _inside(path, tree):
         raise InputError(name, "is inside the analysed tree, which is never written "
                                "(--force to write there anyway)")  # fmt: skip
+    if info is None and not (path.parent if str(path.parent) else Path(".")).is_dir():
+        raise InputError(name, "the directory to write into does not exist")
     return info
 
 

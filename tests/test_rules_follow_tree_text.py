@@ -28,7 +28,7 @@ ALL_RULES = frozenset(rule.id for rule in load_rules([rules_dir()]))
 # Rules that need no documentation text: series and suppression checks.
 UNANCHORED = frozenset({"PA0001", "PA0002", "PA0003", "PA0004", "PA0005", "PA0010", "PA0030"})
 # The contract rules judge the tree's own statements: in scan they need a tree index.
-CONTRACT_RULES = frozenset({"PA4001", "PA4002", "PA4003", "PA4004", "PA4005"})
+CONTRACT_RULES = frozenset({"PA4001", "PA4002", "PA4003", "PA4004", "PA4005", "PA4006"})
 
 # A 5.0-era balloon_compaction.h, written for this test after KERNEL-NOTES.md:
 # rule i in the words 5.0 and 5.1 share (the seed keeps it as context), rules

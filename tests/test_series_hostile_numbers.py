@@ -47,16 +47,20 @@ def test_a_subject_number_of_thousands_of_digits_is_no_index() -> None:
 
 
 def test_a_series_claiming_a_billion_patches_lists_the_gap_once(tmp_path: Path) -> None:
-    patch = (
-        "From: A <a@example.org>\nSubject: [PATCH 2/999999999] mm: x\n\n---\n"
-        "diff --git a/mm/x.c b/mm/x.c\n--- a/mm/x.c\n+++ b/mm/x.c\n@@ -1 +1 @@\n-a\n+b\n"
+    # Two patches of the claimed series (one alone would be checked as itself).
+    mails = "".join(
+        f"From 0000000000000000000000000000000000000000 Mon Sep 17 00:00:00 2001\n"
+        f"From: A <a@example.org>\nSubject: [PATCH {n}/999999999] mm: x{n}\n\n---\n"
+        f"diff --git a/mm/x.c b/mm/x.c\n--- a/mm/x.c\n+++ b/mm/x.c\n@@ -1 +1 @@\n-{a}\n+{b}\n\n"
+        for n, a, b in ((2, "a", "b"), (4, "b", "c"))
     )
     started = time.monotonic()
-    result = check(tmp_path, patch, "-f", "terse")
+    result = check(tmp_path, mails, "-f", "terse")
     assert time.monotonic() - started < 30
     assert result.returncode == 1, result.stderr
     assert "patch 1/999999999 is missing" in result.stdout
-    assert "patches 3-999999999/999999999 are missing (999999997 patches)" in result.stdout
+    assert "patch 3/999999999 is missing" in result.stdout
+    assert "patches 5-999999999/999999999 are missing (999999995 patches)" in result.stdout
 
 
 def test_short_runs_of_missing_patches_are_still_listed_one_by_one() -> None:

@@ -249,6 +249,10 @@ class TreeView:
             for contract in summary.contracts:
                 yield self.resolver.resolve(contract)
 
+    def contracts_of_file(self, path: str) -> list[Contract]:
+        """The resolved contracts of one of the files laid over the index."""
+        return [c for c in self._memory_contracts() if c.file == path]
+
     def contracts(self, subject: str | None = None,
                   kinds: tuple[ContractKind, ...] = ()) -> list[Contract]:
         """Resolved contracts, of one subject (a function name, ``struct.member``) or all."""

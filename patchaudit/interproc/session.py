@@ -15,6 +15,7 @@ from patchaudit.cfront.ir import FileIR
 from patchaudit.index.build import Wrapper, wrapper_table
 from patchaudit.index.store import IndexStore
 from patchaudit.index.summarise import effect_summary, summarise
+from patchaudit.index.summary import FileSummary
 from patchaudit.index.view import TreeView
 from patchaudit.interproc.judge import Judge, Judgement
 
@@ -39,6 +40,17 @@ class _Session:
             self.store = IndexStore(Path(index), readonly=True)
             self.wrappers = wrapper_table(self.store)
 
+    def summary(self, path: str, data: bytes, ir: FileIR) -> FileSummary:
+        """The file's summary with the index's wrappers it calls (open() first)."""
+        names = {ident.name for ident in ir.identifiers}
+        used = {name: effect_summary(params, effect)
+                for name, (params, effect) in self.wrappers.items() if name in names}
+        return summarise(path, data, ir, used)
+
+    def view(self, summaries: list[FileSummary], index: str | None) -> TreeView:
+        self.open(index)
+        return TreeView(self.store, summaries)
+
     def judge(self, path: str, data: bytes, ir: FileIR, index: str | None) -> tuple[Judgement, ...]:
         key = (path, hashlib.blake2b(data, digest_size=16).hexdigest(), index)
         found = self.recent.get(key)
@@ -46,11 +58,7 @@ class _Session:
             self.recent.move_to_end(key)
             return found
         self.open(index)
-        names = {ident.name for ident in ir.identifiers}
-        used = {name: effect_summary(params, effect)
-                for name, (params, effect) in self.wrappers.items() if name in names}
-        summary = summarise(path, data, ir, used)
-        view = TreeView(self.store, [summary])
+        view = TreeView(self.store, [self.summary(path, data, ir)])
         found = tuple(Judge(view).judge_file(path))
         self.recent[key] = found
         while len(self.recent) > _KEPT:
@@ -64,3 +72,8 @@ _SESSION = _Session()
 def judge_file(path: str, data: bytes, ir: FileIR, index: str | None) -> tuple[Judgement, ...]:
     """Every judgement of the functions of ``path`` (followed, violated and unknown)."""
     return _SESSION.judge(path, data, ir, index)
+
+
+def session() -> _Session:
+    """This process's session (the open index and its wrappers)."""
+    return _SESSION

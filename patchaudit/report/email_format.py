@@ -102,9 +102,17 @@ def _header(name: str, value: str) -> str:
 def _address(author: str) -> str:
     """The author as a To: value: one plain address, its display name quoted or encoded as
     needed; "" (no To:) when the author is not one plain ASCII address."""
-    found = getaddresses([_clean(author)])
+    author = _clean(author)
+    found = getaddresses([author])
     if len(found) != 1:
-        return ""  # several recipients in one From: is no author to reply to
+        # "Mallory Bcc: victim@example.org <mallory@example.org>" parses as a group
+        # holding two addresses; it is one display name and one address in angle
+        # brackets, which the quoting below keeps to one. A comma still separates
+        # two recipients ("Thor, A <a@example.org>"): no author to reply to.
+        match = _NAMED.match(author)
+        if match is None or "," in match["name"]:
+            return ""
+        found = [(match["name"], match["addr"])]
     name, addr = found[0]
     if not _ADDR_SPEC.fullmatch(addr) or _NOT_IN_ADDRESS.intersection(addr):
         return ""  # none, several, or an internationalised address (SMTPUTF8): leave To: out

@@ -6,6 +6,7 @@ from patchaudit.ruleset.kinds.base import Hit, RuleKind, Scope
 from patchaudit.ruleset.kinds.caller_contract import CallerContractKind
 from patchaudit.ruleset.kinds.companion_call import CompanionCallKind
 from patchaudit.ruleset.kinds.contract import (
+    ContractChangedKind,
     ContractLockOrderKind,
     MemberUnprotectedKind,
     MustHoldContractKind,
@@ -46,6 +47,7 @@ KINDS: dict[str, RuleKind] = {
         SleepInAtomicKind(),
         MemberUnprotectedKind(),
         ContractLockOrderKind(),
+        ContractChangedKind(),
     )
 }
 

@@ -89,3 +89,31 @@ class MemberUnprotectedKind(_ContractKind):
 class ContractLockOrderKind(_ContractKind):
     name = "contract-lock-order"
     check_name = "lock-order"
+
+
+class ContractChangedKind(_ContractKind):
+    """A patch adds a contract that callers elsewhere in the tree already break (check only)."""
+
+    name = "contract-changed"
+    check_name = "changed"
+    # It compares a file before and after the patch: run it whatever the tokens say.
+    across_patch = True
+    # Only check has a "before": its fixtures are check cases (tests/rules/PA4006/check/).
+    check_only = True
+
+    def check_in(self, rule: Rule, ir: FileIR, context: CheckContext) -> Iterator[Hit]:
+        from patchaudit.interproc.changes import added_contracts, describe
+
+        if context.data is None or context.read_before is None or context.parse is None:
+            return  # scan, or no tree: there is no "before" to compare with
+        before = context.read_before(ir.path)
+        if before is None:
+            return  # a new file: nothing in the tree calls it yet
+        before_ir = context.parse(before, ir.path)
+        for broken in added_contracts(ir.path, before, before_ir, context.data, ir,
+                                      context.index):
+            message, trace = describe(broken)
+            contract = broken.contract
+            yield Hit(contract.line, 1, message, trace, contract.subject,
+                      SourceQuote(contract.file, contract.subject, contract.text,
+                                  f"{contract.origin.value} added by the patch", contract.line))
