@@ -290,8 +290,11 @@ def test_the_index_command_and_a_scan_that_reads_the_index_run_on_the_cluster_as
     assert main(["index", str(tree), "--executor", "dask", "--scheduler", cluster.address,
                  "--index", str(remote_index), *cache]) == 0
     local_line, remote_line = capsys.readouterr().out.splitlines()
+    files = len([path for path in tree.rglob("*") if path.suffix in (".c", ".h")])
     assert local_line.split(";")[0] == remote_line.split(";")[0] == (
-        "85 files in the index (85 summaries computed in 1 round, 0 removed, 0 skipped)")
+        f"{files} files in the index ({files} summaries computed in 1 round, 0 removed, "
+        "0 skipped)")
+    assert local_line.split(";")[1] == remote_line.split(";")[1]  # contracts, resolved
     assert _index_rows(remote_index) == _index_rows(local_index)
     # The contract rules read the index on the workers: same report as a local scan.
     common = ["scan", str(tree), "--index", str(remote_index), "--no-cache"]
@@ -299,7 +302,7 @@ def test_the_index_command_and_a_scan_that_reads_the_index_run_on_the_cluster_as
     remote = _scan_json([*common, "--executor", "dask", "--scheduler", cluster.address],
                         tmp_path / "dask.json")
     findings = json.loads(local[1])["findings"]
-    assert sum(f["rule_id"].startswith("PA40") for f in findings) == 30
+    assert sum(f["rule_id"].startswith("PA40") for f in findings) >= 30  # tests/rules/PA40*
     assert remote == local
 
 
