@@ -8,7 +8,8 @@ import os
 import re
 import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn, TextIO
@@ -22,6 +23,7 @@ from patchaudit.report import FORMATTERS
 # check pays only for its own output format (tests/test_startup.py checks it).
 if TYPE_CHECKING:
     from patchaudit.cfront.cache import ParseCache
+    from patchaudit.engine.executors import Executor
     from patchaudit.engine.limits import ScanLimits
     from patchaudit.model import RunReport
     from patchaudit.ruleset import RuleSet
@@ -197,6 +199,35 @@ def _add_file_limits(parser: argparse.ArgumentParser) -> None:
     )  # fmt: skip
 
 
+def add_executor_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--executor", choices=("local", "dask"), default="local",
+        help="where the work runs: local processes (-j), or a Dask distributed cluster "
+        "(needs --scheduler and the tree at the same path on every worker; "
+        "pip install 'patchaudit[cluster]')",
+    )  # fmt: skip
+    parser.add_argument(
+        "--scheduler", metavar="tcp://HOST:PORT", help="the Dask scheduler of --executor dask"
+    )
+
+
+@contextmanager
+def chosen_executor(args: argparse.Namespace) -> Iterator[Executor | None]:
+    """The executor --executor names (None: the command's own local default), closed after use."""
+    if args.executor == "local" and args.scheduler is None:
+        yield None
+        return
+    from patchaudit.engine.executors import make_executor
+
+    executor = make_executor(args.executor, args.jobs, args.scheduler)
+    try:
+        yield executor
+    finally:
+        close = getattr(executor, "close", None)
+        if close is not None:
+            close()
+
+
 def _add_cache_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--cache-dir", metavar="DIR", help="parse cache directory")
     parser.add_argument("--no-cache", action="store_true", help="do not use the parse cache")
@@ -272,7 +303,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     scan.add_argument(
         "-j", "--jobs", type=int, default=_cores(),
-        help="worker processes (default: the number of cores, here %(default)s)",
+        help="worker processes of the local executor (default: the number of cores, "
+        "here %(default)s)",
     )  # fmt: skip
     _add_file_limits(scan)
     scan.add_argument(
@@ -280,6 +312,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="search every file for the rules' tokens in Python instead of running grep "
         "first (same report; grep is used only where it is found)",
     )  # fmt: skip
+    add_executor_options(scan)
     _add_output_options(scan, SCAN_FORMATS)
     scan.add_argument(
         "--html-dir", metavar="DIR",
@@ -602,10 +635,12 @@ def _cmd_scan(args: argparse.Namespace, stdout: TextIO) -> int:
     # A progress line only for a person watching: never in logs, pipes or CI output.
     line = ProgressLine(sys.stderr) if sys.stderr.isatty() else None
     try:
-        report = scan_tree(base, args.paths, rules,
-                           Options(args.all_rules, _cache(args), args.tree, _index(args, base.root)),
-                           jobs=args.jobs, limits=limits, progress=line,
-                           first_pass=not args.no_grep)
+        with chosen_executor(args) as executor:
+            report = scan_tree(base, args.paths, rules,
+                               Options(args.all_rules, _cache(args), args.tree,
+                                       _index(args, base.root)),
+                               jobs=args.jobs, limits=limits, progress=line,
+                               first_pass=not args.no_grep, executor=executor)
     finally:
         if line is not None:
             line.close()

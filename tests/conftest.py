@@ -87,6 +87,21 @@ def b4() -> str:
     return found
 
 
+@pytest.fixture(scope="session")
+def dask_command() -> str:
+    """Path of Dask's command line (``dask scheduler``, ``dask worker``): the cluster extra."""
+    beside = Path(sys.executable).parent / "dask"
+    found = str(beside) if beside.is_file() else shutil.which("dask")
+    try:
+        import distributed  # noqa: F401
+    except ImportError:
+        found = None
+    if found is None:
+        _missing("Dask distributed is not installed (pip install '.[cluster]')")
+    assert found is not None
+    return found
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     # A kernel-marked test that forgot to ask for the tree would silently test
     # nothing: make the fixture part of the marker's contract.

@@ -46,7 +46,8 @@ def test_the_readme_quick_start_is_two_commands_and_the_first_makes_a_venv() -> 
     first, second = quick_start_commands()
     assert first.startswith("python3 -m venv .venv && . .venv/bin/activate && pip install . && ")
     assert first.endswith("patchaudit check samples/series.mbox --tree samples/tree --html report.html")
-    assert second == ". .venv/bin/activate && pip install '.[test]' && python -m pytest -q -rs"
+    assert second == (". .venv/bin/activate && pip install '.[test,cluster]' && "
+                      "python -m pytest -q -rs")
     # .ci/run runs the second command verbatim.
     assert second in (REPO / ".ci" / "run").read_text()
 

@@ -247,7 +247,7 @@ def test_files_skipped_for_their_size_are_remembered_like_results(
                                    "{\n\treturn PageBalloon(p);\n}\n")
     cache = tmp_path / "cache"
     started: list[int] = []
-    monkeypatch.setattr("patchaudit.engine.parallel.Worker.__init__",
+    monkeypatch.setattr("patchaudit.engine.work.Worker.__init__",
                         _counting_init(started))
 
     def scan() -> RunReport:

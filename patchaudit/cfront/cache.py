@@ -67,6 +67,23 @@ def untrusted(directory: Path) -> str | None:
     return None
 
 
+# The cache directory of a unit of work that runs on another host (a Dask
+# worker): that host's own default, since the client's path means nothing there.
+HOST_CACHE = "<host default>"
+
+
+def host_cache_dir(spec: str) -> Path | None:
+    """The directory ``spec`` names, HOST_CACHE being this host's default_cache_dir().
+
+    None: this host has no default (no HOME) or one it may not trust
+    (untrusted()); its units then run without a cache, as ``--no-cache``.
+    """
+    if spec != HOST_CACHE:
+        return Path(spec)
+    directory = default_cache_dir()
+    return None if directory is None or untrusted(directory) is not None else directory
+
+
 # Not in typeshed, but what object.__reduce_ex__ itself returns for protocol 2+.
 _NEWOBJ: Callable[..., object] = copyreg.__newobj__  # type: ignore[attr-defined]
 

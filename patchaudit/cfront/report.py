@@ -138,7 +138,7 @@ def parse_report(
                 stats.extend(future.result())
         except BaseException:
             # Ctrl-C or SIGTERM: do not wait for the chunks in flight (and cancel
-            # nothing: the pool fails the rest itself, see engine/parallel.py).
+            # nothing: the pool fails the rest itself, see engine/executors.py).
             stop_workers(pool)
             pool.shutdown(wait=True)
             raise

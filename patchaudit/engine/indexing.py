@@ -17,9 +17,17 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from patchaudit.engine.executors import LocalExecutor
+from patchaudit.cfront.cache import HOST_CACHE
+from patchaudit.engine.executors import Executor, LocalExecutor, tree_sample
 from patchaudit.engine.listing import list_c_files
-from patchaudit.index.build import Outcome, Unit, Wrapper, resolve_contracts, summarise_unit, wrapper_table
+from patchaudit.index.build import (
+    Outcome,
+    Round,
+    Wrapper,
+    resolve_contracts,
+    summarise_chunk,
+    wrapper_table,
+)
 from patchaudit.index.store import IndexStore
 from patchaudit.index.summarise import SUMMARY_VERSION
 from patchaudit.model import FileIssue
@@ -52,26 +60,25 @@ def _version() -> str:
     return f"{SUMMARY_VERSION}:{_frontend_fingerprint().hex()}"
 
 
-def _chunks(root: str, paths: Sequence[str], sizes: dict[str, int], wrappers: dict[str, Wrapper],
-            cache: str | None) -> Iterator[Unit]:
+def _chunks(paths: Sequence[str], sizes: dict[str, int]) -> Iterator[tuple[str, ...]]:
     chunk: list[str] = []
     size = 0
     for path in paths:
         chunk.append(path)
         size += sizes.get(path, 0)
         if len(chunk) >= CHUNK_FILES or size >= CHUNK_BYTES:
-            yield Unit(root, tuple(chunk), wrappers, cache)
+            yield tuple(chunk)
             chunk, size = [], 0
     if chunk:
-        yield Unit(root, tuple(chunk), wrappers, cache)
+        yield tuple(chunk)
 
 
 class _Updater:
-    def __init__(self, base: BaseTree, store: IndexStore, jobs: int, cache: str | None,
+    def __init__(self, base: BaseTree, store: IndexStore, executor: Executor, cache: str | None,
                  progress: Progress | None) -> None:
         self.root = str(base.root)
         self.store = store
-        self.executor: LocalExecutor[Unit, list[Outcome]] = LocalExecutor(jobs)
+        self.executor = executor
         self.cache = cache
         self.progress = progress
         self.sizes: dict[str, int] = {}
@@ -90,10 +97,20 @@ class _Updater:
         self.tables.append(wrappers)
         table = len(self.tables) - 1
         self.total += len(paths)
-        units = _chunks(self.root, paths, self.sizes, wrappers, self.cache)
+        shared = Round(self.root, wrappers, self.cache)
+
+        def failed(chunk: tuple[str, ...], reason: str) -> list[Outcome]:
+            # On a cluster, a chunk whose workers kept dying: its files one by
+            # one, so that only the culprit is skipped.
+            if len(chunk) == 1:
+                return [Outcome(chunk[0], (0, 0), None, f"not summarised: {reason}")]
+            return [outcome for part in self.executor.run_shared(
+                summarise_chunk, shared, ((path,) for path in chunk), failed) for outcome in part]
+
         self.store.begin()
         try:
-            for outcomes in self.executor.run(summarise_unit, units):
+            for outcomes in self.executor.run_shared(summarise_chunk, shared,
+                                                     _chunks(paths, self.sizes), failed):
                 for outcome in outcomes:
                     self.done += 1
                     if outcome.summary is None:
@@ -143,8 +160,16 @@ def _stat(root: str, paths: Iterable[str]) -> dict[str, tuple[int, int]]:
 
 
 def update_index(base: BaseTree, paths: Sequence[str], database: Path, *, jobs: int = 1,
-                 parse_cache: Path | None = None, progress: Progress | None = None) -> IndexReport:
-    """Build or update the index ``database`` of ``base`` for ``paths`` (the whole tree when empty)."""
+                 parse_cache: Path | None = None, progress: Progress | None = None,
+                 executor: Executor | None = None) -> IndexReport:
+    """Build or update the index ``database`` of ``base`` for ``paths`` (the whole tree when empty).
+
+    Summaries are computed on ``executor`` (default: ``jobs`` local
+    processes); a remote one must see the tree at the same path (a sample
+    is checked first) and parses with its workers' own caches.
+    """
+    executor = executor if executor is not None else LocalExecutor(jobs)
+    cache = None if parse_cache is None else HOST_CACHE if executor.remote else str(parse_cache)
     started = time.monotonic()
     store = IndexStore(database)
     try:
@@ -158,7 +183,9 @@ def update_index(base: BaseTree, paths: Sequence[str], database: Path, *, jobs: 
         listed = list_c_files(base, paths)
         known = store.stamps()
         stamps = _stat(str(base.root), listed)
-        updater = _Updater(base, store, jobs, str(parse_cache) if parse_cache else None, progress)
+        if executor.remote:
+            executor.check_tree(str(base.root), tree_sample(listed))
+        updater = _Updater(base, store, executor, cache, progress)
         updater.sizes = {p: s[0] for p, s in stamps.items()}
         changed = [p for p in listed if p in stamps and (p not in known or known[p][:2] != stamps[p])]
         gone = [p for p in known if p not in stamps and (not paths or p in set(listed)

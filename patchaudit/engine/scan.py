@@ -16,18 +16,21 @@ import itertools
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from patchaudit import __version__
+from patchaudit.cfront.cache import HOST_CACHE
 from patchaudit.cfront.lower_ctx import paused_gc
 from patchaudit.engine.common import Applicability, Options, rule_infos
+from patchaudit.engine.executors import Executor, LocalExecutor, tree_sample
 from patchaudit.engine.index import IndexEntry, ScanIndex, Stamp
 from patchaudit.engine.listing import list_c_files, walk_c_files
-from patchaudit.engine.parallel import dispatch
 from patchaudit.engine.prefilter import build_filter
 from patchaudit.engine.results import ResultCache, pack_key
 from patchaudit.engine.reuse import Reuse
 from patchaudit.engine.limits import ScanLimits
-from patchaudit.engine.work import ChunkResult, FileOutcome, Quiet, ScanJob
+from patchaudit.engine.work import ChunkResult, FileOutcome, Quiet, ScanJob, scan_chunk
+from patchaudit.engine.work import skipped as skipped_file
 from patchaudit.model import FileIssue, Finding, RunReport
 from patchaudit.ruleset import RuleSet
 from patchaudit.ruleset.anchor import RuleStatus
@@ -128,13 +131,18 @@ def scan_files(
     progress: ProgressFn | None = None,
     whole_tree: bool = False,
     first_pass: bool = True,
+    executor: Executor | None = None,
 ) -> tuple[list[Finding], list[FileIssue], int, dict[str, RuleStatus]]:
     """Findings, skipped files and parse issues, the number of files analysed, and rule statuses.
 
     ``whole_tree`` says ``files`` lists every .c/.h file of the tree (the
     index may then trust the listing for absent files). ``files`` is read
     lazily on a cold scan, so that workers start while a walk still lists.
+    ``executor`` (default: ``jobs`` local processes) is where chunks run; on
+    a remote one, the listing comes first so that a sample of it can be
+    checked on every worker, and workers use their own caches.
     """
+    remote = executor is not None and executor.remote
     applicability = Applicability(options.all_rules)
     statuses = applicability.statuses(rules, base.read)
     if options.index is None:
@@ -165,8 +173,8 @@ def scan_files(
         statuses=tuple(sorted(statuses.items())),
         token_filter=build_filter(active),
         all_rules=options.all_rules,
-        parse_cache=str(cache_dir) if cache_dir is not None else None,
-        result_cache=str(cache_dir / "results") if cache_dir is not None else None,
+        parse_cache=_cache_for(cache_dir, remote),
+        result_cache=_cache_for(cache_dir / "results" if cache_dir else None, remote),
         pack=pack,
         limits=limits,
         first_pass=first_pass,
@@ -176,6 +184,16 @@ def scan_files(
     previous = index.load() if index is not None else {}
     reuse = None
     source: Iterator[str]
+    if remote:
+        assert executor is not None
+        files = sorted(set(files))
+        executor.check_tree(str(base.root), tree_sample(files))
+        if options.index is not None:
+            # The contract rules read the tree index on the workers: the same file.
+            index_file = os.path.abspath(options.index)
+            executor.check_tree(os.path.dirname(index_file), [os.path.basename(index_file)],
+                                "the tree index must be on storage every worker shares, at "
+                                "the same path: --index FILE")
     if previous and cache_dir is not None:
         # Warm: the whole listing first, which the index trusts for absent files.
         ordered = sorted(set(files))
@@ -194,9 +212,23 @@ def scan_files(
             collector.total = len(seen)
             yield path
 
-    # Fewer files than a chunk: starting processes would cost more than it saves.
-    workers = jobs if len(head) > CHUNK_FILES else 1
-    dispatch(job, _chunks(listed(), reuse, collector), workers, collector.add)
+    if executor is None:
+        # Fewer files than a chunk: starting processes would cost more than it saves.
+        executor = LocalExecutor(jobs if len(head) > CHUNK_FILES else 1)
+    run_on = executor
+
+    def failed(chunk: list[str], reason: str) -> ChunkResult:
+        # A chunk that failed for good (on a cluster: its workers died): its
+        # files one by one, so that only the culprit is skipped.
+        if len(chunk) == 1:
+            return ChunkResult((), (skipped_file(chunk[0], f"not analysed: {reason}"),))
+        parts = list(run_on.run_shared(scan_chunk, job, ([path] for path in chunk), failed))
+        return ChunkResult(tuple(q for part in parts for q in part.quiet),
+                           tuple(o for part in parts for o in part.outcomes))
+
+    for result in executor.run_shared(scan_chunk, job, _chunks(listed(), reuse, collector),
+                                      failed):
+        collector.add(result)
     paths = sorted(set(seen))
 
     findings: list[Finding] = []
@@ -223,6 +255,12 @@ def scan_files(
     return findings, issues, collector.analysed, statuses
 
 
+def _cache_for(directory: Path | None, remote: bool) -> str | None:
+    if directory is None:
+        return None
+    return HOST_CACHE if remote else str(directory)
+
+
 def scan_tree(
     base: BaseTree,
     paths: Sequence[str],
@@ -233,6 +271,7 @@ def scan_tree(
     limits: ScanLimits = DEFAULT_LIMITS,
     progress: ProgressFn | None = None,
     first_pass: bool = True,
+    executor: Executor | None = None,
 ) -> RunReport:
     """Report every match in the C files under ``paths`` (the whole tree when empty).
 
@@ -249,7 +288,7 @@ def scan_tree(
     with paused_gc():
         findings, issues, analysed, statuses = scan_files(
             base, files, rules, options, jobs=jobs, limits=limits, progress=progress,
-            whole_tree=not paths, first_pass=first_pass,
+            whole_tree=not paths, first_pass=first_pass, executor=executor,
         )
         findings.sort(key=Finding.sort_key)  # one key a finding, not two per comparison
         if skipped:

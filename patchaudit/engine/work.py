@@ -5,12 +5,13 @@ from __future__ import annotations
 import gc
 import os
 import stat
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
-from patchaudit.cfront.cache import ParseCache
+from patchaudit.cfront.cache import HOST_CACHE, ParseCache, host_cache_dir
 from patchaudit.engine.common import FileState, Options, file_findings
 from patchaudit.engine.grepfirst import files_holding, files_matching
 from patchaudit.engine.index import DepStamp, Stamp, stat_stamp, trusted
@@ -25,7 +26,6 @@ from patchaudit.engine.results import (
     result_key,
 )
 from patchaudit.errors import InputError
-from patchaudit.lifetime import die_with_parent
 from patchaudit.model import FileIssue
 from patchaudit.ruleset import Rule
 from patchaudit.ruleset.anchor import RuleStatus
@@ -257,7 +257,7 @@ class Worker:
             outcomes.append(self._over_limit(path, info.problem, trusted(info.info),
                                              info.info.st_size))
         elif isinstance(info, InputError):
-            outcomes.append(_skipped(path, info.problem))
+            outcomes.append(skipped(path, info.problem))
         else:
             quiet.append((path, trusted(info)))
 
@@ -285,11 +285,11 @@ class Worker:
                     file_findings(rules, self.statuses, state, None, None, recorder.read)
                 )
         except FileTimeout:
-            return _skipped(path, timed_out(job.limits.seconds_per_file))
+            return skipped(path, timed_out(job.limits.seconds_per_file))
         except InputError as exc:
-            return _skipped(path, exc.problem)
+            return skipped(path, exc.problem)
         except RecursionError:
-            return _skipped(path, "too deeply nested to analyse")
+            return skipped(path, "too deeply nested to analyse")
         issues = tuple(FileIssue(path, i.message) for i in state.ir.issues) if state.parsed else ()
         result = FileResult(findings, issues, tuple(recorder.seen.values()))
         if self.results is not None:
@@ -340,24 +340,31 @@ class Worker:
         return tuple(stamps)
 
 
-def _skipped(path: str, problem: str) -> FileOutcome:
+def skipped(path: str, problem: str) -> FileOutcome:
     # Not indexed (stamp None): a file that could not be read or took too
     # long may fare better next time.
     return FileOutcome(path, None, False, "", FileResult((), (FileIssue(path, problem),), ()))
 
 
-_WORKER: Worker | None = None
+# One Worker a thread of a process (Dask runs tasks in threads), for the job
+# it was made for: a pool process or a Dask worker sees one job a run.
+_WORKERS = threading.local()
 
 
-def init_worker(job: ScanJob, parent: int) -> None:
-    """Process-pool initializer: the worker dies with ``parent``, which handles Ctrl-C."""
-    global _WORKER
-    die_with_parent(parent)
-    _WORKER = Worker(job)
+def scan_chunk(job: ScanJob, paths: list[str]) -> ChunkResult:
+    """Executor entry point: scan one chunk of ``job`` (engine/executors.py sends the job once)."""
+    if getattr(_WORKERS, "job", None) is not job:
+        _WORKERS.worker = Worker(_on_this_host(job))
+        _WORKERS.job = job
+    worker: Worker = _WORKERS.worker
+    return worker.run(paths)
 
 
-def run_chunk(paths: list[str]) -> ChunkResult:
-    """Process-pool entry point."""
-    if _WORKER is None:
-        raise RuntimeError("scan worker used before init_worker")
-    return _WORKER.run(paths)
+def _on_this_host(job: ScanJob) -> ScanJob:
+    """The job with HOST_CACHE resolved to this host's own cache directory (caches stay per host)."""
+    if job.parse_cache != HOST_CACHE:
+        return job
+    parse = host_cache_dir(HOST_CACHE)
+    if parse is None:
+        return replace(job, parse_cache=None, result_cache=None)
+    return replace(job, parse_cache=str(parse), result_cache=str(parse / "results"))

@@ -10,11 +10,10 @@ import os
 import stat
 from collections.abc import Iterable
 from dataclasses import dataclass
-from pathlib import Path
 
 from patchaudit.analyses.flow import Summary
 from patchaudit.cfront import MAX_FILE_SIZE, parse_c
-from patchaudit.cfront.cache import ParseCache
+from patchaudit.cfront.cache import ParseCache, host_cache_dir
 from patchaudit.contracts.model import Contract
 from patchaudit.errors import InputError
 from patchaudit.index.store import IndexStore, decode_effect, row_contract
@@ -66,7 +65,8 @@ def _read(root: str, path: str, limit: int) -> tuple[bytes, tuple[int, int]]:
 
 def summarise_unit(unit: Unit) -> list[Outcome]:
     """Summarise every file of a chunk; a file that fails is an outcome with its problem."""
-    cache = ParseCache(Path(unit.parse_cache)) if unit.parse_cache else None
+    directory = host_cache_dir(unit.parse_cache) if unit.parse_cache else None
+    cache = ParseCache(directory) if directory is not None else None
     wrappers = {name: effect_summary(params, effect)
                 for name, (params, effect) in unit.wrappers.items()}
     found: list[Outcome] = []
@@ -89,6 +89,23 @@ def summarise_unit(unit: Unit) -> list[Outcome]:
                                  f"internal error: {type(exc).__name__}: {exc} (a bug: please "
                                  "report it)"))
     return found
+
+
+@dataclass(frozen=True)
+class Round:
+    """What every chunk of one round shares, sent once to each worker: the wrapper table is large
+    (230 KB for mm/ and include/linux/ alone), a chunk's paths are not."""
+
+    root: str
+    wrappers: dict[str, Wrapper]
+    parse_cache: str | None
+    max_file_size: int = MAX_FILE_SIZE
+
+
+def summarise_chunk(shared: Round, paths: tuple[str, ...]) -> list[Outcome]:
+    """Executor entry point: summarise_unit() for one chunk of a round."""
+    return summarise_unit(Unit(shared.root, paths, shared.wrappers, shared.parse_cache,
+                               shared.max_file_size))
 
 
 def _wanted(wrappers: dict[str, Summary], identifiers: Iterable[object]) -> dict[str, Summary]:

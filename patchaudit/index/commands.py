@@ -44,9 +44,15 @@ def add_commands(commands: Any, parser_class: type, cores: int) -> None:
     index.add_argument("tree", metavar="DIR")
     index.add_argument("paths", metavar="PATH", nargs="*", help="files or directories in DIR")
     index.add_argument("-j", "--jobs", type=int, default=cores,
-                       help="worker processes (default: the number of cores, here %(default)s)")
+                       help="worker processes of the local executor (default: the number of "
+                       "cores, here %(default)s)")
     index.add_argument("--cache-dir", metavar="DIR", help="cache directory (parse cache, index)")
     add_index_options(index)
+    # The command line's own helper (patchaudit.cli builds this parser): the same
+    # --executor/--scheduler as scan.
+    from patchaudit.cli import add_executor_options
+
+    add_executor_options(index)
 
     contracts = commands.add_parser(
         "contracts",
@@ -123,6 +129,7 @@ def _tree(text: str) -> Path:
 
 
 def cmd_index(args: argparse.Namespace, stdout: TextIO) -> int:
+    from patchaudit.cli import chosen_executor
     from patchaudit.engine.indexing import update_index
     from patchaudit.tree.base import BaseTree
 
@@ -131,8 +138,9 @@ def cmd_index(args: argparse.Namespace, stdout: TextIO) -> int:
     root = _tree(args.tree)
     database = index_file(args, root)
     cache = _cache_dir(args)
-    report = update_index(BaseTree(root), args.paths, database, jobs=args.jobs,
-                          parse_cache=cache)
+    with chosen_executor(args) as executor:
+        report = update_index(BaseTree(root), args.paths, database, jobs=args.jobs,
+                              parse_cache=cache, executor=executor)
     for issue in report.skipped:
         sys.stderr.write(f"patchaudit: skipped {issue.file}: {issue.message}\n")
     stdout.write(
