@@ -52,6 +52,11 @@ def test_prose_near_misses_are_not_contracts() -> None:
     # sleep" is about the caller after a successful return.
     assert not [row for row in rows
                 if " pump_rate " in row or " pump_touch " in row or " pump_trylock " in row]
+    # "with no lock held" names no lock; "won't be called from IRQ context" rules a
+    # context out rather than requiring one; "when this function is entered" is
+    # no condition.
+    assert not [row for row in rows if " pump_idle " in row or " pump_drain " in row]
+    assert "81 must-hold pump_adjust pump.lock" in rows
 
 
 def test_a_page_lock_contract_names_its_argument() -> None:

@@ -72,6 +72,11 @@ class Phrases:
     orders: tuple[re.Pattern[str], ...]  # groups "first" (outer) and "second" (inner)
     hierarchy: re.Pattern[str]  # a comment holding it documents a lock order
     arrow: re.Pattern[str]  # between two locks of an "A -> B" order line
+    not_kernel: tuple[str, ...] = ()  # path prefixes of code that is not the kernel's
+
+    def mined(self, path: str) -> bool:
+        """Whether the contracts of ``path`` are the kernel's (not a tool's or a sample's)."""
+        return not path.startswith(self.not_kernel)
 
     def lock_type(self, type_text: str) -> str | None:
         """"spin" or "sleep" when ``type_text`` is a lock type (not a pointer to one), else None."""
@@ -177,4 +182,5 @@ def phrases() -> Phrases:
         orders=orders,
         hierarchy=_compile(_str(hierarchy, "keywords", where), where),
         arrow=_compile(_str(hierarchy, "arrow", where), where),
+        not_kernel=_strs(raw.get("not_kernel", {}), "paths", where) if "not_kernel" in raw else (),
     )

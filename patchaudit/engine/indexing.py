@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from patchaudit.cfront.cache import HOST_CACHE
+from patchaudit.cfront import MAX_FILE_SIZE
 from patchaudit.engine.executors import Executor, LocalExecutor, tree_sample
 from patchaudit.engine.listing import list_c_files
 from patchaudit.index.build import (
@@ -188,8 +189,17 @@ def update_index(base: BaseTree, paths: Sequence[str], database: Path, *, jobs: 
         updater = _Updater(base, store, executor, cache, progress)
         updater.sizes = {p: s[0] for p, s in stamps.items()}
         changed = [p for p in listed if p in stamps and (p not in known or known[p][:2] != stamps[p])]
+        # A file over the size limit is skipped by its size alone: no worker reads it,
+        # and an update with nothing else to do stays an update with nothing to do.
+        limit = MAX_FILE_SIZE
+        oversize = {p for p in changed if stamps[p][0] > limit}
+        for path in sorted(oversize):
+            updater.skipped[path] = f"larger than {limit} bytes"
+        changed = [p for p in changed if p not in oversize]
         gone = [p for p in known if p not in stamps and (not paths or p in set(listed)
                                                          or _under(p, paths))]
+        if known and not changed and not gone:
+            return _report(store, updater, 0, 1, started)
         store.begin()
         for path in gone:
             store.remove(path)
@@ -217,23 +227,28 @@ def update_index(base: BaseTree, paths: Sequence[str], database: Path, *, jobs: 
             store.begin()
             resolve_contracts(store)
             store.commit()
-        files = store.query("SELECT count(*) FROM files")[0][0]
-        contracts = store.query("SELECT count(*) FROM contracts")[0][0]
-        resolved_count = store.query(
-            "SELECT count(*) FROM contracts WHERE resolved_lock != '' OR kind='context'")[0][0]
-        return IndexReport(
-            database=store.path,
-            files=int(files),
-            summarised=updater.summarised,
-            removed=len(gone),
-            rounds=rounds,
-            skipped=tuple(FileIssue(p, m) for p, m in sorted(updater.skipped.items())),
-            contracts=int(contracts),
-            resolved=int(resolved_count),
-            seconds=time.monotonic() - started,
-        )
+        return _report(store, updater, len(gone), rounds, started)
     finally:
         store.close()
+
+
+def _report(store: IndexStore, updater: _Updater, removed: int, rounds: int,
+            started: float) -> IndexReport:
+    files = store.query("SELECT count(*) FROM files")[0][0]
+    contracts = store.query("SELECT count(*) FROM contracts")[0][0]
+    resolved_count = store.query(
+        "SELECT count(*) FROM contracts WHERE resolved_lock != '' OR kind='context'")[0][0]
+    return IndexReport(
+        database=store.path,
+        files=int(files),
+        summarised=updater.summarised,
+        removed=removed,
+        rounds=rounds,
+        skipped=tuple(FileIssue(p, m) for p, m in sorted(updater.skipped.items())),
+        contracts=int(contracts),
+        resolved=int(resolved_count),
+        seconds=time.monotonic() - started,
+    )
 
 
 def _under(path: str, roots: Sequence[str]) -> bool:

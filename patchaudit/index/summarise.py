@@ -427,7 +427,7 @@ def summarise(path: str, data: bytes, ir: FileIR,
         if m.params is None and _MACRO_PATH_RE.match(m.body)
     )
     exports = tuple(sorted({m.group(1).decode("ascii") for m in _EXPORT_RE.finditer(data)}))
-    contracts = mine_file(path, ir, data, locks)
+    contracts = mine_file(path, ir, data, locks) if phrases().mined(path) else ()
     used = tuple(sorted(name for name in (wrappers or {})
                         if any(c.callee == name for f in functions for c in f.calls)))
     return FileSummary(
