@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+from patchaudit.analyses.tables import tables
 from patchaudit.contracts.model import Context, Contract, ContractKind
 from patchaudit.index.summary import CallFact, code_of
 from patchaudit.index.view import FunctionRef, TreeView
@@ -62,6 +63,10 @@ class Sleepers:
         """Why ``call`` may sleep, or None."""
         if call.sleep:
             return Chain((f"{call.callee}() may sleep: {call.sleep}",))
+        if _tabled(call.callee):
+            # The sleep table decides a call it lists (kzalloc(..., GFP_ATOMIC) does not
+            # sleep), whatever its definition's body does with flags it is passed.
+            return None
         definitions = self.view.callees_for(call.callee, caller.file)
         if not definitions:
             return None
@@ -102,6 +107,8 @@ class Sleepers:
             if call.sleep:
                 return Chain((f"{fn.name}() calls {call.callee}() at {fn.file}:{call.line}, "
                               f"which may sleep: {call.sleep}",))
+            if _tabled(call.callee):
+                continue
             definitions = self.view.callees_for(call.callee, fn.file)
             if not definitions or any(d.key == fn.key for d in definitions):
                 continue
@@ -168,6 +175,12 @@ class Sleepers:
                 first = replace(chain.then(f"{caller.name}() calls {fn.name}() at "
                                            f"{caller.file}:{call.line}"), derived=True)
         return first
+
+
+def _tabled(callee: str) -> bool:
+    """Whether the sleep table (analyses/data/sleep.toml) decides calls of ``callee``."""
+    table = tables().sleep
+    return callee in table.always or callee in table.gfp
 
 
 def _held_name(cls: str) -> str:
