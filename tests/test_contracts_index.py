@@ -78,7 +78,9 @@ def test_contracts_lists_every_statement_with_its_resolved_lock(tmp_path: Path) 
 def test_scan_with_the_index_judges_calls_against_another_files_contracts(tmp_path: Path) -> None:
     tree, index = build(tmp_path)
     done = run("scan", str(tree), "--index", str(index), "-j", "1", "--no-cache", "-f", "json")
-    assert done.returncode == 1, done.stderr
+    # The contract rules report notes until their tree-wide precision is measured
+    # high enough (docs/contracts-triage.md): notes do not fail a run.
+    assert done.returncode == 0, done.stderr
     findings = json.loads(done.stdout)["findings"]
     # user_switch() also breaks the header's documented order: gadget_set_mode()
     # takes cfg_mutex, which comes before queue_lock, and queue_lock is held.
