@@ -121,6 +121,14 @@ def existing_index(args: argparse.Namespace, root: Path) -> str | None:
     return str(path) if path.is_file() else None
 
 
+def _built_index(args: argparse.Namespace, root: Path) -> Path:
+    """The index the read-only commands use, which ``patchaudit index`` must have built."""
+    database = index_file(args, root)
+    if not database.is_file():
+        raise InputError(args.tree, f"has no index yet: run 'patchaudit index {args.tree}' first")
+    return database
+
+
 def _tree(text: str) -> Path:
     root = Path(text)
     if not root.is_dir():
@@ -158,10 +166,7 @@ def cmd_contracts(args: argparse.Namespace, stdout: TextIO) -> int:
     from patchaudit.output import write_output
 
     root = _tree(args.tree)
-    database = index_file(args, root)
-    if not database.is_file():
-        raise InputError(args.tree, "has no index yet: run 'patchaudit index "
-                                    f"{args.tree}' first")
+    database = _built_index(args, root)
     kinds = []
     for text in args.kind:
         try:
@@ -295,11 +300,7 @@ def cmd_explain(args: argparse.Namespace, stdout: TextIO) -> int:
     from patchaudit.interproc.sleep import Sleepers
 
     root = _tree(args.tree)
-    database = index_file(args, root)
-    if not database.is_file():
-        raise InputError(args.tree, "has no index yet: run 'patchaudit index "
-                                    f"{args.tree}' first")
-    store = IndexStore(database, readonly=True)
+    store = IndexStore(_built_index(args, root), readonly=True)
     try:
         view = TreeView(store)
         definitions = view.functions(args.function)

@@ -36,6 +36,8 @@ from patchaudit.interproc.tables import judge_tables
 from patchaudit.model import TraceStep
 
 PARTIAL_VERDICT = "partial"
+_ENTRY_CODE = {Entry.HELD: HELD, Entry.NOT_HELD: NOT_HELD, Entry.PARTIAL: PARTIAL,
+               Entry.UNKNOWN: UNKNOWN}
 _ORIGIN_RANK = {Origin.KERNEL_DOC: 0, Origin.PROSE: 1, Origin.ANNOTATION: 2, Origin.ASSERT: 3}
 
 
@@ -88,13 +90,9 @@ class Judge:
         if code in (HELD, NOT_HELD, PARTIAL, UNKNOWN):
             return code, None
         entry = self.entries.state(fn, cls)
-        known = {Entry.HELD: True, Entry.NOT_HELD: False}.get(entry.holding)
-        if code is None:
-            if entry.holding is Entry.PARTIAL:
-                return PARTIAL, entry
-            return {True: HELD, False: NOT_HELD}.get(known, UNKNOWN) if known is not None \
-                else UNKNOWN, entry
-        return combine(code, known), entry
+        if code is None:  # untouched: the entry state itself
+            return _ENTRY_CODE[entry.holding], entry
+        return combine(code, {Entry.HELD: True, Entry.NOT_HELD: False}.get(entry.holding)), entry
 
     def _bound(self, contract: Contract, definitions: list[FunctionRef]) -> bool:
         """Whether ``contract`` (about a name) binds every definition a call may reach."""
