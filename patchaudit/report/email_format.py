@@ -104,7 +104,8 @@ def _address(author: str) -> str:
     needed; "" (no To:) when the author is not one plain ASCII address."""
     author = _clean(author)
     found = getaddresses([author])
-    if len(found) != 1:
+    # Pythons before 3.11.10 parse that group as one empty address: the same fallback.
+    if len(found) != 1 or not found[0][1]:
         # "Mallory Bcc: victim@example.org <mallory@example.org>" parses as a group
         # holding two addresses; it is one display name and one address in angle
         # brackets, which the quoting below keeps to one. A comma still separates
