@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import enum
+from typing import Any
 import io
 import itertools
 import os
@@ -161,11 +163,22 @@ class _Restricted(pickle.Unpickler):
         super().__init__(io.BytesIO(payload))
         self._allowed = allowed
 
-    def find_class(self, module: str, name: str) -> type:
+    def find_class(self, module: str, name: str) -> Any:
+        if (module, name) == ("builtins", "getattr"):
+            # Pythons before 3.11.5 pickle an enum member as getattr(EnumClass, "NAME"):
+            # allowed for a member of an allowed enum, never as getattr itself.
+            return self._enum_member
         found = self._allowed.get((module, name))
         if found is None:
             raise pickle.UnpicklingError(f"{module}.{name} is not allowed in a cache entry")
         return found
+
+    def _enum_member(self, owner: object, name: object) -> enum.Enum:
+        if (not isinstance(owner, type) or not issubclass(owner, enum.Enum)
+                or owner not in self._allowed.values() or not isinstance(name, str)
+                or name not in owner.__members__):
+            raise pickle.UnpicklingError(f"getattr({owner!r}, {name!r}) is not allowed")
+        return owner.__members__[name]
 
     def persistent_load(self, pid: object) -> object:
         raise pickle.UnpicklingError("persistent ids are not allowed in a cache entry")
