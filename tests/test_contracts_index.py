@@ -224,3 +224,40 @@ def test_a_second_index_run_reads_only_what_changed(tmp_path: Path) -> None:
     skipped = run("index", str(tree), "--index", str(index), "-j", "1")
     assert "(0 summaries computed in 1 round, 0 removed, 1 skipped)" in skipped.stdout
     assert "skipped drivers/gadget/huge.c: larger than 8388608 bytes" in skipped.stderr
+
+
+def _resolved(tree: Path, index: Path) -> list[tuple[str, int, str, str]]:
+    done = run("contracts", str(tree), "--index", str(index), "-f", "json")
+    assert done.returncode == 0, done.stderr
+    return sorted((c["file"], c["line"], c["lock"], c["unresolved"])
+                  for c in json.loads(done.stdout)["contracts"])
+
+
+@pytest.mark.parametrize("edit", ["struct", "comment"])
+def test_an_update_resolves_contracts_as_a_cold_build_does(tmp_path: Path, edit: str) -> None:
+    # An update re-resolves the edited file's contracts, those about its
+    # functions, and every contract once a struct changed: another file's
+    # "Caller must hold g->queue_lock." resolves through the header's struct.
+    tree = tmp_path / "tree"
+    shutil.copytree(TREE, tree)
+    (tree / "drivers" / "gadget" / "drain.c").write_text(
+        "// SPDX-License-Identifier: GPL-2.0\n#include <linux/gadget.h>\n\n"
+        "/* Caller must hold g->queue_lock. */\n"
+        "static void gadget_drain(struct gadget *g)\n{\n\tg->depth = 0;\n}\n")
+    index = tmp_path / "tree.sqlite"
+    assert run("index", str(tree), "--index", str(index), "-j", "1").returncode == 0
+    before = _resolved(tree, index)
+    assert ("drivers/gadget/drain.c", 4, "gadget.queue_lock", "") in before
+    if edit == "struct":
+        edited = tree / "include" / "linux" / "gadget.h"
+        edited.write_text(edited.read_text().replace("spinlock_t queue_lock;", "spinlock_t qlock;"))
+    else:
+        edited = tree / "drivers" / "gadget" / "drain.c"
+        edited.write_text(edited.read_text().replace("g->queue_lock", "g->cfg_mutex"))
+    done = run("index", str(tree), "--index", str(index), "-j", "1")
+    assert done.returncode == 0, done.stderr
+    updated = _resolved(tree, index)
+    cold = tmp_path / "cold.sqlite"
+    assert run("index", str(tree), "--index", str(cold), "-j", "1").returncode == 0
+    assert updated == _resolved(tree, cold)
+    assert updated != before  # the edit changed what resolves: the test can fail

@@ -90,6 +90,27 @@ class _Updater:
         self.skipped: dict[str, str] = {}
         self.seen: dict[str, int] = {}  # path -> which wrapper table its summary saw
         self.tables: list[dict[str, Wrapper]] = []
+        # What resolution must look at again: everything once a file's structs,
+        # lock variables or member macros changed; otherwise the contracts of
+        # the files summarised and those about the functions they define.
+        self.resolve_all = False
+        self.resolve_files: set[str] = set()
+        self.subjects: set[str] = set()
+
+    def replacing(self, path: str) -> tuple[object, ...] | None:
+        """Note what resolution needs before ``path``'s rows change; its tree facts, or None."""
+        if self.resolve_all:
+            return None
+        self.resolve_files.add(path)
+        self.subjects |= self.store.function_names(path)
+        return self.store.tree_facts(path)
+
+    def replaced(self, path: str, before: tuple[object, ...] | None) -> None:
+        if before is None:
+            return
+        self.subjects |= self.store.function_names(path)
+        if self.store.tree_facts(path) != before:
+            self.resolve_all = True
 
     def run(self, paths: Sequence[str], wrappers: dict[str, Wrapper]) -> None:
         """Summarise ``paths`` with ``wrappers`` and store the summaries."""
@@ -114,6 +135,7 @@ class _Updater:
                                                      _chunks(paths, self.sizes), failed):
                 for outcome in outcomes:
                     self.done += 1
+                    before = self.replacing(outcome.path)
                     if outcome.summary is None:
                         self.skipped[outcome.path] = outcome.problem
                         self.store.remove(outcome.path)
@@ -121,6 +143,7 @@ class _Updater:
                         self.skipped.pop(outcome.path, None)
                         self.store.put(outcome.summary, outcome.stamp)
                         self.summarised += 1
+                    self.replaced(outcome.path, before)
                     self.seen[outcome.path] = table
                 if self.progress is not None:
                     self.progress(self.done, self.total)
@@ -200,9 +223,12 @@ def update_index(base: BaseTree, paths: Sequence[str], database: Path, *, jobs: 
                                                          or _under(p, paths))]
         if known and not changed and not gone:
             return _report(store, updater, 0, 1, started)
+        updater.resolve_all = not known
         store.begin()
         for path in gone:
+            facts = updater.replacing(path)
             store.remove(path)
+            updater.replaced(path, facts)
         store.commit()
         before = wrapper_table(store) if known else {}
         # Everything else saw the table the last update ended with.
@@ -225,7 +251,12 @@ def update_index(base: BaseTree, paths: Sequence[str], database: Path, *, jobs: 
             rounds += 1
         if changed or gone or rounds > 1:
             store.begin()
-            resolve_contracts(store)
+            if updater.resolve_all:
+                resolve_contracts(store)
+            else:
+                ids = [i for i in (store.file_id(p) for p in sorted(updater.resolve_files))
+                       if i is not None]
+                resolve_contracts(store, ids, updater.subjects)
             store.commit()
         return _report(store, updater, len(gone), rounds, started)
     finally:

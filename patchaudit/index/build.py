@@ -12,9 +12,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from patchaudit.analyses.flow import Summary
+from patchaudit.analyses.tables import tables
 from patchaudit.cfront import MAX_FILE_SIZE, parse_c
 from patchaudit.cfront.cache import ParseCache, host_cache_dir
 from patchaudit.contracts.model import Contract
+from patchaudit.contracts.phrases import phrases
 from patchaudit.errors import InputError
 from patchaudit.index.store import IndexStore, decode_effect, row_contract
 from patchaudit.index.summarise import effect_summary, summarise
@@ -118,18 +120,30 @@ def _wanted(wrappers: dict[str, Summary], identifiers: Iterable[object]) -> dict
 def wrapper_table(store: IndexStore) -> dict[str, Wrapper]:
     """Functions other files can call whose calls change the caller's locks.
 
-    A name defined more than once counts only when every definition does the
-    same (config variants of one helper); otherwise its effect is unsure for
-    every class any of them touches, so callers never rely on it.
+    The lock primitives are the tables' (the tree's own mutex_lock() is not a
+    wrapper of itself), and userspace code (tools/, samples/) is no callee of
+    the kernel's. A name defined more than once counts only when every
+    definition does the same (config variants of one helper); otherwise its
+    effect is unsure for every class any of them touches, so callers never
+    rely on it.
     """
+    primitives = tables().primitives.keys() | {tables().guards.guard_macro}
+    kernel = phrases()
+    params: dict[int, list[str]] = {}
+    for function_id, name in store.iterate(
+            "SELECT p.function_id, p.name FROM params p JOIN functions f ON p.function_id=f.id"
+            " WHERE f.effect != '' AND (f.static=0 OR f.header=1) ORDER BY p.function_id, p.idx"):
+        params.setdefault(function_id, []).append(name)
     effects: dict[str, list[tuple[tuple[str, ...], Effect]]] = {}
-    for function_id, name, effect in store.iterate(
-            "SELECT id, name, effect FROM functions WHERE effect != '' AND (static=0 OR header=1)"):
-        params = tuple(n for (n,) in store.query(
-            "SELECT name FROM params WHERE function_id=? ORDER BY idx", (function_id,)))
-        effects.setdefault(name, []).append((params, decode_effect(effect)))
+    for function_id, name, effect, path in store.iterate(
+            "SELECT f.id, f.name, f.effect, fi.path FROM functions f JOIN files fi"
+            " ON f.file_id=fi.id WHERE f.effect != '' AND (f.static=0 OR f.header=1)"):
+        if name in primitives or not kernel.mined(path):
+            continue
+        effects.setdefault(name, []).append((tuple(params.get(function_id, ())),
+                                             decode_effect(effect)))
     table: dict[str, Wrapper] = {}
-    for name, found in effects.items():
+    for name, found in sorted(effects.items()):
         if len({e for _, e in found}) == 1:
             table[name] = found[0]
             continue
@@ -139,21 +153,33 @@ def wrapper_table(store: IndexStore) -> dict[str, Wrapper]:
     return table
 
 
-def resolve_contracts(store: IndexStore, files: Iterable[int] | None = None) -> int:
-    """Resolve the contracts of ``files`` (every file when None) against the tree; how many."""
+def resolve_contracts(store: IndexStore, files: Iterable[int] | None = None,
+                      subjects: Iterable[str] = ()) -> int:
+    """Resolve contracts against the tree; how many.
+
+    Every contract when ``files`` is None; otherwise those stated in
+    ``files`` and those about a function named in ``subjects`` (a header's
+    kernel-doc is resolved through the parameters of the definition).
+    """
     view = TreeView(store)
-    where = ""
-    args: tuple[int, ...] = ()
-    chosen = None if files is None else tuple(files)
-    if chosen is not None:
-        if not chosen:
+    clauses: list[str] = []
+    args: list[object] = []
+    if files is not None:
+        chosen = tuple(files)
+        names = tuple(sorted(set(subjects)))
+        if not chosen and not names:
             return 0
-        where = f" WHERE c.file_id IN ({','.join('?' * len(chosen))})"
-        args = chosen
+        if chosen:
+            clauses.append(f"c.file_id IN ({','.join('?' * len(chosen))})")
+            args.extend(chosen)
+        if names:
+            clauses.append(f"c.subject IN ({','.join('?' * len(names))})")
+            args.extend(names)
+    where = f" WHERE {' OR '.join(clauses)}" if clauses else ""
     rows = store.query(
         "SELECT c.id, c.kind, c.origin, c.subject, fi.path, c.line, c.text, c.lock_text, c.lock,"
         " c.arg, c.context, c.inner_text, c.inner, c.reads, c.conditional, c.unresolved,"
-        " c.function_line FROM contracts c JOIN files fi ON c.file_id=fi.id" + where, args)
+        " c.function_line FROM contracts c JOIN files fi ON c.file_id=fi.id" + where, tuple(args))
     updates = []
     for row in rows:
         contract: Contract = row_contract(row[1:])

@@ -229,6 +229,21 @@ class IndexStore:
         for table in _PER_FILE:
             self.db.execute(f"DELETE FROM {table} WHERE file_id=?", (file_id,))
 
+    def tree_facts(self, path: str) -> tuple[object, ...]:
+        """What ``path`` adds to every file's resolution: structs, lock variables, member macros."""
+        file_id = self.file_id(path)
+        if file_id is None:
+            return ()
+        return tuple(tuple(sorted(self.db.execute(
+            f"SELECT {columns} FROM {table} WHERE file_id=?", (file_id,)).fetchall()))
+            for table, columns in (("structs", "tag, members"), ("lock_vars", "name, type, static"),
+                                   ("macros", "name, path")))
+
+    def function_names(self, path: str) -> set[str]:
+        return {name for (name,) in self.db.execute(
+            "SELECT f.name FROM functions f JOIN files fi ON f.file_id=fi.id WHERE fi.path=?",
+            (path,))}
+
     def put(self, summary: FileSummary, stamp: tuple[int, int]) -> None:
         """Replace everything known of one file by ``summary``."""
         db = self.db

@@ -53,7 +53,7 @@ from patchaudit.index.summary import (
 )
 
 # Bump when what a summary holds for the same file and wrappers changes.
-SUMMARY_VERSION = "1"
+SUMMARY_VERSION = "2"
 
 _EXPORT_RE = re.compile(rb"\bEXPORT_(?:SYMBOL|SYMBOL_GPL|SYMBOL_NS|SYMBOL_NS_GPL)\s*\(\s*(\w+)")
 _MACRO_PATH_RE = re.compile(r"^\s*[A-Za-z_]\w*(?:\s*\.\s*[A-Za-z_]\w*)+\s*$")
@@ -237,7 +237,17 @@ def _allocates(expr: Expr) -> bool:
     return isinstance(expr, Call) and bool(_FRESH_RE.search(expr.callee))
 
 
-def _effect(summary: Summary) -> Effect:
+def _effect(summary: Summary, own: set[str]) -> Effect:
+    """What other files see a call of the function do.
+
+    "May take or release" is kept only for the classes the function takes
+    itself (``own``: a conditional lock such as a trylock wrapper's).
+    Passed on from callee to caller, it would reach every function above an
+    internal lock that analysis cannot balance (kfree() would make its
+    allocator's locks unknown in every caller), and the tree index would
+    never settle; callers never rely on those classes anyway.
+    """
+
     def page(lock: LockRef) -> str:
         return lock.inst if lock.cls == PAGE_CLASS else ""
 
@@ -248,7 +258,8 @@ def _effect(summary: Summary) -> Effect:
         acquires=tuple(sorted((e.lock.cls, page(e.lock), e.atomic) for e in summary.acquires
                               if named(e.lock))),
         releases=tuple(sorted((lock.cls, page(lock)) for lock in summary.releases if named(lock))),
-        unsure=tuple(sorted((lock.cls, page(lock)) for lock in summary.unsure if named(lock))),
+        unsure=tuple(sorted((lock.cls, page(lock)) for lock in summary.unsure
+                            if named(lock) and lock.cls in own)),
     )
 
 
@@ -393,7 +404,7 @@ def _function(fl: FunctionLocks, summary: Summary, roots: set[str],
         static=fn.static,
         params=tuple((p.name, p.type) for p in fn.params),
         reliable=fl.reliable,
-        effect=_effect(summary),
+        effect=_effect(summary, {a.take.lock.cls for a in fl.flow.acquires if not a.take.via}),
         calls=tuple(calls),
         takes=tuple(takes),
         writes=tuple(writes),
