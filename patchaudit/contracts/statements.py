@@ -67,6 +67,8 @@ def read(sentence: str, subject: str, section: Where = Where.ANY,
     for phrase in table.phrases:
         if not _allowed(phrase.where, section):
             continue
+        if section is Where.PARAM and phrase.kind is ContractKind.CONTEXT:
+            continue  # "@may_sleep: whether the request can sleep" describes the parameter
         if phrase.kind in seen_kinds and phrase.kind is not ContractKind.CONTEXT:
             continue
         match = phrase.pattern.search(sentence)

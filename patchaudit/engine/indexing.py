@@ -11,6 +11,7 @@ follows the same rounds. Contracts are resolved against the tree last.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -56,9 +57,21 @@ class IndexReport:
 
 
 def _version() -> str:
+    """What a stored summary was computed by: the front end, and the code and data of the stages
+    that summarise (analyses/, contracts/, index/summarise.py): an index built by other code is
+    rebuilt, never read."""
     from patchaudit.cfront import _frontend_fingerprint
 
-    return f"{SUMMARY_VERSION}:{_frontend_fingerprint().hex()}"
+    package = Path(__file__).resolve().parents[1]
+    decisive = [package / "index" / "summarise.py", package / "index" / "summary.py"]
+    for stage in ("analyses", "contracts"):
+        decisive += (p for p in (package / stage).rglob("*")
+                     if p.is_file() and p.suffix in (".py", ".toml") and "__pycache__" not in p.parts)
+    digest = hashlib.blake2b(digest_size=12)
+    for path in sorted(decisive):
+        digest.update(path.relative_to(package).as_posix().encode())
+        digest.update(path.read_bytes())
+    return f"{SUMMARY_VERSION}:{_frontend_fingerprint().hex()}:{digest.hexdigest()}"
 
 
 def _chunks(paths: Sequence[str], sizes: dict[str, int]) -> Iterator[tuple[str, ...]]:
