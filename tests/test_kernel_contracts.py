@@ -39,7 +39,9 @@ def index(kernel_tree: Path, tmp_path_factory: pytest.TempPathFactory) -> str:
     report = update_index(BaseTree(kernel_tree), [*HEADERS, *C_FILES], database, jobs=1)
     assert report.files == len(HEADERS) + len(C_FILES)
     assert not report.skipped
-    assert (report.contracts, report.resolved) == (40, 36)
+    # Not folio_mark_dirty()'s "Truncation will block on the page table lock": that
+    # says what truncation does, not that folio_mark_dirty() may sleep.
+    assert (report.contracts, report.resolved) == (39, 35)
     return str(database)
 
 

@@ -93,7 +93,12 @@ def function_summary(fn: Function, clean: bool, entry: LockState, flow: FlowResu
         if after is Holding.HELD:
             last = exit_state.events(lock)[-1]
             if last.kind is EventKind.ASSERT:
-                continue  # an assertion states the caller's lock; it takes nothing
+                took = next((site.take for site in flow.acquires if site.take.lock == lock), None)
+                if took is None:
+                    continue  # an assertion states the caller's lock; it takes nothing
+                # Taken on some paths and asserted held at the end (io_ring_submit_lock()
+                # takes uring_lock unless its caller holds it): held after the call.
+                last = Event(last.line, EventKind.ACQUIRE, lock, took.text, took.atomic)
             acquires.append(last)
         elif after is Holding.NOT_HELD and before is not Holding.NOT_HELD:
             releases.append(lock)

@@ -133,3 +133,25 @@ void widget_exported_step(struct widget *w)
 	widget_count_locked(w);			/* ok: PA4001 */
 }
 EXPORT_SYMBOL_GPL(widget_exported_step);
+
+/* Takes the lock unless the caller holds it already: held on return either way. */
+static inline void widget_lock_unless(struct widget *w, bool held)
+{
+	if (!held)
+		spin_lock(&w->lock);
+	lockdep_assert_held(&w->lock);
+}
+
+static inline void widget_unlock_unless(struct widget *w, bool held)
+{
+	lockdep_assert_held(&w->lock);
+	if (!held)
+		spin_unlock(&w->lock);
+}
+
+void widget_conditional(struct widget *w, bool held)
+{
+	widget_lock_unless(w, held);		/* ok: PA4001 */
+	widget_count_locked(w);			/* ok: PA4001 */
+	widget_unlock_unless(w, held);		/* ok: PA4001 */
+}
