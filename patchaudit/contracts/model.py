@@ -30,6 +30,9 @@ class Origin(Enum):
     MIGHT_SLEEP = "might_sleep"  # might_sleep() and its relatives in the body
     MEMBER = "member comment"  # the comment of a struct member, or kernel-doc @member text
     HIERARCHY = "lock hierarchy"  # a documented lock order: a diagram or an "A -> B" list
+    # A function waits for a lock itself: its callers must not hold it. Only
+    # contract-changed states these, for acquisitions a patch adds; never catalogued.
+    ACQUISITION = "acquisition"
 
 
 class Context(Enum):

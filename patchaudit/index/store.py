@@ -34,7 +34,7 @@ from patchaudit.contracts.model import Context, Contract, ContractKind, Origin
 from patchaudit.contracts.phrases import phrases
 from patchaudit.index.summary import Codes, Effect, FileSummary, FunctionSummary
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -63,7 +63,8 @@ CREATE INDEX IF NOT EXISTS calls_function ON calls(function_id);
 CREATE TABLE IF NOT EXISTS takes (
     function_id INTEGER NOT NULL, lock TEXT NOT NULL, line INTEGER, col INTEGER,
     blocking INTEGER, nested INTEGER, atomic INTEGER, held TEXT NOT NULL DEFAULT '',
-    text TEXT NOT NULL DEFAULT '', via TEXT NOT NULL DEFAULT '', shared INTEGER NOT NULL DEFAULT 0);
+    text TEXT NOT NULL DEFAULT '', via TEXT NOT NULL DEFAULT '', shared INTEGER NOT NULL DEFAULT 0,
+    first INTEGER NOT NULL DEFAULT 0);
 CREATE INDEX IF NOT EXISTS takes_function ON takes(function_id);
 CREATE INDEX IF NOT EXISTS takes_lock ON takes(lock);
 CREATE TABLE IF NOT EXISTS writes (
@@ -305,10 +306,10 @@ class IndexStore:
                          _pairs(c.pages), _pairs(c.arg_classes), c.sleep, int(c.top), c.text,
                          c.atomic)
                         for c in fn.calls if c.callee))
-        db.executemany("INSERT INTO takes VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+        db.executemany("INSERT INTO takes VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
                        ((function_id, t.lock, t.line, t.column, int(t.blocking), int(t.nested),
                          int(t.atomic), encode_codes(t.held), t.text, ",".join(t.via),
-                         int(t.shared))
+                         int(t.shared), int(t.first))
                         for t in fn.takes))
         db.executemany("INSERT INTO writes VALUES (?,?,?,?,?,?,?)",
                        ((function_id, w.member, w.line, w.column, encode_codes(w.locks),

@@ -363,6 +363,9 @@ def _function(fl: FunctionLocks, summary: Summary, roots: set[str],
             text=" ".join(take.text.split())[:_TEXT_LIMIT],
             via=take.via,
             shared=take.shared,
+            first=all(e.kind in (EventKind.INITIAL, EventKind.ENTRY)
+                      or not fn.pos.line <= e.line <= fn.end_line  # a caller's, on entry
+                      for e in acquired.state.events(take.lock)),
         ))
     writes = []
     # A list head an entry is put on changes as an assignment to it would

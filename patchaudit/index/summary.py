@@ -59,6 +59,9 @@ class TakeFact:
     text: str = ""
     via: tuple[str, ...] = ()
     shared: bool = False  # a read acquisition (read_lock, down_read)
+    # The function's first event on the class on every path here: nothing it did
+    # before took or dropped it (what callers hold on entry does not count).
+    first: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -205,10 +205,10 @@ class TreeView:
         return tuple(
             TakeFact(lock, line, col, bool(blocking), bool(nested), bool(atomic),
                      decode_codes(held), text, tuple(v for v in via.split(",") if v),
-                     bool(shared))
-            for lock, line, col, blocking, nested, atomic, held, text, via, shared in
+                     bool(shared), bool(first))
+            for lock, line, col, blocking, nested, atomic, held, text, via, shared, first in
             self.store.query(
-                "SELECT lock, line, col, blocking, nested, atomic, held, text, via, shared"
+                "SELECT lock, line, col, blocking, nested, atomic, held, text, via, shared, first"
                 " FROM takes WHERE function_id=?", (ref.key,)))
 
     def writes_to(self, member: str) -> list[tuple[FunctionRef, WriteFact]]:

@@ -102,7 +102,7 @@ class ContractChangedKind(_ContractKind):
     check_only = True
 
     def check_in(self, rule: Rule, ir: FileIR, context: CheckContext) -> Iterator[Hit]:
-        from patchaudit.interproc.changes import added_contracts, describe
+        from patchaudit.interproc.changes import Stale, added_contracts, describe
 
         if context.data is None or context.read_before is None or context.parse is None:
             return  # scan, or no tree: there is no "before" to compare with
@@ -110,10 +110,18 @@ class ContractChangedKind(_ContractKind):
         if before is None:
             return  # a new file: nothing in the tree calls it yet
         before_ir = context.parse(before, ir.path)
-        for broken in added_contracts(ir.path, before, before_ir, context.data, ir,
+        for change in added_contracts(ir.path, before, before_ir, context.data, ir,
                                       context.index):
-            message, trace = describe(broken)
-            contract = broken.contract
+            contract = change.contract
+            if isinstance(change, Stale):
+                yield Hit(contract.line, 1, change.message, change.trace, contract.subject,
+                          SourceQuote(contract.file, contract.subject, contract.text,
+                                      f"{contract.origin.value} the patch leaves as it was",
+                                      contract.line))
+                continue
+            message, trace = describe(change)
+            added = ("acquisition added by the patch" if change.take is not None
+                     else f"{contract.origin.value} added by the patch")
             yield Hit(contract.line, 1, message, trace, contract.subject,
-                      SourceQuote(contract.file, contract.subject, contract.text,
-                                  f"{contract.origin.value} added by the patch", contract.line))
+                      SourceQuote(contract.file, contract.subject, contract.text, added,
+                                  contract.line))

@@ -155,3 +155,19 @@ void widget_conditional(struct widget *w, bool held)
 	widget_count_locked(w);			/* ok: PA4001 */
 	widget_unlock_unless(w, held);		/* ok: PA4001 */
 }
+
+/*
+ * A notifier callback runs with what its chain's caller holds (netdevice
+ * notifiers under RTNL): its entry is unknown, never "nothing held".
+ */
+static struct widget the_widget;
+
+static int widget_event(struct notifier_block *nb, unsigned long event, void *ptr)
+{
+	widget_count_locked(&the_widget);	/* ok: PA4001 */
+	return 0;
+}
+
+static struct notifier_block widget_nb = {
+	.notifier_call = widget_event,
+};
