@@ -35,7 +35,8 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def _run(args: list[str]) -> tuple[float, str, int]:
-    """Run ``python -m patchaudit ARGS``: wall seconds, stdout, peak RSS (KiB) of its processes."""
+    """Run ``python -m patchaudit ARGS``: wall seconds, stdout, peak RSS (KiB) of the largest
+    process so far (getrusage of the children, workers included)."""
     started = time.monotonic()
     done = subprocess.run([sys.executable, "-m", "patchaudit", *args], cwd=ROOT,
                           capture_output=True, text=True, check=False)
@@ -44,7 +45,11 @@ def _run(args: list[str]) -> tuple[float, str, int]:
         raise SystemExit(f"patchaudit {' '.join(args)}: exit {done.returncode}: "
                          f"{done.stderr.strip()[-400:]}")
     peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return seconds, done.stdout + done.stderr, peak
+    skipped = [line for line in done.stderr.splitlines() if ": skipped " in line]
+    reasons = sorted({line.rsplit(": ", 1)[-1] for line in skipped})
+    summary = done.stdout.strip().splitlines()[-1:] if done.stdout.strip() else []
+    note = f"{len(skipped)} files skipped ({'; '.join(reasons)})" if skipped else "none skipped"
+    return seconds, "\n".join([*summary, note]) if args[0] == "index" else done.stdout, peak
 
 
 def main() -> int:
@@ -72,12 +77,11 @@ def main() -> int:
     found["parse"] = {"seconds": round(seconds, 1), "files": report.get("files")}
 
     seconds, out, peak = _run(index)
-    found["index_cold"] = {"seconds": round(seconds, 1), "output": out.strip().splitlines()[-3:]}
+    found["index_cold"] = {"seconds": round(seconds, 1), "output": out.splitlines()}
     found["peak_rss_mib"] = round(peak / 1024)
 
     seconds, out, _ = _run(index)
-    found["index_nothing_changed"] = {"seconds": round(seconds, 2),
-                                      "output": out.strip().splitlines()[-1:]}
+    found["index_nothing_changed"] = {"seconds": round(seconds, 2), "output": out.splitlines()}
 
     touched = options.tree / options.touch
     info = touched.stat()
@@ -87,7 +91,7 @@ def main() -> int:
     finally:
         os.utime(touched, ns=(info.st_atime_ns, info.st_mtime_ns))
     found["index_one_file"] = {"file": options.touch, "seconds": round(seconds, 2),
-                               "output": out.strip().splitlines()[-1:]}
+                               "output": out.splitlines()}
     _run(index)  # back in step with the restored mtime
 
     parse = found["parse"]["seconds"]  # type: ignore[index]

@@ -37,11 +37,17 @@ def run(*args: str, timeout: int = 60 * 60) -> subprocess.CompletedProcess[str]:
 
 @pytest.fixture(scope="module")
 def whole(kernel_tree: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, str]:
-    """The whole tree's index, built cold: (tree, database, the run's stdout and stderr)."""
+    """The whole tree's index, built cold: (tree, database, the run's stdout and stderr).
+
+    PATCHAUDIT_WHOLE_INDEX names an index already built by ``patchaudit
+    index`` of this tree (a developer's, to run these tests without the
+    build); the run is then an update with nothing to do.
+    """
     if not IN_CI and os.environ.get("PATCHAUDIT_WHOLE_TREE") != "1":
         pytest.skip("the whole-tree index takes tens of minutes: set PATCHAUDIT_WHOLE_TREE=1 "
                     "(CI always runs it)")
-    database = tmp_path_factory.mktemp("whole") / "index.sqlite"
+    built = os.environ.get("PATCHAUDIT_WHOLE_INDEX", "")
+    database = Path(built) if built else tmp_path_factory.mktemp("whole") / "index.sqlite"
     done = run("index", str(kernel_tree), "-j", JOBS, "--index", str(database))
     assert done.returncode == 0, done.stderr[-2000:]
     return kernel_tree, database, done.stdout + done.stderr
@@ -56,11 +62,14 @@ def _numbers(output: str) -> tuple[int, ...]:
 def test_the_whole_tree_is_indexed_and_its_contracts_mined(whole: tuple[Path, Path, str]) -> None:
     _, _, output = whole
     files, summarised, rounds, removed, skipped, contracts, resolved = _numbers(output)
-    assert files > 59_000 and summarised >= files and removed == 0
-    # Only files over the size limit or that cannot be read may be skipped,
-    # never one that broke the analysis.
-    assert "internal error" not in output
-    assert skipped < 10
+    assert files > 59_000 and removed == 0
+    if not os.environ.get("PATCHAUDIT_WHOLE_INDEX"):
+        assert summarised >= files
+    # Only files over the size limit (generated register headers) may be
+    # skipped: never one that could not be read or broke the analysis.
+    reasons = [line.rsplit(": ", 1)[-1] for line in output.splitlines() if ": skipped " in line]
+    assert len(reasons) == skipped < 20
+    assert set(reasons) <= {"larger than 8388608 bytes"}, reasons
     # The issue's goals: 8,000 contracts, 5,000 of them resolved.
     assert contracts >= 8_000 and resolved >= 5_000
 
