@@ -108,6 +108,7 @@ class TreeView:
             ids = [store.file_id(path) for path in self.memory.files]
             self.hidden = tuple(i for i in ids if i is not None)
         self._resolver: Resolver | None = None
+        self._resolved: list[Contract] | None = None
         self._cache: dict[tuple[str, str], object] = {}
 
     # ------------------------------------------------------------ helpers
@@ -244,10 +245,13 @@ class TreeView:
             self._resolver = Resolver(self)
         return self._resolver
 
-    def _memory_contracts(self) -> Iterator[Contract]:
-        for summary in self.memory.files.values():
-            for contract in summary.contracts:
-                yield self.resolver.resolve(contract)
+    def _memory_contracts(self) -> list[Contract]:
+        """The contracts of the files in memory, resolved once per view."""
+        if self._resolved is None:
+            self._resolved = [self.resolver.resolve(contract)
+                              for summary in self.memory.files.values()
+                              for contract in summary.contracts]
+        return self._resolved
 
     def contracts_of_file(self, path: str) -> list[Contract]:
         """The resolved contracts of one of the files laid over the index."""
