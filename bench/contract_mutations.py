@@ -18,6 +18,10 @@ places where real code keeps a contract:
 - lock-order: an acquisition of B while A is held, the order a documented
   hierarchy states. Mutation: B taken (and released) around the acquisition
   of A, so that A is taken while B is held.
+- contract-changed: a static function of the file called in atomic context
+  (a spinning lock held on every path to the call). Mutation: a
+  ``might_sleep();`` as the first line of its body, an assertion its
+  existing caller breaks. check only: scan has no "before" to compare.
 
 Each mutation is applied alone; the mutated file is then judged as ``scan``
 judges it (the file over the index: scan_tree on a tree holding only that
@@ -57,7 +61,8 @@ from patchaudit.series import load_series  # noqa: E402
 from patchaudit.tree.base import BaseTree  # noqa: E402
 
 RULE_OF = {"must-hold": "PA4001", "sleep-in-atomic": "PA4003", "member-unprotected": "PA4004",
-           "lock-order": "PA4005"}
+           "lock-order": "PA4005", "contract-changed": "PA4006"}
+CHECK_ONLY = frozenset({"contract-changed"})
 
 # Acquisition -> release, for the primitives the mutations re-write.
 _RELEASE = (
@@ -167,6 +172,24 @@ def _candidates(path: str, data: bytes, index: str) -> list[Mutation]:
                                       f"msleep(1) after {take.text} (line {take.line})",
                                       ((take.line + 1, f"{_indent(text)}msleep(1);"),)))
                 break
+    changed: set[str] = set()
+    for fn in summary.functions:
+        if not fn.reliable:
+            continue
+        for call in fn.calls:
+            callee = by_fn.get(call.callee)
+            if (not call.atomic or call.callee == fn.name or callee is None or not callee.static
+                    or not callee.reliable or callee.name in changed):
+                continue
+            brace = next((n for n in range(callee.line, min(callee.end_line, callee.line + 8) + 1)
+                          if lines[n - 1].strip() == "{"), None)
+            if brace is None:
+                continue
+            changed.add(callee.name)
+            found.append(Mutation("contract-changed", path, callee.name, brace + 1,
+                                  f"might_sleep() added to {callee.name}(), which {fn.name}() calls "
+                                  f"with {call.atomic} held (line {call.line})",
+                                  ((brace + 1, "\tmight_sleep();"),)))
     for j in judged:
         if j.check != "lock-order" or j.verdict.value != "followed" or j.contract is None:
             continue
@@ -253,10 +276,11 @@ def main() -> None:
             single = work / f"scan{number}"
             (single / case.file).parent.mkdir(parents=True)
             (single / case.file).write_bytes(mutated)
-            report = scan_tree(BaseTree(single), [case.file], contract_rules,
-                               Options(index=args.index))
-            case.scan_found = any(f.rule_id == rule and f.line in (line, line + 1)
-                                  for f in report.findings)
+            if case.kind not in CHECK_ONLY:
+                report = scan_tree(BaseTree(single), [case.file], contract_rules,
+                                   Options(index=args.index))
+                case.scan_found = any(f.rule_id == rule and f.line in (line, line + 1)
+                                      for f in report.findings)
             # check: a one-patch series of the mutation against the real tree.
             diff = difflib.unified_diff(
                 original.decode("utf-8", "surrogateescape").splitlines(keepends=True),
@@ -281,10 +305,14 @@ def main() -> None:
         found_check = sum(c.check_found for c in cases)
         found_scan = sum(c.scan_found for c in cases)
         totals.update(total=len(cases), check=found_check, scan=found_scan)
+        if kind in CHECK_ONLY:
+            print(f"| {kind} | {len(cases)} | {found_check} | (check only) |")
+            continue
+        totals.update(scanned=len(cases))
         print(f"| {kind} | {len(cases)} | {found_check} | {found_scan} |")
-    total = totals["total"] or 1
+    total, scanned = totals["total"] or 1, totals["scanned"] or 1
     print(f"| all | {totals['total']} | {totals['check']} ({100 * totals['check'] / total:.0f}%) "
-          f"| {totals['scan']} ({100 * totals['scan'] / total:.0f}%) |")
+          f"| {totals['scan']} of {totals['scanned']} ({100 * totals['scan'] / scanned:.0f}%) |")
     print(f"seconds: {time.monotonic() - started:.0f}")
     if args.json:
         Path(args.json).write_text(json.dumps([asdict(c) for c in chosen], indent=1) + "\n")
