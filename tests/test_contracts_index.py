@@ -261,3 +261,40 @@ def test_an_update_resolves_contracts_as_a_cold_build_does(tmp_path: Path, edit:
     assert run("index", str(tree), "--index", str(cold), "-j", "1").returncode == 0
     assert updated == _resolved(tree, cold)
     assert updated != before  # the edit changed what resolves: the test can fail
+
+
+def test_check_reports_the_lock_order_cycle_a_patch_closes(tmp_path: Path) -> None:
+    # The static lockdep: port_attach() takes the bridge lock inside the port
+    # lock; a patch makes bridge_flush() take them the other way round. No
+    # comment states an order: the cycle is the code's own. The markers of
+    # the after file say where (expect) and where not (ok: the tree's own
+    # edges, a trylock).
+    cycle = REPO / "tests" / "fixtures" / "contracts" / "cycle"
+    tree = tmp_path / "tree"
+    shutil.copytree(cycle / "before", tree)
+    index = tmp_path / "tree.sqlite"
+    assert run("index", str(tree), "--index", str(index), "-j", "1").returncode == 0
+    path = "drivers/demo/bridge.c"
+    after = (cycle / "after" / path).read_text()
+    marks = {kind: {n for n, line in enumerate(after.splitlines(), 1)
+                    if f"/* {kind}: PA4005 */" in line} for kind in ("expect", "ok")}
+    clean = re.sub(r"\t+/\* (?:ok|expect): PA4005 \*/", "", after)
+    import difflib
+
+    diff = "".join(difflib.unified_diff((tree / path).read_text().splitlines(keepends=True),
+                                        clean.splitlines(keepends=True), f"a/{path}", f"b/{path}"))
+    patch = tmp_path / "0001.patch"
+    patch.write_text("From: A Developer <dev@example.org>\nSubject: [PATCH] demo: reset ports "
+                     f"on flush\n\nReset them.\n---\ndiff --git a/{path} b/{path}\n{diff}")
+    done = run("check", str(patch), "--tree", str(tree), "--index", str(index), "-f", "json")
+    findings = [f for f in json.loads(done.stdout)["findings"] if f["rule_id"] == "PA4005"]
+    assert {f["line"] for f in findings} == marks["expect"] and marks["expect"]
+    assert not {f["line"] for f in findings} & marks["ok"]
+    assert "lock-order cycle" in findings[0]["message"]
+    # The trace names the tree's own edge that closes the cycle.
+    assert any(step["line"] == 25 and "port_attach" in step["message"]
+               for step in findings[0]["trace"])
+    # Without the index there is no tree to close a cycle with.
+    alone = run("check", str(patch), "--tree", str(tree), "-f", "json",
+                "--cache-dir", str(tmp_path / "empty"))
+    assert not [f for f in json.loads(alone.stdout)["findings"] if f["rule_id"] == "PA4005"]

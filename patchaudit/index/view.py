@@ -24,9 +24,11 @@ from patchaudit.index.store import (
     decode_codes,
     decode_effect,
     decode_pairs,
+    encode_codes,
     row_contract,
 )
 from patchaudit.index.summary import (
+    HELD,
     CallFact,
     Codes,
     Effect,
@@ -237,6 +239,49 @@ class TreeView:
                 return ref
         raise KeyError(fn.name)
 
+    # ------------------------------------------------------------ lock order the code establishes
+
+    def order_edges(self) -> dict[tuple[str, str], tuple[str, str, int, str]]:
+        """(held, taken) -> one place that takes ``taken`` with ``held`` held on every path:
+        (file, function, line, text). The files in memory count as they are in memory."""
+
+        def make() -> dict[tuple[str, str], tuple[str, str, int, str]]:
+            found: dict[tuple[str, str], tuple[str, str, int, str]] = {}
+            rows: list[tuple[str, str, int, str, str, str]] = []
+            for path, summary in self.memory.files.items():
+                for fn in summary.functions:
+                    if fn.reliable:
+                        rows.extend((t.lock, encode_codes(t.held), t.line, t.text, fn.name, path)
+                                    for t in fn.takes if _orders(t.blocking, t.nested, t.shared))
+            if self.store is not None:
+                rows.extend(self.store.query(
+                    "SELECT t.lock, t.held, t.line, t.text, f.name, fi.path FROM takes t"
+                    " JOIN functions f ON t.function_id=f.id JOIN files fi ON f.file_id=fi.id"
+                    " WHERE t.blocking=1 AND t.nested=0 AND t.shared=0 AND f.reliable=1"
+                    f" AND t.held LIKE '%=H%'{self._not_hidden('f.file_id')}"))
+            for taken, held, line, text, name, path in rows:
+                for cls, code in decode_codes(str(held)):
+                    if code == HELD and cls != taken and ordered_class(cls) and ordered_class(
+                            str(taken)):
+                        found.setdefault((cls, str(taken)), (str(path), str(name), int(line),
+                                                             str(text)))
+            return found
+
+        return self._memo("order-edges", "", make)  # type: ignore[return-value]
+
+    def indexed_edges(self, path: str, function: str) -> set[tuple[str, str]]:
+        """The (held, taken) pairs the index holds for one function of a file (its indexed state)."""
+        if self.store is None:
+            return set()
+        found: set[tuple[str, str]] = set()
+        for taken, held in self.store.query(
+                "SELECT t.lock, t.held FROM takes t JOIN functions f ON t.function_id=f.id"
+                " JOIN files fi ON f.file_id=fi.id WHERE fi.path=? AND f.name=?"
+                " AND t.blocking=1 AND t.nested=0 AND t.shared=0", (path, function)):
+            found.update((cls, str(taken)) for cls, code in decode_codes(str(held))
+                         if code == HELD)
+        return found
+
     # ------------------------------------------------------------ contracts
 
     @property
@@ -373,3 +418,12 @@ class TreeView:
                 f"SELECT path FROM macros WHERE name=?{self._not_hidden('file_id')}", (name,))}
         return paths.pop() if len(paths) == 1 else None
 
+
+def _orders(blocking: bool, nested: bool, shared: bool) -> bool:
+    """Whether an acquisition orders locks as lockdep would: it waits, for the lock itself."""
+    return blocking and not nested and not shared
+
+
+def ordered_class(cls: str) -> bool:
+    """A named lock class: not a context, a page lock or a lock of an unknown object."""
+    return bool(cls) and not cls.startswith(("@", "?", "~")) and cls != "page"

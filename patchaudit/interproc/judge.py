@@ -29,7 +29,7 @@ from patchaudit.index.summary import (
     code_of,
     combine,
 )
-from patchaudit.index.view import FunctionRef, TreeView
+from patchaudit.index.view import FunctionRef, TreeView, ordered_class
 from patchaudit.interproc.entry import Entry, EntryState, EntryStates
 from patchaudit.interproc.sleep import Sleepers
 from patchaudit.interproc.tables import judge_tables
@@ -361,6 +361,54 @@ class Judge:
                                  f"{take.lock} first"),
                         trace=trace, contract=contract)
 
+    # ------------------------------------------------------------ a lock-order cycle closed
+
+    def cycles(self, fn: FunctionRef) -> Iterator[Judgement]:
+        """An acquisition of B with A held, new to the index, where the tree takes A with B held.
+
+        The static lockdep of the issue: the orders the code itself establishes
+        (every acquisition that waits, with the classes held on every path
+        there) form a graph; an edge this function adds that the index does
+        not hold for it (a patch's new code; never a scanned file as indexed)
+        and that closes a cycle is reported, with the tree's edges that make
+        the rest of the cycle. Nesting annotations, read locks, trylocks and
+        two locks of one class do not order. Needs the index: without it there
+        is no tree to close a cycle with.
+        """
+        if self.view.store is None:
+            return  # the tree's orders and what it already does are in its index
+        takes = [t for t in self.view.takes_of(fn) if t.blocking and not t.nested and not t.shared]
+        new = [(held_cls, take) for take in takes for held_cls, code in take.held
+               if code == HELD and held_cls != take.lock and ordered_class(held_cls)
+               and ordered_class(take.lock)]
+        if not new:
+            return
+        # What the index holds for this function is the tree as it was: only edges
+        # beyond those close a cycle now (a scan over a current index finds none).
+        indexed = self.view.indexed_edges(fn.file, fn.name)
+        new = [(held_cls, take) for held_cls, take in new if (held_cls, take.lock) not in indexed]
+        if not new:
+            return
+        edges = self.view.order_edges()
+        documented = self.order()
+        for held_cls, take in new:
+            if (held_cls, take.lock) in documented or (take.lock, held_cls) in documented:
+                continue  # a documented order decides which side is wrong (takes())
+            path = _path(edges, take.lock, held_cls)
+            if path is None:
+                continue
+            trace = [TraceStep(file, line, f"{name}() takes {b} with {a} held ({text})")
+                     for (a, b), (file, name, line, text) in path]
+            trace.append(TraceStep(fn.file, take.line, f"{fn.name}() takes {take.lock} with "
+                                                        f"{held_cls} held ({take.text})"))
+            chain = " -> ".join([take.lock, *(b for (_, b), _ in path)])
+            yield Judgement(
+                "lock-order", Verdict.VIOLATED, fn.file, take.line, take.column, fn.name,
+                message=(f"{fn.name}() takes {take.lock} while holding {held_cls}, but the "
+                         f"tree takes them the other way round ({chain}): a lock-order "
+                         f"cycle, lockdep's possible deadlock"),
+                trace=tuple(trace))
+
     # ------------------------------------------------------------ everything
 
     def judge_file(self, path: str) -> Iterator[Judgement]:
@@ -372,6 +420,33 @@ class Judge:
             yield from self.writes(fn)
             yield from self.takes(fn)
             yield from self.called_takes(fn)
+            yield from self.cycles(fn)
+
+
+_CYCLE_DEPTH = 4
+Edge = tuple[tuple[str, str], tuple[str, str, int, str]]
+
+
+def _path(edges: dict[tuple[str, str], tuple[str, str, int, str]], start: str,
+          goal: str) -> list[Edge] | None:
+    """The shortest chain of edges from ``start`` to ``goal`` (at most _CYCLE_DEPTH), or None."""
+    following: dict[str, list[str]] = {}
+    for a, b in edges:
+        following.setdefault(a, []).append(b)
+    frontier: list[tuple[str, list[Edge]]] = [(start, [])]
+    seen = {start}
+    for _ in range(_CYCLE_DEPTH):
+        step: list[tuple[str, list[Edge]]] = []
+        for node, path in frontier:
+            for nxt in sorted(following.get(node, ())):
+                chain = [*path, ((node, nxt), edges[(node, nxt)])]
+                if nxt == goal:
+                    return chain
+                if nxt not in seen:
+                    seen.add(nxt)
+                    step.append((nxt, chain))
+        frontier = step
+    return None
 
 
 _WHERE = re.compile(r"\b([\w./-]+\.[ch]):(\d+)\b")
