@@ -9,6 +9,7 @@ is the summaries in memory alone.
 from __future__ import annotations
 
 import json
+import os
 from typing import Any
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
@@ -254,11 +255,8 @@ class TreeView:
                         rows.extend((t.lock, encode_codes(t.held), t.line, t.text, fn.name, path)
                                     for t in fn.takes if _orders(t.blocking, t.nested, t.shared))
             if self.store is not None:
-                rows.extend(self.store.query(
-                    "SELECT t.lock, t.held, t.line, t.text, f.name, fi.path FROM takes t"
-                    " JOIN functions f ON t.function_id=f.id JOIN files fi ON f.file_id=fi.id"
-                    " WHERE t.blocking=1 AND t.nested=0 AND t.shared=0 AND f.reliable=1"
-                    f" AND t.held LIKE '%=H%'{self._not_hidden('f.file_id')}"))
+                rows.extend(row for row in _indexed_orders(self.store)
+                            if row[5] not in self.memory.files)
             for taken, held, line, text, name, path in rows:
                 for cls, code in decode_codes(str(held)):
                     if code == HELD and cls != taken and ordered_class(cls) and ordered_class(
@@ -427,3 +425,26 @@ def _orders(blocking: bool, nested: bool, shared: bool) -> bool:
 def ordered_class(cls: str) -> bool:
     """A named lock class: not a context, a page lock or a lock of an unknown object."""
     return bool(cls) and not cls.startswith(("@", "?", "~")) and cls != "page"
+
+
+_ORDERS: dict[tuple[str, int, int], list[tuple[str, str, int, str, str, str]]] = {}
+
+
+def _indexed_orders(store: IndexStore) -> list[tuple[str, str, int, str, str, str]]:
+    """Every ordering acquisition of the index (read once per process and database state):
+    the class taken, the held codes, line, text, function, file."""
+    try:
+        info = os.stat(store.path)
+        key = (str(store.path), info.st_mtime_ns, info.st_size)
+    except OSError:
+        key = (str(store.path), 0, 0)
+    found = _ORDERS.get(key)
+    if found is None:
+        found = [tuple(row) for row in store.query(
+            "SELECT t.lock, t.held, t.line, t.text, f.name, fi.path FROM takes t"
+            " JOIN functions f ON t.function_id=f.id JOIN files fi ON f.file_id=fi.id"
+            " WHERE t.blocking=1 AND t.nested=0 AND t.shared=0 AND f.reliable=1"
+            " AND t.held LIKE '%=H%'")]
+        _ORDERS.clear()
+        _ORDERS[key] = found
+    return found
