@@ -16,7 +16,10 @@ unmeasured read of every .c/.h file:
   then warm, then cold again with --no-grep (no grep first pass), then with
   a warm parse cache but no result cache (what a rule change costs);
 - patchaudit scan with every shipped pack: no cache, then warm (skipped
-  with --quick).
+  with --quick);
+- with --index FILE (a tree index of KERNEL_TREE, ``patchaudit index``):
+  patchaudit scan with the contract rules (PA4xxx) over that index, no
+  cache, then warm.
 
 Prints a Markdown table (docs/benchmarks.md) and checks the balloon packs'
 zero-findings target. Caches live in a temporary directory.
@@ -139,6 +142,14 @@ def main() -> None:
     parser.add_argument("tree")
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--quick", action="store_true", help="skip the all-packs cold scan")
+    parser.add_argument("--index", metavar="FILE",
+                        help="also scan with the contract rules over this tree index")
+    parser.add_argument("--no-spatch", action="store_true",
+                        help="leave out spatch (where coccinelle is not installed)")
+    parser.add_argument("--cold-warm-only", action="store_true",
+                        help="balloon packs: only the cold and the warm scan")
+    parser.add_argument("--findings", metavar="FILE",
+                        help="write the contract scan's JSON report here (with --index)")
     args = parser.parse_args()
     tree = str(Path(args.tree).resolve())
     print(f"machine: {machine()}")
@@ -165,20 +176,22 @@ def main() -> None:
         record(_grep("grep -rlF, balloon packs' tokens", tree, _tokens(BALLOON)))
         record(_grep("grep -rlF, all packs' tokens", tree, _tokens(None)))
         record(_grep_first_pass(tree))
-        record(_spatch(tree, args.jobs))
+        if not args.no_spatch:
+            record(_spatch(tree, args.jobs))
         cache = work / "cache-balloon"
         cold = record(_scan(f"patchaudit scan -j {args.jobs}, balloon packs, no cache", code,
                             tree, cache, args.jobs, balloon_rules))
         record(_scan(f"patchaudit scan -j {args.jobs}, balloon packs, warm", code, tree, cache,
                      args.jobs, balloon_rules))
-        # The same cold scan with every file searched in Python: what grep's first pass saves.
-        record(_scan(f"patchaudit scan -j {args.jobs} --no-grep, balloon packs, no cache", code,
-                     tree, work / "cache-balloon-nogrep", args.jobs, balloon_rules,
-                     extra=("--no-grep",)))
-        shutil.rmtree(cache / "results")
-        shutil.rmtree(cache / "scan-index")
-        record(_scan(f"patchaudit scan -j {args.jobs}, balloon packs, parse cache only", code, tree,
-                     cache, args.jobs, balloon_rules))
+        if not args.cold_warm_only:
+            # The same cold scan with every file searched in Python: what grep's first pass saves.
+            record(_scan(f"patchaudit scan -j {args.jobs} --no-grep, balloon packs, no cache",
+                         code, tree, work / "cache-balloon-nogrep", args.jobs, balloon_rules,
+                         extra=("--no-grep",)))
+            shutil.rmtree(cache / "results")
+            shutil.rmtree(cache / "scan-index")
+            record(_scan(f"patchaudit scan -j {args.jobs}, balloon packs, parse cache only", code,
+                         tree, cache, args.jobs, balloon_rules))
         if json.loads(cold.stdout)["findings"]:
             print("TARGET MISSED: the balloon packs report findings on the unmodified tree")
         if not args.quick:
@@ -192,6 +205,19 @@ def main() -> None:
                          cache, args.jobs, None, "terse"))
             size = sum(p.stat().st_size for p in cache.rglob("*") if p.is_file())
             print(f"cache after the all-packs scan: {size / 1e6:.0f} MB")
+        if args.index:
+            contract_rules = work / "contract-rules"
+            contract_rules.mkdir()
+            for path in sorted((code / "rules").glob("PA4*.toml")):
+                shutil.copy(path, contract_rules / path.name)
+            cache = work / "cache-contracts"
+            index = ("--index", str(Path(args.index).resolve()))
+            record(_scan(f"patchaudit scan -j {args.jobs}, contract rules over the index, no cache",
+                         code, tree, cache, args.jobs, contract_rules, extra=index))
+            warm = record(_scan(f"patchaudit scan -j {args.jobs}, contract rules over the index, "
+                                f"warm", code, tree, cache, args.jobs, contract_rules, extra=index))
+            if args.findings:
+                Path(args.findings).write_text(warm.stdout)
     print("\n" + HEADER + "\n" + "\n".join(rows))
 
 
