@@ -39,9 +39,10 @@ def index(kernel_tree: Path, tmp_path_factory: pytest.TempPathFactory) -> str:
     report = update_index(BaseTree(kernel_tree), [*HEADERS, *C_FILES], database, jobs=1)
     assert report.files == len(HEADERS) + len(C_FILES)
     assert not report.skipped
-    # Not folio_mark_dirty()'s "Truncation will block on the page table lock": that
-    # says what truncation does, not that folio_mark_dirty() may sleep.
-    assert (report.contracts, report.resolved) == (39, 35)
+    # Not folio_mark_dirty()'s "Truncation will block on the page table lock", nor
+    # stats_request()'s "Since stats collection can sleep, we delegate the job to a
+    # freezable workqueue": both say what something else does.
+    assert (report.contracts, report.resolved) == (38, 34)
     return str(database)
 
 

@@ -57,9 +57,10 @@ def _paragraphs(lines: list[tuple[int, str]]) -> Iterator[tuple[str, list[tuple[
                 rest = stripped[match.end():].strip()
                 if rest:
                     run.append((number, rest))
-            elif heading and not heading.startswith("@"):
-                # A blank line ends a section's first paragraph only.
-                heading = heading
+            elif heading.startswith("@"):
+                # A blank line ends the parameter descriptions: what follows is the
+                # function's description ("@folio: The folio." then "May sleep.").
+                heading = ""
             continue
         run.append((number, stripped))
     if run:
