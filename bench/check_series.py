@@ -9,7 +9,8 @@ measures, side by side, with interpreter start-up included:
   inside the tree, one process for the series and one process per patch;
 - patchaudit check of the series against KERNEL_TREE, with an empty parse
   cache, then warm; and one process per patch (warm), as b4 and NIPA run
-  checkers.
+  checkers. With --index FILE (a tree index of KERNEL_TREE), every check
+  reads it: the contract rules judge the series against the whole tree.
 
 Also reports which files the check parsed (the touched files and the
 partners doc rules read), to show it never parses the tree at large.
@@ -64,6 +65,7 @@ def _findings(measured: Measured) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("tree")
+    parser.add_argument("--index", metavar="FILE", help="the tree index every check reads")
     args = parser.parse_args()
     tree = str(Path(args.tree).resolve())
     print(f"machine: {machine()}")
@@ -88,17 +90,21 @@ def main() -> None:
         measured = run("checkpatch.pl --terse, one process per patch", ["sh", "-c", loop], cwd=tree)
         record(measured, _findings(measured))
         cache = work / "cache"
+        index = ["--index", str(Path(args.index).resolve())] if args.index else []
         check = [sys.executable, "-m", "patchaudit", "check", str(work / "series"), "--tree", tree,
-                 "-f", "terse", "--cache-dir", str(cache)]
-        measured = run("patchaudit check, the series, empty parse cache", check, cwd=code)
+                 "-f", "terse", "--cache-dir", str(cache), *index]
+        with_index = ", with the index" if args.index else ""
+        measured = run(f"patchaudit check, the series, empty parse cache{with_index}", check,
+                       cwd=code)
         record(measured, _findings(measured))
-        measured = run("patchaudit check, the series, warm parse cache", check, cwd=code)
+        measured = run(f"patchaudit check, the series, warm parse cache{with_index}", check,
+                       cwd=code)
         record(measured, _findings(measured))
         single = [sys.executable, "-m", "patchaudit", "check", "--tree", tree, "-f", "terse",
-                  "--cache-dir", str(cache)]
+                  "--cache-dir", str(cache), *index]
         loop = f"for p in {quoted}; do {shlex.join(single[:4])} \"$p\" {shlex.join(single[4:])}; done"
-        measured = run("patchaudit check, one process per patch, warm", ["sh", "-c", loop],
-                       cwd=code)
+        measured = run(f"patchaudit check, one process per patch, warm{with_index}",
+                       ["sh", "-c", loop], cwd=code)
         record(measured, _findings(measured))
         probe = subprocess.run(
             [sys.executable, "-c", PARSED_PROBE, str(work / "series"), tree, str(work / "probe")],
