@@ -17,6 +17,7 @@ callback, or every caller calls it in atomic context.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 
 from patchaudit.analyses.tables import tables
@@ -63,9 +64,10 @@ class Sleepers:
         """Why ``call`` may sleep, or None."""
         if call.sleep:
             return Chain((f"{call.callee}() may sleep: {call.sleep}",))
-        if _tabled(call.callee):
+        if _tabled(call.callee) or _asks_atomic(call):
             # The sleep table decides a call it lists (kzalloc(..., GFP_ATOMIC) does not
-            # sleep), whatever its definition's body does with flags it is passed.
+            # sleep), whatever its definition's body does with flags it is passed; and a
+            # call handed GFP_ATOMIC asks its callee for the path that does not sleep.
             return None
         definitions = self.view.callees_for(call.callee, caller.file)
         if not definitions:
@@ -107,7 +109,7 @@ class Sleepers:
             if call.sleep:
                 return Chain((f"{fn.name}() calls {call.callee}() at {fn.file}:{call.line}, "
                               f"which may sleep: {call.sleep}",))
-            if _tabled(call.callee):
+            if _tabled(call.callee) or _asks_atomic(call):
                 continue
             definitions = self.view.callees_for(call.callee, fn.file)
             if not definitions or any(d.key == fn.key for d in definitions):
@@ -181,6 +183,15 @@ def _tabled(callee: str) -> bool:
     """Whether the sleep table (analyses/data/sleep.toml) decides calls of ``callee``."""
     table = tables().sleep
     return callee in table.always or callee in table.gfp
+
+
+_WORD_RE = re.compile(r"\w+")
+
+
+def _asks_atomic(call: CallFact) -> bool:
+    """Whether a call passes a gfp flag that never sleeps (GFP_ATOMIC, GFP_NOWAIT): its callee
+    is asked for the path that does not sleep (rtllib_alloc_txb(..., GFP_ATOMIC))."""
+    return bool(set(_WORD_RE.findall(call.text)) & tables().sleep.atomic_gfp)
 
 
 def _held_name(cls: str) -> str:

@@ -133,3 +133,27 @@ void port_refill(struct port *p)
 	p->buf = kzalloc(64, GFP_NOWAIT | __GFP_NOWARN);	/* ok: PA4003 */
 	spin_unlock(&p->lock);
 }
+
+/*
+ * Allocates a frame with the caller's flags. May sleep.
+ * (It sleeps only when the flags allow it: the caller's GFP_ATOMIC says not.)
+ */
+static void *port_alloc_frame(struct port *p, size_t len, gfp_t gfp)
+{
+	return kmalloc(len, gfp);
+}
+
+/* Handed GFP_ATOMIC, the helper is asked for its non-sleeping path. */
+void port_send_atomic(struct port *p)
+{
+	spin_lock(&p->lock);
+	p->buf = port_alloc_frame(p, 64, GFP_ATOMIC);	/* ok: PA4003 */
+	spin_unlock(&p->lock);
+}
+
+void port_send(struct port *p)
+{
+	spin_lock(&p->lock);
+	p->buf = port_alloc_frame(p, 64, GFP_KERNEL);	/* expect: PA4003 */
+	spin_unlock(&p->lock);
+}
