@@ -117,6 +117,17 @@ class Judge:
         found.sort(key=lambda c: (_ORIGIN_RANK.get(c.origin, len(_ORIGIN_RANK)), c.file, c.line))
         return found
 
+    def pointer_lock(self, cls: str) -> bool:
+        """Whether a class is a member that points to a lock (``spinlock_t *lock``): which lock
+        it points to is set at run time (dma_fence.lock is its timeline's lock), so the class
+        names no lock the caller can be seen to hold."""
+        tag, dot, member = cls.rpartition(".")
+        if not dot or not tag or tag.startswith(("@", "?", "~")):
+            return False
+        members = self.view.members(tag)
+        kind = (members or {}).get(member, "")
+        return kind.replace(" ", "").endswith("*")
+
     # ------------------------------------------------------------ must hold / must not hold
 
     def calls(self, fn: FunctionRef) -> Iterator[Judgement]:
@@ -144,6 +155,9 @@ class Judge:
                 return Judgement(check, Verdict.UNKNOWN, **base,  # type: ignore[arg-type]
                                  reason="page argument not followed")
             state, entry = code, None
+        elif self.pointer_lock(cls):
+            return Judgement(check, Verdict.UNKNOWN, **base,  # type: ignore[arg-type]
+                             reason="the lock is reached through a pointer")
         else:
             state, entry = self.held(fn, code_of(call.locks, cls), cls)
         lock = contract.describe_lock()
@@ -220,6 +234,9 @@ class Judge:
         """One write to a protected member against the member's contract."""
         base = dict(file=fn.file, line=write.line, column=write.column, function=fn.name,
                     contract=contract)
+        if self.pointer_lock(contract.lock):
+            return Judgement("member-unprotected", Verdict.UNKNOWN, **base,  # type: ignore[arg-type]
+                             reason="the lock is reached through a pointer")
         state, entry = self.held(fn, code_of(write.locks, contract.lock), contract.lock)
         if state == HELD:
             return Judgement("member-unprotected", Verdict.FOLLOWED, **base)  # type: ignore[arg-type]

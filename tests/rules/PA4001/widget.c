@@ -171,3 +171,40 @@ static int widget_event(struct notifier_block *nb, unsigned long event, void *pt
 static struct notifier_block widget_nb = {
 	.notifier_call = widget_event,
 };
+
+/*
+ * A member that points to a lock: which lock it is (here the timeline's own)
+ * is set at run time, so holding it cannot be seen by class.
+ */
+struct widget_fence {
+	spinlock_t *lock;
+	unsigned long seqno;
+};
+
+struct widget_timeline {
+	spinlock_t lock;
+	struct widget_fence fence;
+	struct work_struct work;
+};
+
+static void widget_fence_signal_locked(struct widget_fence *f)
+{
+	lockdep_assert_held(f->lock);
+	f->seqno++;
+}
+
+/* A work item: it starts with nothing held, and takes the lock the fence points to. */
+static void widget_timeline_work(struct work_struct *work)
+{
+	struct widget_timeline *tl = container_of(work, struct widget_timeline, work);
+
+	spin_lock(&tl->lock);
+	widget_fence_signal_locked(&tl->fence);	/* ok: PA4001 */
+	spin_unlock(&tl->lock);
+}
+
+void widget_timeline_init(struct widget_timeline *tl)
+{
+	tl->fence.lock = &tl->lock;
+	INIT_WORK(&tl->work, widget_timeline_work);
+}
