@@ -173,6 +173,20 @@ def main() -> None:
             if path.name.startswith(BALLOON):
                 shutil.copy(path, balloon_rules / path.name)
         print(HEADER)
+        # The contract scans first: their findings are what a triage waits for.
+        if args.index:
+            contract_rules = work / "contract-rules"
+            contract_rules.mkdir()
+            for path in sorted((code / "rules").glob("PA4*.toml")):
+                shutil.copy(path, contract_rules / path.name)
+            cache = work / "cache-contracts"
+            index = ("--index", str(Path(args.index).resolve()))
+            record(_scan(f"patchaudit scan -j {args.jobs}, contract rules over the index, no cache",
+                         code, tree, cache, args.jobs, contract_rules, extra=index))
+            warm = record(_scan(f"patchaudit scan -j {args.jobs}, contract rules over the index, "
+                                f"warm", code, tree, cache, args.jobs, contract_rules, extra=index))
+            if args.findings:
+                Path(args.findings).write_text(warm.stdout)
         record(_grep("grep -rlF, balloon packs' tokens", tree, _tokens(BALLOON)))
         record(_grep("grep -rlF, all packs' tokens", tree, _tokens(None)))
         record(_grep_first_pass(tree))
@@ -205,19 +219,6 @@ def main() -> None:
                          cache, args.jobs, None, "terse"))
             size = sum(p.stat().st_size for p in cache.rglob("*") if p.is_file())
             print(f"cache after the all-packs scan: {size / 1e6:.0f} MB")
-        if args.index:
-            contract_rules = work / "contract-rules"
-            contract_rules.mkdir()
-            for path in sorted((code / "rules").glob("PA4*.toml")):
-                shutil.copy(path, contract_rules / path.name)
-            cache = work / "cache-contracts"
-            index = ("--index", str(Path(args.index).resolve()))
-            record(_scan(f"patchaudit scan -j {args.jobs}, contract rules over the index, no cache",
-                         code, tree, cache, args.jobs, contract_rules, extra=index))
-            warm = record(_scan(f"patchaudit scan -j {args.jobs}, contract rules over the index, "
-                                f"warm", code, tree, cache, args.jobs, contract_rules, extra=index))
-            if args.findings:
-                Path(args.findings).write_text(warm.stdout)
     print("\n" + HEADER + "\n" + "\n".join(rows))
 
 
