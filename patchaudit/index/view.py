@@ -302,7 +302,12 @@ class TreeView:
 
     def contracts(self, subject: str | None = None,
                   kinds: tuple[ContractKind, ...] = ()) -> list[Contract]:
-        """Resolved contracts, of one subject (a function name, ``struct.member``) or all."""
+        """Resolved contracts, of one subject (a function name, ``struct.member``) or all.
+
+        All the tree's contracts of some kinds (``subject`` None: the lock orders
+        every judged file needs) are read with those kinds only."""
+        wanted = tuple(k.value for k in kinds) if subject is None else ()
+
         def make() -> list[Contract]:
             found = [c for c in self._memory_contracts() if subject is None or c.subject == subject]
             if self.store is not None:
@@ -311,6 +316,9 @@ class TreeView:
                 if subject is not None:
                     where += " AND c.subject=?"
                     args = (subject,)
+                if wanted:
+                    where += f" AND c.kind IN ({','.join('?' * len(wanted))})"
+                    args = (*args, *wanted)
                 rows = self.store.query(
                     "SELECT c.kind, c.origin, c.subject, fi.path, c.line, c.text, c.lock_text,"
                     " c.resolved_lock, c.resolved_arg, c.context, c.inner_text, c.resolved_inner,"
@@ -319,7 +327,8 @@ class TreeView:
                     args)
                 found.extend(row_contract(row) for row in rows)
             return found
-        everything: list[Contract] = self._memo("contracts", subject or "\0", make)  # type: ignore[assignment]
+        key = subject if subject is not None else "\0" + ",".join(wanted)
+        everything: list[Contract] = self._memo("contracts", key, make)  # type: ignore[assignment]
         if kinds:
             return [c for c in everything if c.kind in kinds]
         return everything
