@@ -298,3 +298,38 @@ def test_check_reports_the_lock_order_cycle_a_patch_closes(tmp_path: Path) -> No
     alone = run("check", str(patch), "--tree", str(tree), "-f", "json",
                 "--cache-dir", str(tmp_path / "empty"))
     assert not [f for f in json.loads(alone.stdout)["findings"] if f["rule_id"] == "PA4005"]
+
+
+def test_a_call_binds_only_definitions_its_module_can_reach(tmp_path: Path) -> None:
+    # Two drivers each define a non-static, unexported fan_kick(): a module's
+    # call runs its own, never the other driver's. Only the sleeping one of
+    # the calling driver's own directory makes its call a finding.
+    tree = tmp_path / "tree"
+    body = ("// SPDX-License-Identifier: GPL-2.0\n#include <linux/mutex.h>\n\n"
+            "struct fan {\n\tstruct mutex lock;\n\tint speed;\n};\n\n")
+    sleeper = body + "void fan_kick(struct fan *f)\n{\n\tmutex_lock(&f->lock);\n" \
+                     "\tf->speed++;\n\tmutex_unlock(&f->lock);\n}\n"
+    quiet = body + "void fan_kick(struct fan *f)\n{\n\tf->speed++;\n}\n"
+    caller = ("// SPDX-License-Identifier: GPL-2.0\n#include <linux/spinlock.h>\n\n"
+              "struct fan;\nvoid fan_kick(struct fan *f);\nstatic DEFINE_SPINLOCK(fan_list_lock);\n\n"
+              "void fan_tick(struct fan *f)\n{\n\tspin_lock(&fan_list_lock);\n"
+              "\tfan_kick(f);\n\tspin_unlock(&fan_list_lock);\n}\n")
+    for name, kick in (("usbfan", sleeper), ("pcifan", quiet)):
+        (tree / "drivers" / name).mkdir(parents=True)
+        (tree / "drivers" / name / "core.c").write_text(kick)
+    (tree / "drivers" / "pcifan" / "tick.c").write_text(caller)
+    index = tmp_path / "tree.sqlite"
+    assert run("index", str(tree), "--index", str(index), "-j", "1").returncode == 0
+    done = run("scan", str(tree), "--index", str(index), "-f", "json", "--no-default-rules",
+               "--rules", str(REPO / "rules"))
+    found = [(f["rule_id"], f["file"]) for f in json.loads(done.stdout)["findings"]
+             if f["rule_id"].startswith("PA4")]
+    assert found == []  # pcifan's own fan_kick() does not sleep
+    # The same call in the sleeping driver's directory is a finding.
+    (tree / "drivers" / "usbfan" / "tick.c").write_text(caller)
+    assert run("index", str(tree), "--index", str(index), "-j", "1").returncode == 0
+    done = run("scan", str(tree), "--index", str(index), "-f", "json", "--no-default-rules",
+               "--rules", str(REPO / "rules"), "--cache-dir", str(tmp_path / "c2"))
+    found = [(f["rule_id"], f["file"]) for f in json.loads(done.stdout)["findings"]
+             if f["rule_id"].startswith("PA4")]
+    assert found == [("PA4003", "drivers/usbfan/tick.c")]

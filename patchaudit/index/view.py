@@ -164,7 +164,7 @@ class TreeView:
         own = [ref for ref in every if ref.file == caller_file]
         if own:
             return own
-        return [ref for ref in every if ref.visible_everywhere]
+        return [ref for ref in every if ref.visible_everywhere and reaches(ref, caller_file)]
 
     def calls_to(self, name: str) -> list[tuple[FunctionRef, CallFact]]:
         """Every call of ``name`` in the tree, with the calling function."""
@@ -457,3 +457,30 @@ def _indexed_orders(store: IndexStore) -> list[tuple[str, str, int, str, str, st
         _ORDERS.clear()
         _ORDERS[key] = found
     return found
+
+
+def _directory(path: str) -> str:
+    return path.rpartition("/")[0] + "/"
+
+
+def reaches(ref: FunctionRef, caller_file: str) -> bool:
+    """Whether a definition of another file can be the one a call in ``caller_file`` runs.
+
+    A header's functions reach the files that can include it: every file for
+    include/ and arch/*/include/, otherwise the files of its own directory and
+    below (drivers/.../mt7601u/mt7601u.h defines an mt76_wr() that the mt76
+    drivers, which call mt76.h's macro of that name, never see). A driver's or
+    a filesystem's function that is not exported reaches only its own module:
+    the files of its directory, below it or above it.
+    """
+    here, there = _directory(caller_file), _directory(ref.file)
+    near = here.startswith(there) or there.startswith(here)
+    if ref.header:
+        return ref.file.startswith("include/") or "/include/" in ref.file or near
+    if ref.exported or not ref.file.startswith(_MODULE_ROOTS) or ref.file.count("/") < 2:
+        return True
+    return near
+
+
+# Trees whose code is built as modules: a function they do not export is their own.
+_MODULE_ROOTS = ("drivers/", "sound/", "fs/")

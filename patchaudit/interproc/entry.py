@@ -23,7 +23,7 @@ from enum import Enum
 
 from patchaudit.contracts.model import ContractKind
 from patchaudit.index.summary import HELD, NOT_HELD, TakeFact, code_of, combine
-from patchaudit.index.view import FunctionRef, TreeView
+from patchaudit.index.view import FunctionRef, TreeView, reaches
 
 _DEPTH = 5
 _SHOWN_CALLERS = 3
@@ -208,4 +208,6 @@ class EntryStates:
         if fn.static and not fn.header:
             return caller.file == fn.file
         own = [r for r in self.view.functions(fn.name) if r.file == caller.file]
-        return not own or any(r.key == fn.key for r in own)
+        if own:
+            return any(r.key == fn.key for r in own)
+        return reaches(fn, caller.file)
