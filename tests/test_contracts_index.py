@@ -333,3 +333,23 @@ def test_a_call_binds_only_definitions_its_module_can_reach(tmp_path: Path) -> N
     found = [(f["rule_id"], f["file"]) for f in json.loads(done.stdout)["findings"]
              if f["rule_id"].startswith("PA4")]
     assert found == [("PA4003", "drivers/usbfan/tick.c")]
+
+
+def test_the_index_keeps_the_wrapper_table_it_ends_with(tmp_path: Path) -> None:
+    # check and scan processes read the stored table instead of computing it.
+    from patchaudit.index.build import stored_wrappers, wrapper_table
+    from patchaudit.index.store import IndexStore
+
+    tree, index = build(tmp_path)
+    (tree / "drivers" / "gadget" / "lockers.c").write_text(
+        "// SPDX-License-Identifier: GPL-2.0\n#include <linux/gadget.h>\n\n"
+        "void gadget_lock(struct gadget *g)\n{\n\tspin_lock(&g->queue_lock);\n}\n")
+    assert run("index", str(tree), "--index", str(index), "-j", "1").returncode == 0
+    store = IndexStore(index)
+    try:
+        stored = stored_wrappers(store)
+        assert store.meta("wrappers") is not None and stored == wrapper_table(store)
+        params, effect = stored["gadget_lock"]
+        assert params == ("g",) and effect.acquires[0][0] == "gadget.queue_lock"
+    finally:
+        store.close()

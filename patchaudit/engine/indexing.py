@@ -27,6 +27,7 @@ from patchaudit.index.build import (
     Round,
     Wrapper,
     resolve_contracts,
+    store_wrappers,
     summarise_chunk,
     wrapper_table,
 )
@@ -235,6 +236,10 @@ def update_index(base: BaseTree, paths: Sequence[str], database: Path, *, jobs: 
         gone = [p for p in known if p not in stamps and (not paths or p in set(listed)
                                                          or _under(p, paths))]
         if known and not changed and not gone:
+            if store.meta("wrappers") is None:
+                store.begin()
+                store_wrappers(store, wrapper_table(store))
+                store.commit()
             return _report(store, updater, 0, 1, started)
         updater.resolve_all = not known
         store.begin()
@@ -264,6 +269,7 @@ def update_index(base: BaseTree, paths: Sequence[str], database: Path, *, jobs: 
             rounds += 1
         if changed or gone or rounds > 1:
             store.begin()
+            store_wrappers(store, wrapper_table(store))
             if updater.resolve_all:
                 resolve_contracts(store)
             else:

@@ -6,6 +6,7 @@ round and where the work runs; these functions do the work.
 
 from __future__ import annotations
 
+import json
 import os
 import stat
 from collections.abc import Iterable
@@ -18,7 +19,7 @@ from patchaudit.cfront.cache import ParseCache, host_cache_dir
 from patchaudit.contracts.model import Contract
 from patchaudit.contracts.phrases import phrases
 from patchaudit.errors import InputError
-from patchaudit.index.store import IndexStore, decode_effect, row_contract
+from patchaudit.index.store import IndexStore, decode_effect, encode_effect, row_contract
 from patchaudit.index.summarise import effect_summary, summarise
 from patchaudit.index.summary import Effect, FileSummary
 from patchaudit.index.view import TreeView
@@ -151,6 +152,22 @@ def wrapper_table(store: IndexStore) -> dict[str, Wrapper]:
                           (*e.acquires, *e.releases, *e.unsure)})
         table[name] = (found[0][0], Effect(unsure=tuple(touched)))
     return table
+
+
+def store_wrappers(store: IndexStore, table: dict[str, Wrapper]) -> None:
+    """Keep the wrapper table in the index: every check and scan process reads it at start."""
+    store.set_meta("wrappers", json.dumps(
+        {name: [list(params), encode_effect(effect)] for name, (params, effect) in table.items()},
+        separators=(",", ":"), sort_keys=True))
+
+
+def stored_wrappers(store: IndexStore) -> dict[str, Wrapper]:
+    """The wrapper table the last index update stored (computed when it has none)."""
+    text = store.meta("wrappers")
+    if text is None:
+        return wrapper_table(store)
+    return {name: (tuple(params), decode_effect(effect))
+            for name, (params, effect) in json.loads(text).items()}
 
 
 def resolve_contracts(store: IndexStore, files: Iterable[int] | None = None,

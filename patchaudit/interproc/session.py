@@ -12,7 +12,7 @@ from collections import OrderedDict
 from pathlib import Path
 
 from patchaudit.cfront.ir import FileIR
-from patchaudit.index.build import Wrapper, wrapper_table
+from patchaudit.index.build import Wrapper, stored_wrappers
 from patchaudit.index.store import IndexStore
 from patchaudit.index.summarise import effect_summary, summarise
 from patchaudit.index.summary import FileSummary
@@ -28,6 +28,7 @@ class _Session:
         self.store: IndexStore | None = None
         self.wrappers: dict[str, Wrapper] = {}
         self.recent: OrderedDict[tuple[str, str, str | None], tuple[Judgement, ...]] = OrderedDict()
+        self.summaries: OrderedDict[tuple[str, str, str | None], FileSummary] = OrderedDict()
 
     def open(self, index: str | None) -> None:
         if index == self.index:
@@ -36,16 +37,30 @@ class _Session:
             self.store.close()
         self.index, self.store, self.wrappers = index, None, {}
         self.recent.clear()
+        self.summaries.clear()
         if index is not None and Path(index).is_file():
             self.store = IndexStore(Path(index), readonly=True)
-            self.wrappers = wrapper_table(self.store)
+            self.wrappers = stored_wrappers(self.store)
 
     def summary(self, path: str, data: bytes, ir: FileIR) -> FileSummary:
-        """The file's summary with the index's wrappers it calls (open() first)."""
+        """The file's summary with the index's wrappers it calls (open() first).
+
+        check summarises a touched file up to four times (its states before and
+        after the patch, for the judge and for contract-changed): the last few
+        summaries are kept, by path, content and index."""
+        key = (path, hashlib.blake2b(data, digest_size=16).hexdigest(), self.index)
+        found = self.summaries.get(key)
+        if found is not None:
+            self.summaries.move_to_end(key)
+            return found
         names = {ident.name for ident in ir.identifiers}
         used = {name: effect_summary(params, effect)
                 for name, (params, effect) in self.wrappers.items() if name in names}
-        return summarise(path, data, ir, used)
+        found = summarise(path, data, ir, used)
+        self.summaries[key] = found
+        while len(self.summaries) > _KEPT:
+            self.summaries.popitem(last=False)
+        return found
 
     def view(self, summaries: list[FileSummary], index: str | None) -> TreeView:
         self.open(index)
