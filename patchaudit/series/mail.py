@@ -56,8 +56,9 @@ def _part_text(part: Message) -> str:
     if _already_decoded(part):
         raw = part.get_payload()
         assert isinstance(raw, str)
-        # compat32 keeps 8-bit bytes as surrogate escapes: back to the bytes.
-        payload = raw.encode("ascii", "surrogateescape")
+        # compat32 keeps 8-bit bytes as surrogate escapes: back to the bytes (and a
+        # character the text already had, as its UTF-8 bytes).
+        payload = raw.encode("utf-8", "surrogateescape")
     if not isinstance(payload, bytes):
         raw = part.get_payload()
         return raw if isinstance(raw, str) else ""
