@@ -25,7 +25,6 @@ from patchaudit.index.store import (
     decode_codes,
     decode_effect,
     decode_pairs,
-    encode_codes,
     row_contract,
 )
 from patchaudit.index.summary import (
@@ -248,21 +247,19 @@ class TreeView:
 
         def make() -> dict[tuple[str, str], tuple[str, str, int, str]]:
             found: dict[tuple[str, str], tuple[str, str, int, str]] = {}
-            rows: list[tuple[str, str, int, str, str, str]] = []
+            rows: list[tuple[str, Codes, int, str, str, str]] = []
             for path, summary in self.memory.files.items():
                 for fn in summary.functions:
                     if fn.reliable:
-                        rows.extend((t.lock, encode_codes(t.held), t.line, t.text, fn.name, path)
+                        rows.extend((t.lock, t.held, t.line, t.text, fn.name, path)
                                     for t in fn.takes if _orders(t.blocking, t.nested, t.shared))
             if self.store is not None:
                 rows.extend(row for row in _indexed_orders(self.store)
                             if row[5] not in self.memory.files)
             for taken, held, line, text, name, path in rows:
-                for cls, code in decode_codes(str(held)):
-                    if code == HELD and cls != taken and ordered_class(cls) and ordered_class(
-                            str(taken)):
-                        found.setdefault((cls, str(taken)), (str(path), str(name), int(line),
-                                                             str(text)))
+                for cls, code in held:
+                    if orders_before(cls, code, taken):
+                        found.setdefault((cls, taken), (path, name, line, text))
             return found
 
         return self._memo("order-edges", "", make)  # type: ignore[return-value]
@@ -431,15 +428,21 @@ def _orders(blocking: bool, nested: bool, shared: bool) -> bool:
     return blocking and not nested and not shared
 
 
+def orders_before(held: str, code: str, taken: str) -> bool:
+    """Whether ``held``, in state ``code`` where ``taken`` is waited for, is an edge of the order
+    graph: held on every path, another class, both of them named locks."""
+    return code == HELD and held != taken and ordered_class(held) and ordered_class(taken)
+
+
 def ordered_class(cls: str) -> bool:
     """A named lock class: not a context, a page lock or a lock of an unknown object."""
     return bool(cls) and not cls.startswith(("@", "?", "~")) and cls != "page"
 
 
-_ORDERS: dict[tuple[str, int, int], list[tuple[str, str, int, str, str, str]]] = {}
+_ORDERS: dict[tuple[str, int, int], list[tuple[str, Codes, int, str, str, str]]] = {}
 
 
-def _indexed_orders(store: IndexStore) -> list[tuple[str, str, int, str, str, str]]:
+def _indexed_orders(store: IndexStore) -> list[tuple[str, Codes, int, str, str, str]]:
     """Every ordering acquisition of the index (read once per process and database state):
     the class taken, the held codes, line, text, function, file."""
     try:
@@ -449,7 +452,8 @@ def _indexed_orders(store: IndexStore) -> list[tuple[str, str, int, str, str, st
         key = (str(store.path), 0, 0)
     found = _ORDERS.get(key)
     if found is None:
-        found = [tuple(row) for row in store.query(
+        found = [(str(taken), decode_codes(str(held)), int(line), str(text), str(name), str(path))
+                 for taken, held, line, text, name, path in store.query(
             "SELECT t.lock, t.held, t.line, t.text, f.name, fi.path FROM takes t"
             " JOIN functions f ON t.function_id=f.id JOIN files fi ON f.file_id=fi.id"
             " WHERE t.blocking=1 AND t.nested=0 AND t.shared=0 AND f.reliable=1"

@@ -83,7 +83,8 @@ def added_contracts(path: str, before: bytes, before_ir: FileIR, after: bytes, a
                              if j.verdict is Verdict.VIOLATED)
         if breakers:
             yield Broken(contract, breakers)
-    taken = _new_takes(old, new)
+    took_before = _all_takes(old)
+    taken = _new_takes(took_before, new)
     # The callers as the tree has them: with the file's own callers judged in the
     # patched flow, a caller that holds the lock while the callee now takes it
     # again is the very self-deadlock whose analysis cannot settle.
@@ -98,7 +99,8 @@ def added_contracts(path: str, before: bytes, before_ir: FileIR, after: bytes, a
                              and (moved := _after_patch(j, path, name, old, new)) is not None)
             if breakers:
                 yield Broken(waits, breakers, take)
-    yield from _stale(path, view.contracts_of_file(path), stated_before, old, new, taken)
+    yield from _stale(path, view.contracts_of_file(path), stated_before, took_before,
+                      _all_takes(new), taken)
 
 
 def _after_patch(judgement: Judgement, path: str, callee: str, old: FileSummary,
@@ -141,11 +143,10 @@ def _all_takes(summary: FileSummary) -> dict[str, set[str]]:
     return {fn.name: {t.lock for t in fn.takes} for fn in summary.functions}
 
 
-def _new_takes(old: FileSummary, new: FileSummary) -> dict[str, dict[str, TakeFact]]:
+def _new_takes(before: dict[str, set[str]],
+               new: FileSummary) -> dict[str, dict[str, TakeFact]]:
     """Classes a function waits for after the patch and did not take at all before."""
-    before = _all_takes(old)
-    names = {fn.name for fn in old.functions}
-    return {name: fresh for name, takes in _own_takes(new).items() if name in names
+    return {name: fresh for name, takes in _own_takes(new).items() if name in before
             and (fresh := {cls: t for cls, t in takes.items() if cls not in before[name]})}
 
 
@@ -153,9 +154,8 @@ _STATED = (Origin.PROSE, Origin.KERNEL_DOC, Origin.ANNOTATION)
 
 
 def _stale(path: str, contracts: list[Contract], stated_before: set[tuple[object, ...]],
-           old: FileSummary, new: FileSummary,
+           before: dict[str, set[str]], after: dict[str, set[str]],
            taken: dict[str, dict[str, TakeFact]]) -> Iterator[Stale]:
-    before, after = _all_takes(old), _all_takes(new)
     for contract in contracts:
         if (contract.origin not in _STATED or not contract.checkable or contract.file != path
                 or _key(contract) not in stated_before):

@@ -29,7 +29,7 @@ from patchaudit.index.summary import (
     code_of,
     combine,
 )
-from patchaudit.index.view import FunctionRef, TreeView, ordered_class
+from patchaudit.index.view import FunctionRef, TreeView, orders_before
 from patchaudit.interproc.entry import Entry, EntryState, EntryStates
 from patchaudit.interproc.sleep import Sleepers
 from patchaudit.interproc.tables import judge_tables
@@ -396,8 +396,7 @@ class Judge:
             return  # the tree's orders and what it already does are in its index
         takes = [t for t in self.view.takes_of(fn) if t.blocking and not t.nested and not t.shared]
         new = [(held_cls, take) for take in takes for held_cls, code in take.held
-               if code == HELD and held_cls != take.lock and ordered_class(held_cls)
-               and ordered_class(take.lock)]
+               if orders_before(held_cls, code, take.lock)]
         if not new:
             return
         # What the index holds for this function is the tree as it was: only edges
