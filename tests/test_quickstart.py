@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import _missing
+from conftest import IN_CI, _missing
 
 REPO = Path(__file__).resolve().parents[1]
 DEBIAN_PYTHON = Path("/usr/bin/python3")
@@ -85,7 +85,10 @@ def test_the_quick_start_works_on_debians_python_in_a_fresh_clone(tmp_path: Path
     assert tests.returncode == 0, tests.stdout[-3000:] + tests.stderr[-3000:]
     passed = re.search(r"(\d+) passed", tests.stdout)
     assert passed is not None and int(passed.group(1)) > 100, tests.stdout[-2000:]
-    assert " failed" not in tests.stdout and " skipped" not in tests.stdout, tests.stdout[-2000:]
+    assert " failed" not in tests.stdout, tests.stdout[-2000:]
+    # Outside CI a test whose prerequisite is missing (no kernel tree named) is
+    # skipped, as conftest.py says; in CI nothing may be.
+    assert not IN_CI or " skipped" not in tests.stdout, tests.stdout[-2000:]
     collect = subprocess.run(
         [str(clone / ".venv" / "bin" / "python"), "-m", "pytest", "-q", "--collect-only",
          "-p", "no:cacheprovider"],
