@@ -353,3 +353,30 @@ def test_the_index_keeps_the_wrapper_table_it_ends_with(tmp_path: Path) -> None:
         assert params == ("g",) and effect.acquires[0][0] == "gadget.queue_lock"
     finally:
         store.close()
+
+
+DOUBTS = REPO / "tests" / "fixtures" / "contracts" / "doubts"
+
+
+def test_not_held_is_unknown_where_the_lock_may_be_held_unseen(tmp_path: Path) -> None:
+    # relay.c sees its structs only through relay.h: the index follows r->port to
+    # struct relay_port, and a macro, a guard class or a helper of the header
+    # that may take the lock makes "not held" unknown. The markers say which
+    # calls are reported.
+    tree = tmp_path / "tree"
+    shutil.copytree(DOUBTS, tree)
+    index = tmp_path / "tree.sqlite"
+    assert run("index", str(tree), "--index", str(index), "-j", "1").returncode == 0
+    done = run("scan", str(tree), "--index", str(index), "-j", "1", "--no-cache", "-f", "json",
+               "--no-default-rules", "--rules", str(REPO / "rules"))
+    assert done.returncode == 0, done.stderr
+    found = sorted((f["file"], f["line"], f["rule_id"]) for f in json.loads(done.stdout)["findings"])
+    expected, allowed = [], []
+    for path in sorted(tree.rglob("*.c")):
+        rel = path.relative_to(tree).as_posix()
+        for number, line in enumerate(path.read_text().splitlines(), 1):
+            if marker := re.search(r"/\* (expect|ok): (PA\d+) \*/", line):
+                (expected if marker.group(1) == "expect" else allowed).append(
+                    (rel, number, marker.group(2)))
+    assert len(expected) == 3 and len(allowed) == 5
+    assert found == expected

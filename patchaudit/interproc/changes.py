@@ -71,7 +71,7 @@ def added_contracts(path: str, before: bytes, before_ir: FileIR, after: bytes, a
     new = current.summary(path, after, after_ir)
     view = current.view([new], index)
     stated_before = {_key(c) for c in current.view([old], index).contracts_of_file(path)}
-    judge = Judge(view)
+    judge = Judge(view, {path: after})
     sleepers = Sleepers(view)
     for contract in view.contracts_of_file(path):
         if not _tightening(contract) or _key(contract) in stated_before:
@@ -88,7 +88,7 @@ def added_contracts(path: str, before: bytes, before_ir: FileIR, after: bytes, a
     # The callers as the tree has them: with the file's own callers judged in the
     # patched flow, a caller that holds the lock while the callee now takes it
     # again is the very self-deadlock whose analysis cannot settle.
-    existing = Judge(current.view([old], index))
+    existing = Judge(current.view([old], index), {path: before})
     for name, takes in sorted(taken.items()):
         for cls, take in sorted(takes.items()):
             waits = Contract(kind=ContractKind.MUST_NOT_HOLD, origin=Origin.ACQUISITION,

@@ -24,6 +24,7 @@ from enum import Enum
 from patchaudit.contracts.model import ContractKind
 from patchaudit.index.summary import HELD, NOT_HELD, TakeFact, code_of, combine
 from patchaudit.index.view import FunctionRef, TreeView, reaches
+from patchaudit.interproc.doubt import Doubts
 
 _DEPTH = 5
 _SHOWN_CALLERS = 3
@@ -74,8 +75,9 @@ def join(states: list[EntryState]) -> EntryState:
 class EntryStates:
     """Entry states of the functions of one tree view, memoised per (function, class)."""
 
-    def __init__(self, view: TreeView) -> None:
+    def __init__(self, view: TreeView, doubts: Doubts | None = None) -> None:
         self.view = view
+        self.doubts = doubts or Doubts(view)
         self.memo: dict[tuple[int, str, str], EntryState] = {}
 
     def state(self, fn: FunctionRef, cls: str, depth: int = 0,
@@ -181,7 +183,7 @@ class EntryStates:
                 continue
             if (caller.file, caller.key) in active:
                 return _UNKNOWN  # recursion: no answer from a cycle
-            code = code_of(call.locks, cls)
+            code = self.doubts.code(call.locks, cls)
             where = f"{caller.file}:{call.line}"
             if code is None:
                 inner = self.state(caller, cls, depth + 1, active)
@@ -196,6 +198,10 @@ class EntryStates:
                 holding = from_code(combine(code, entry))
                 why = (f"{caller.name}() calls {fn.name}() at {where} with {cls} "
                        f"{holding.value}",)
+            if holding is Entry.NOT_HELD:
+                doubt = self.doubts.helper(caller, call.line, cls)
+                if doubt:
+                    holding, why = Entry.UNKNOWN, (doubt,)
             states.append(EntryState(holding, why))
             if holding is Entry.UNKNOWN:
                 break

@@ -15,7 +15,7 @@ primitive sleep.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
 from patchaudit.contracts.model import PSEUDO_PREFIX, Contract, ContractKind, Origin, Verdict
@@ -25,17 +25,23 @@ from patchaudit.index.summary import (
     PARTIAL,
     UNKNOWN,
     CallFact,
+    Codes,
     WriteFact,
     code_of,
     combine,
 )
 from patchaudit.index.view import FunctionRef, TreeView, orders_before
+from patchaudit.interproc.doubt import Doubts
 from patchaudit.interproc.entry import Entry, EntryState, EntryStates
 from patchaudit.interproc.sleep import Sleepers
 from patchaudit.interproc.tables import judge_tables
 from patchaudit.model import TraceStep
 
 PARTIAL_VERDICT = "partial"
+_ALIAS = "the lock may be held under another expression"
+_HELPER = "a locking helper the analysis does not model"
+_SETUP_DEPTH = 3
+_CONTRADICTED = "its stated atomic context contradicted by its own sleeping code"
 _ENTRY_CODE = {Entry.HELD: HELD, Entry.NOT_HELD: NOT_HELD, Entry.PARTIAL: PARTIAL,
                Entry.UNKNOWN: UNKNOWN}
 _ORIGIN_RANK = {Origin.KERNEL_DOC: 0, Origin.PROSE: 1, Origin.ANNOTATION: 2, Origin.ASSERT: 3}
@@ -70,9 +76,10 @@ def _why_steps(fn: FunctionRef, state: EntryState) -> tuple[TraceStep, ...]:
 class Judge:
     """Judges the functions of files in a tree view against the view's contracts."""
 
-    def __init__(self, view: TreeView) -> None:
+    def __init__(self, view: TreeView, sources: Mapping[str, bytes] | None = None) -> None:
         self.view = view
-        self.entries = EntryStates(view)
+        self.doubts = Doubts(view, sources)
+        self.entries = EntryStates(view, self.doubts)
         self.sleepers = Sleepers(view)
         self.tables = judge_tables()
         self._order: dict[tuple[str, str], Contract] | None = None
@@ -93,6 +100,20 @@ class Judge:
         if code is None:  # untouched: the entry state itself
             return _ENTRY_CODE[entry.holding], entry
         return combine(code, {Entry.HELD: True, Entry.NOT_HELD: False}.get(entry.holding)), entry
+
+    def held_at(self, fn: FunctionRef, codes: Codes, line: int,
+                cls: str) -> tuple[str, EntryState | None, str]:
+        """The state of ``cls`` at ``line`` of ``fn`` (its codes there), with the doubt that
+        makes "not held" unknown: the same lock under another expression, or a locking
+        helper before the point that the analysis does not model."""
+        plain = code_of(codes, cls)
+        code = self.doubts.code(codes, cls)
+        if code == UNKNOWN and plain != UNKNOWN:
+            return UNKNOWN, None, _ALIAS
+        state, entry = self.held(fn, code, cls)
+        if state == NOT_HELD and self.doubts.helper(fn, line, cls):
+            return UNKNOWN, entry, _HELPER
+        return state, entry, ""
 
     def _bound(self, contract: Contract, definitions: list[FunctionRef]) -> bool:
         """Whether ``contract`` (about a name) binds every definition a call may reach."""
@@ -159,7 +180,10 @@ class Judge:
             return Judgement(check, Verdict.UNKNOWN, **base,  # type: ignore[arg-type]
                              reason="the lock is reached through a pointer")
         else:
-            state, entry = self.held(fn, code_of(call.locks, cls), cls)
+            state, entry, doubt = self.held_at(fn, call.locks, call.line, cls)
+            if doubt and check == "must-hold":
+                return Judgement(check, Verdict.UNKNOWN, **base,  # type: ignore[arg-type]
+                                 reason=doubt)
         lock = contract.describe_lock()
         wanted = HELD if check == "must-hold" else NOT_HELD
         if state == wanted:
@@ -199,11 +223,17 @@ class Judge:
                 continue
             atomic = self.sleepers.call_atomic(call, fn)
             if atomic is None:
+                if ((fn.file, fn.key) in self.sleepers.contradicted
+                        and self.sleepers.call_sleeps(call, fn) is not None):
+                    yield Judgement("sleep-in-atomic", Verdict.UNKNOWN, fn.file, call.line,
+                                    call.column, fn.name, reason=_CONTRADICTED)
                 continue
             if atomic.derived:
                 # Atomic only because every caller is: the bug, if any, is at the call
                 # in the caller, where that caller's own judgement reports it.
                 continue
+            if not call.atomic and call.callee in self.tables.interrupt_safe:
+                continue  # interrupt context, no lock: it defers what would sleep (vfree())
             chain = self.sleepers.call_sleeps(call, fn)
             base = dict(file=fn.file, line=call.line, column=call.column, function=fn.name)
             if chain is None:
@@ -237,10 +267,14 @@ class Judge:
         if self.pointer_lock(contract.lock):
             return Judgement("member-unprotected", Verdict.UNKNOWN, **base,  # type: ignore[arg-type]
                              reason="the lock is reached through a pointer")
-        state, entry = self.held(fn, code_of(write.locks, contract.lock), contract.lock)
+        state, entry, doubt = self.held_at(fn, write.locks, write.line, contract.lock)
+        if doubt:
+            return Judgement("member-unprotected", Verdict.UNKNOWN, **base,  # type: ignore[arg-type]
+                             reason=doubt)
         if state == HELD:
             return Judgement("member-unprotected", Verdict.FOLLOWED, **base)  # type: ignore[arg-type]
-        if write.fresh or self.tables.exempt(fn.name) or "init" in fn.roots:
+        if (write.fresh or self.tables.exempt(fn.name) or "init" in fn.roots
+                or self._setup_only(fn, 0)):
             reason = "fresh object" if write.fresh else "initialisation or teardown function"
             return Judgement("member-unprotected", Verdict.UNKNOWN, **base,  # type: ignore[arg-type]
                              reason=reason)
@@ -259,6 +293,17 @@ class Judge:
             message=(f"{write.member} is protected by {contract.describe_lock()}, but "
                      f"{fn.name}() writes it without holding it"),
             trace=tuple(trace))
+
+    def _setup_only(self, fn: FunctionRef, depth: int) -> bool:
+        """Whether a static function is called only from functions that build or tear down
+        an object (nilfs_load_super_block() from init_nilfs() alone), a few levels up."""
+        if not fn.static or fn.header or fn.address_taken or depth >= _SETUP_DEPTH:
+            return False
+        callers = [c for c, _ in self.view.calls_to(fn.name) if c.file == fn.file]
+        return bool(callers) and all(
+            c.key != fn.key and (self.tables.exempt(c.name) or "init" in c.roots
+                                 or self._setup_only(c, depth + 1))
+            for c in callers)
 
     def compliance(self, contract: Contract) -> Iterator[Judgement]:
         """Every call site or write of the tree judged against one contract (LockDoc's question)."""

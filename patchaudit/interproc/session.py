@@ -74,7 +74,7 @@ class _Session:
             return found
         self.open(index)
         view = TreeView(self.store, [self.summary(path, data, ir)])
-        found = tuple(Judge(view).judge_file(path))
+        found = tuple(Judge(view, {path: data}).judge_file(path))
         self.recent[key] = found
         while len(self.recent) > _KEPT:
             self.recent.popitem(last=False)

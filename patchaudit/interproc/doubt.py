@@ -1,0 +1,188 @@
+"""Why "not held" may be wrong at a point: the lock held under another name, or by unmodelled code.
+
+The lock flow names a lock by the expression's type where it can. Two
+expressions of one lock still get different classes when the type of an
+embedded member is not in the file's view (``&pit->pit_state.lock`` in a
+file that sees ``struct kvm_pit`` only through a header it does not
+parse): the flow calls it ``~kvm_pit.pit_state.lock``, the contract
+``kvm_kpit_state.lock``. The index knows every struct's members, so such
+a chain is followed to the struct that declares the lock. A chain that
+cannot be followed, or a lock of unknown type, ending in the same member
+name may be the same lock: its state at the point is unknown.
+
+And a function that calls a locking helper the analysis does not model
+(a macro, a helper that returns with a lock held, a guard class a driver
+defines) may hold any lock after it: "not held" there is unknown.
+
+Both are counted as unknown with their reason, never reported.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cache
+from importlib.resources import files
+
+from patchaudit.analyses.state import CHAIN_PREFIX, UNKNOWN_CLASS
+from patchaudit.analyses.tables import tables
+from patchaudit.index.summary import HELD, NOT_HELD, UNKNOWN, Codes, code_of
+from patchaudit.index.view import FunctionRef, TreeView
+
+_STRUCT_RE = re.compile(r"\b(?:struct|union)\s+(\w+)")
+_CALLER_DEPTH = 3
+_GUARD_RE = re.compile(r"\b(\w+)\s*\(\s*(\w+)\b")
+
+
+@dataclass(frozen=True)
+class HelperWords:
+    words: frozenset[str]
+    suffixes: tuple[str, ...]
+    not_prefixes: tuple[str, ...]
+
+    def lock_like(self, name: str) -> bool:
+        """Whether a function or macro name reads as taking a lock (``hci_dev_lock``)."""
+        parts = [p for p in name.lower().split("_") if p]
+        if any(p.startswith(self.not_prefixes) for p in parts):
+            return False
+        return any(p in self.words or p.endswith(self.suffixes) for p in parts)
+
+
+@cache
+def helper_words() -> HelperWords:
+    raw = tomllib.loads(files("patchaudit.interproc").joinpath("data/judge.toml").read_text())
+    table = raw["lock_helpers"]
+    return HelperWords(frozenset(table["words"]), tuple(table["suffixes"]),
+                       tuple(table["not_prefixes"]))
+
+
+def _member(cls: str) -> str:
+    return cls.rpartition(".")[2]
+
+
+class Doubts:
+    """Alias and unmodelled-helper doubts over one tree view (sources: text of files in memory)."""
+
+    def __init__(self, view: TreeView, sources: Mapping[str, bytes] | None = None) -> None:
+        self.view = view
+        self.sources = sources or {}
+        self._canonical: dict[str, str | None] = {}
+        self._helpers: dict[tuple[str, int], list[tuple[int, str, tuple[str, ...] | None]]] = {}
+
+    # ------------------------------------------------------------ aliases
+
+    def canonical(self, cls: str) -> str | None:
+        """A chain class followed through the index's structs: ``~kvm_pit.pit_state.lock`` ->
+        ``kvm_kpit_state.lock``; None when it is not a chain or a step is not known."""
+        if cls in self._canonical:
+            return self._canonical[cls]
+        found: str | None = None
+        if cls.startswith(CHAIN_PREFIX):
+            steps = cls[len(CHAIN_PREFIX):].split(".")
+            tag: str | None = steps[0]
+            for step in steps[1:-1]:
+                if tag is None or not tag.isidentifier():
+                    tag = None
+                    break
+                members = self.view.members(tag)
+                kind = (members or {}).get(step.removesuffix("[]"))
+                match = _STRUCT_RE.search(kind or "")
+                tag = match.group(1) if match else None
+            if tag is not None and tag.isidentifier() and len(steps) > 2:
+                found = f"{tag}.{steps[-1]}"
+        self._canonical[cls] = found
+        return found
+
+    def code(self, codes: Codes, cls: str) -> str | None:
+        """The code of ``cls`` in a state, counting the same lock under another class."""
+        code = code_of(codes, cls)
+        if code == HELD:
+            return code
+        for other, other_code in codes:
+            if other == cls or other_code == NOT_HELD:
+                continue
+            same = self.canonical(other)
+            if same == cls:
+                return other_code
+            if (same is None and other.startswith((CHAIN_PREFIX, UNKNOWN_CLASS))
+                    and _member(other) == _member(cls)):
+                return UNKNOWN
+        return code
+
+    # ------------------------------------------------------------ unmodelled helpers
+
+    def helper(self, fn: FunctionRef, line: int, cls: str) -> str | None:
+        """Why the lock state of ``fn`` at ``line`` may not be what the flow says: a locking
+        helper or guard it calls before, whose acquisition the analysis did not record."""
+        return self._helper(fn, line, cls, 0)
+
+    def _helper(self, fn: FunctionRef, line: int, cls: str, depth: int) -> str | None:
+        for at, text, takes in self._helper_calls(fn):
+            if at < line and (takes is None or cls in takes):
+                return f"{fn.name}() calls {text} at {fn.file}:{at}, which may take a lock " \
+                       f"the analysis does not model"
+        if not fn.static or fn.header or depth >= _CALLER_DEPTH:
+            return None
+        # A static function's lock states come from its callers in the file (the file's
+        # flow follows them in): their unmodelled helpers count too.
+        for caller, call in self.view.calls_to(fn.name):
+            if caller.file == fn.file and caller.key != fn.key:
+                found = self._helper(caller, call.line, cls, depth + 1)
+                if found:
+                    return found
+        return None
+
+    def _helper_calls(self, fn: FunctionRef) -> list[tuple[int, str, tuple[str, ...] | None]]:
+        """The lock-like calls of ``fn`` with no acquisition recorded at their line: (line,
+        text, the classes the callee's definitions say they return holding, or None)."""
+        key = (fn.file, fn.key)
+        found = self._helpers.get(key)
+        if found is None:
+            words = helper_words()
+            taken = {take.line for take in self.view.takes_of(fn)}
+            found = []
+            for call in self.view.calls_of(fn):
+                if call.callee and call.line not in taken and words.lock_like(call.callee):
+                    found.append((call.line, f"{call.callee}()", self._acquired(call.callee, fn)))
+            found.extend((at, text, None) for at, text in self._guards(fn))
+            found.sort(key=lambda item: item[0])
+            self._helpers[key] = found
+        return found
+
+    def _acquired(self, callee: str, caller: FunctionRef) -> tuple[str, ...] | None:
+        """What every definition of ``callee`` the caller reaches returns holding, when each
+        names it by a class (relay_mutex_lock() -> relay.mtx); None when one does not."""
+        definitions = self.view.callees_for(callee, caller.file)
+        classes: list[str] = []
+        for definition in definitions:
+            effect = definition.effect
+            acquired = [lock for lock, *_ in effect.acquires]
+            if effect.unsure or not acquired or any(
+                    c.startswith((CHAIN_PREFIX, UNKNOWN_CLASS)) for c in acquired):
+                return None
+            classes.extend(acquired)
+        return tuple(classes) if definitions else None
+
+    def _guards(self, fn: FunctionRef) -> list[tuple[int, str]]:
+        """guard(kind)(...) and scoped_guard(kind, ...) of a kind the lock table does not know
+        (DEFINE_GUARD(mvm, ...) in a driver), from the text of a function in memory."""
+        data = self.sources.get(fn.file)
+        summary = self.view.memory.by_key.get(fn.key) if fn.key < 0 else None
+        if data is None or summary is None:
+            return []
+        guards = tables().guards
+        macros = {guards.guard_macro, *guards.scoped}
+        lines = data.decode("utf-8", "replace").splitlines()
+        found = []
+        for number in range(summary.line, min(summary.end_line, len(lines)) + 1):
+            for macro, kind in _GUARD_RE.findall(lines[number - 1]):
+                if macro not in macros:
+                    continue
+                base = kind
+                for suffix in (*guards.try_suffixes, *guards.waiting_suffixes):
+                    base = base.removesuffix(suffix)
+                if base not in guards.kinds and kind not in guards.contexts:
+                    found.append((number, f"{macro}({kind})"))
+        return found
