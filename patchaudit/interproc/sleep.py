@@ -57,6 +57,9 @@ class Sleepers:
         self.view = view
         self.sleeps: dict[tuple[str, int], Chain | None] = {}
         self.atomic: dict[tuple[str, int], Chain | None] = {}
+        # Functions stated to run in atomic context whose own code sleeps: not taken at
+        # their word (counted, not reported).
+        self.contradicted: set[tuple[str, int]] = set()
 
     # ------------------------------------------------------------ may sleep
 
@@ -156,7 +159,9 @@ class Sleepers:
                               f"{fn.file}",))
         contracts = _context_contracts(self.view, fn)
         stated = next((c for c in contracts if c.context in _ATOMIC_CONTEXTS), None)
-        if stated is not None:
+        if stated is not None and self._sleeps_itself(fn) is not None:
+            self.contradicted.add((fn.file, fn.key))
+        elif stated is not None:
             return Chain((f"{fn.name}() runs in {stated.context.value if stated.context else ''} "
                           f"context: {stated.file}:{stated.line} \"{stated.text}\"",), stated)
         if fn.exported or fn.address_taken or depth >= _DEPTH:
@@ -177,6 +182,19 @@ class Sleepers:
                 first = replace(chain.then(f"{caller.name}() calls {fn.name}() at "
                                            f"{caller.file}:{call.line}"), derived=True)
         return first
+
+
+    def _sleeps_itself(self, fn: FunctionRef) -> CallFact | None:
+        """A call that may sleep ``fn`` makes on its straight line, holding all it was entered
+        with: a text saying ``fn`` runs in atomic context is then about something else (the
+        callback it is handed: "@func is called from atomic context") or loose ("called from
+        the irq handler" of a threaded handler), and is not taken as the function's context."""
+        for call in self.view.calls_of(fn):
+            if (call.top and call.callee != fn.name
+                    and not any(code in _RELEASED for _, code in call.locks)
+                    and self.call_sleeps(call, fn) is not None):
+                return call
+        return None
 
 
 def _tabled(callee: str) -> bool:

@@ -11,6 +11,7 @@ from importlib.resources import files
 @dataclass(frozen=True)
 class JudgeTables:
     exempt_words: frozenset[str]
+    interrupt_safe: frozenset[str]  # do not sleep when called in interrupt context
 
     def exempt(self, function: str) -> bool:
         """Whether writes in ``function`` are an object's construction or teardown."""
@@ -20,4 +21,5 @@ class JudgeTables:
 @cache
 def judge_tables() -> JudgeTables:
     raw = tomllib.loads(files("patchaudit.interproc").joinpath("data/judge.toml").read_text())
-    return JudgeTables(frozenset(raw["member_exempt"]["words"]))
+    return JudgeTables(frozenset(raw["member_exempt"]["words"]),
+                       frozenset(raw["interrupt_safe"]["names"]))

@@ -157,3 +157,72 @@ void port_send(struct port *p)
 	p->buf = port_alloc_frame(p, 64, GFP_KERNEL);	/* expect: PA4003 */
 	spin_unlock(&p->lock);
 }
+
+/*
+ * Stated to run in atomic context, yet its own body waits for a mutex on
+ * every path: the statement is about something else (a callback it is
+ * handed, a threaded handler), and is not taken as its context.
+ */
+/**
+ * port_poll_events - poll the port's event ring
+ * @p: the port
+ *
+ * This is called from the interrupt handler.
+ */
+void port_poll_events(struct port *p)
+{
+	mutex_lock(&p->cfg_mutex);		/* ok: PA4003 */
+	port_reconfigure(p);			/* ok: PA4003 */
+	mutex_unlock(&p->cfg_mutex);
+}
+
+/* Stated so, and nothing in its body sleeps on every path: taken at its word. */
+/**
+ * port_ack_events - acknowledge the port's events
+ * @p: the port
+ * @reset: whether to reset the port too
+ *
+ * This is called from the interrupt handler.
+ */
+void port_ack_events(struct port *p, bool reset)
+{
+	p->state = 0;
+	if (reset)
+		port_reconfigure(p);		/* expect: PA4003 */
+}
+
+void port_defer_free(const void *addr);
+void port_free_pages(const void *addr);
+
+/* Behaves as mm/vmalloc.c's: in interrupt context it defers the freeing. */
+void vfree(const void *addr)
+{
+	if (in_interrupt()) {
+		port_defer_free(addr);
+		return;
+	}
+	might_sleep();
+	port_free_pages(addr);
+}
+
+struct port_timer {
+	struct timer_list timer;
+	spinlock_t lock;
+	void *table;
+};
+
+/* A timer callback runs in softirq context, where vfree() defers. */
+static void port_timer_fn(struct timer_list *t)
+{
+	struct port_timer *pt = from_timer(pt, t, timer);
+
+	vfree(pt->table);			/* ok: PA4003 */
+	spin_lock(&pt->lock);
+	vfree(pt->table);			/* expect: PA4003 */
+	spin_unlock(&pt->lock);
+}
+
+void port_timer_start(struct port_timer *pt)
+{
+	timer_setup(&pt->timer, port_timer_fn, 0);
+}
