@@ -80,3 +80,30 @@ void meter_pick(struct meter *shared, bool reuse)
 	spin_unlock(&m->lock);
 	m->misses = 2;				/* expect: PA4004 */
 }
+
+/* Called only while the meter is being set up: no one else can see it yet. */
+static void meter_load(struct meter *m)
+{
+	spin_lock(&m->lock);
+	spin_unlock(&m->lock);
+	m->hits = 10;				/* ok: PA4004 */
+}
+
+int meter_setup(struct meter *m)
+{
+	meter_load(m);
+	return 0;
+}
+
+/* The same shape, called from a function that runs on a live meter. */
+static void meter_reload(struct meter *m)
+{
+	spin_lock(&m->lock);
+	spin_unlock(&m->lock);
+	m->hits = 10;				/* expect: PA4004 */
+}
+
+void meter_refresh(struct meter *m)
+{
+	meter_reload(m);
+}
