@@ -208,3 +208,23 @@ void widget_timeline_init(struct widget_timeline *tl)
 	tl->fence.lock = &tl->lock;
 	INIT_WORK(&tl->work, widget_timeline_work);
 }
+
+/* A seqlock's writers hold it between write_seqlock() and write_sequnlock(). */
+struct widget_stats {
+	seqlock_t seq;
+	u64 bytes;
+};
+
+/* Must be called with st->seq held for writing. */
+static void widget_stats_add(struct widget_stats *st, u64 n)
+{
+	st->bytes += n;
+}
+
+void widget_stats_account(struct widget_stats *st, u64 n)
+{
+	write_seqlock(&st->seq);
+	widget_stats_add(st, n);		/* ok: PA4001 */
+	write_sequnlock(&st->seq);
+	widget_stats_add(st, n);		/* expect: PA4001 */
+}
