@@ -32,7 +32,7 @@ def mined(path: Path) -> list[str]:
         elif c.kind.value == "lock-order":
             target = f"{c.lock}>{c.inner}"
         else:
-            target = c.lock
+            target = c.lock or "-"
         rows.append(f"{c.line} {c.kind.value} {c.subject or '-'} {target}"
                     f"{' conditional' if c.conditional else ''}")
     return rows

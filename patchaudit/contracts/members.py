@@ -146,6 +146,10 @@ class _StructReader:
             if opening[: opening.find(comment.text[:2])].strip():
                 continue  # a trailing comment: read above with its member
             covered = self.group(comment)
+            if (len(covered) > 1 and self.table.group_plural is not None
+                    and self.table.lock_type(covered[0].type) is None
+                    and not self.table.group_plural.search(comment.text)):
+                covered = covered[:1]  # "Protected by X" above one member, not its neighbours
             if covered:
                 yield from self.from_comment(comment, covered, covered[0] if len(covered) == 1
                                              or self.table.lock_type(covered[0].type) else None)

@@ -73,6 +73,8 @@ class Phrases:
     hierarchy: re.Pattern[str]  # a comment holding it documents a lock order
     arrow: re.Pattern[str]  # between two locks of an "A -> B" order line
     not_kernel: tuple[str, ...] = ()  # path prefixes of code that is not the kernel's
+    # A group comment speaking of several members (else it covers the next one only).
+    group_plural: re.Pattern[str] | None = None
 
     def mined(self, path: str) -> bool:
         """Whether the contracts of ``path`` are the kernel's (not a tool's or a sample's)."""
@@ -183,4 +185,6 @@ def phrases() -> Phrases:
         hierarchy=_compile(_str(hierarchy, "keywords", where), where),
         arrow=_compile(_str(hierarchy, "arrow", where), where),
         not_kernel=_strs(raw.get("not_kernel", {}), "paths", where) if "not_kernel" in raw else (),
+        group_plural=_compile(_str(raw["member_group"], "plural", where), where)
+        if "member_group" in raw else None,
     )

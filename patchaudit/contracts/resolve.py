@@ -31,6 +31,7 @@ from patchaudit.contracts.model import PSEUDO_PREFIX, Contract, ContractKind
 from patchaudit.contracts.phrases import Phrases, phrases
 
 _ARTICLE_RE = re.compile(r"^(?:the|its|their|a|an|both|this|that)\s+", re.IGNORECASE)
+_INDEFINITE_RE = re.compile(r"^(?:a|an|some|any|another)\s+", re.IGNORECASE)
 _MODE_RE = re.compile(r"\s*\(?(?:for|in)\s+(?:read|write|reading|writing|exclusive|shared)"
                       r"(?:\s+mode)?\)?$|\s+exclusively$|\s+for\s+writing$", re.IGNORECASE)
 _NOUN_RE = re.compile(r"\s+(?:lock|locks|mutex|spinlock|spin[ _]lock|semaphore|sem|rwsem|rwlock|"
@@ -226,6 +227,9 @@ class Resolver:
                 return self.page("page", contract)
             return Resolution(alias.cls)
         if key in _GENERIC or raw.lower() in _GENERIC:
+            if _INDEFINITE_RE.match(raw):
+                # "hold a lock to prevent concurrency": some lock, not one the text names.
+                return _unresolved(f"'{raw}' names no particular lock")
             return self.generic(bare, contract)
         code = _NOUN_RE.sub("", bare) if ("->" in bare or "_" in bare or "@" in bare) else bare
         match = _PATH_RE.match(code.replace(" ", "") if "->" in code or "." in code else code)
@@ -237,20 +241,28 @@ class Resolver:
         return _unresolved(f"'{raw}' does not name a lock the tree defines")
 
     def spelled(self, base: str, noun: str, contract: Contract) -> Resolution:
-        """"the zone lock": zone_lock, or the lock member of struct zone."""
+        """"the zone lock": zone_lock, or the lock member of struct zone; "the interface
+        mutex" of a function about a ``struct gb_interface``: its mutex."""
         if not base or len(base.split()) > 2:
             return _unresolved(f"'{base} {noun}' does not name a lock the tree defines")
         joined = "_".join(base.split())
         found = self.name(f"{joined}_{noun.replace(' ', '_')}", contract, quiet=True)
         if found.lock:
             return found
-        members = self.facts.members(joined)
-        if members is not None:
+        # The structs the statement is about, named by the words, before any struct
+        # of the tree that happens to carry the name.
+        own = [t for t in self.subject_structs(contract)
+               if t == joined or t.endswith(f"_{joined}")]
+        for tag, about in [*((t, True) for t in own), (joined, joined in own)]:
+            members = self.facts.members(tag)
+            if members is None:
+                continue
             locks = [m for m, t in members.items() if self.is_lock_type(t)]
             named = [m for m in locks if m == noun or m.endswith(f"_{noun}")]
-            chosen = named if len(named) == 1 else locks
-            if len(chosen) == 1:
-                return Resolution(f"{joined}.{chosen[0]}")
+            if len(named) == 1:
+                return Resolution(f"{tag}.{named[0]}")
+            if about and len(locks) == 1:
+                return Resolution(f"{tag}.{locks[0]}")
         return _unresolved(f"'{base} {noun}' does not name a lock the tree defines")
 
     def generic(self, text: str, contract: Contract) -> Resolution:

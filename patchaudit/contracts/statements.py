@@ -92,11 +92,16 @@ def read(sentence: str, subject: str, section: Where = Where.ANY,
         seen_kinds.add(phrase.kind)
         if phrase.page:
             locks = (_page_words(match.group(0)),)
+        # "Must hold rcu_read_lock or the write lock": either will do, so neither is required.
+        alternative = bool(lock_text) and _OR_AFTER_RE.match(
+            sentence, match.end("lock" if groups.get("lock") else "lock2")) is not None
         found.append(Statement(phrase.kind, locks, phrase.context,
-                               conditional or " or " in f" {lock_text} ", phrase.lock, phrase.page))
+                               conditional or alternative or " or " in f" {lock_text} ",
+                               phrase.lock, phrase.page))
     return found
 
 
+_OR_AFTER_RE = re.compile(r"\s*,?\s*or\b", re.IGNORECASE)
 _PAGE_WORD_RE = re.compile(r"@\w+|\bfolio\b|\bpage\b", re.IGNORECASE)
 
 
