@@ -299,3 +299,26 @@ def test_many_packs_are_merged_newest_first_and_a_damaged_one_is_a_miss(tmp_path
         f"key{n}" for n in range(1, 70)
     }
     assert again.get("shared") == FileResult((), (FileIssue("a.c", "pack 69"),), ())
+
+
+def test_the_result_cache_key_covers_every_module_a_rule_kind_runs() -> None:
+    # A cached result is reused while the code that produced it is unchanged: every
+    # part of the package the rule kinds import (the contract judge and the index
+    # view included) must be in the fingerprint, or a changed judge serves old findings.
+    import subprocess
+    import sys
+
+    from patchaudit.engine.results import ANALYSIS_CODE
+
+    loaded = subprocess.run(
+        [sys.executable, "-c",
+         "import sys, patchaudit.ruleset.kinds, patchaudit.interproc.session, "
+         "patchaudit.interproc.changes, patchaudit.engine.work; "
+         "print(' '.join(sorted(m for m in sys.modules if m.startswith('patchaudit.'))))"],
+        capture_output=True, text=True, check=True).stdout.split()
+    parts = {name.split(".")[1] for name in loaded}
+    missing = {p for p in parts if p not in ANALYSIS_CODE and f"{p}.py" not in ANALYSIS_CODE}
+    # The presentation side and the reading of patch series do not decide a scanned
+    # file's findings.
+    assert missing <= {"output", "report", "resources", "lazy", "entries", "gitcmd",
+                       "series"}, missing

@@ -52,6 +52,9 @@ def content_digest(data: bytes) -> str:
 # (formatters and the command line do not).
 ANALYSIS_CODE = (
     "analyses", "cfront", "engine", "ruleset", "tree", "model.py", "errors.py", "textbytes.py",
+    # The contract kinds: the judge, the miners and the index's view (the index's
+    # own stamp covers only what it stores, not how it is judged).
+    "interproc", "contracts", "index",
 )
 
 
