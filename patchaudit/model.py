@@ -264,6 +264,9 @@ class RunReport:
     cover: PatchSummary | None = None
     file_issues: tuple[FileIssue, ...] = ()
     files_analysed: int = 0
+    # The contract kinds' judgements, counted by "check: verdict (reason)": the
+    # calls and writes they judged and did not report, and why (scan with an index).
+    judged: tuple[tuple[str, int], ...] = ()
     # Who a review bot mails as (-f email's From and Reported-by; empty: the
     # formatter's default) and where it publishes the full report (empty:
     # nowhere): patchwork's target_url, a link in the mails.
@@ -273,6 +276,20 @@ class RunReport:
     # Who owns the files of the findings, from the tree's MAINTAINERS; None
     # when the tree has none or the output does not use it.
     ownership: Ownership | None = None
+
+    def judgement_totals(self) -> tuple[dict[str, int], dict[str, int]]:
+        """The contract judgements by verdict (followed, violated, unknown, partial ...) and the
+        unknown ones by reason, most frequent first."""
+        verdicts: dict[str, int] = {}
+        reasons: dict[str, int] = {}
+        for key, count in self.judged:
+            _, _, rest = key.partition(": ")
+            verdict, _, reason = rest.partition(" (")
+            verdicts[verdict] = verdicts.get(verdict, 0) + count
+            if reason:
+                reasons[reason.removesuffix(")")] = reasons.get(reason.removesuffix(")"), 0) + count
+        ordered = dict(sorted(reasons.items(), key=lambda item: (-item[1], item[0])))
+        return verdicts, ordered
 
     def rule(self, rule_id: str) -> RuleInfo | None:
         for info in self.rules:

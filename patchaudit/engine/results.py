@@ -42,6 +42,9 @@ class FileResult:
     findings: tuple[Finding, ...]
     issues: tuple[FileIssue, ...]
     deps: tuple[Dependency, ...]
+    # The contract judgements made on the file, counted by outcome and reason
+    # (interproc/session.py tally): what the contract kinds did not report, and why.
+    judged: tuple[tuple[str, int], ...] = ()
 
 
 def content_digest(data: bytes) -> str:

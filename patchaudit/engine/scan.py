@@ -14,6 +14,7 @@ import os
 
 import itertools
 import time
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -132,8 +133,10 @@ def scan_files(
     whole_tree: bool = False,
     first_pass: bool = True,
     executor: Executor | None = None,
-) -> tuple[list[Finding], list[FileIssue], int, dict[str, RuleStatus]]:
-    """Findings, skipped files and parse issues, the number of files analysed, and rule statuses.
+) -> tuple[list[Finding], list[FileIssue], int, dict[str, RuleStatus],
+           tuple[tuple[str, int], ...]]:
+    """Findings, skipped files and parse issues, the number of files analysed, rule statuses,
+    and the contract judgements counted by outcome and reason.
 
     ``whole_tree`` says ``files`` lists every .c/.h file of the tree (the
     index may then trust the listing for absent files). ``files`` is read
@@ -233,6 +236,7 @@ def scan_files(
 
     findings: list[Finding] = []
     issues: list[FileIssue] = []
+    judged: Counter[str] = Counter()
     entries = {} if whole_tree else dict(previous)
     for path in paths:
         entries.pop(path, None)
@@ -244,6 +248,7 @@ def scan_files(
         outcome = collector.outcomes[path]
         findings.extend(outcome.result.findings)
         issues.extend(outcome.result.issues)
+        judged.update(dict(outcome.result.judged))
         if outcome.stamp is not None:
             has_results = bool(outcome.result.findings or outcome.result.issues)
             entry: IndexEntry = (
@@ -252,7 +257,7 @@ def scan_files(
             entries[path] = entry
     if index is not None and entries != previous:
         index.save(entries)
-    return findings, issues, collector.analysed, statuses
+    return findings, issues, collector.analysed, statuses, tuple(sorted(judged.items()))
 
 
 def _cache_for(directory: Path | None, remote: bool) -> str | None:
@@ -286,7 +291,7 @@ def scan_tree(
     # scan of the tree with every pack) holds no reference cycles; the
     # collector's passes over it cost a fifth of a warm scan.
     with paused_gc():
-        findings, issues, analysed, statuses = scan_files(
+        findings, issues, analysed, statuses, judged = scan_files(
             base, files, rules, options, jobs=jobs, limits=limits, progress=progress,
             whole_tree=not paths, first_pass=first_pass, executor=executor,
         )
@@ -304,6 +309,7 @@ def scan_tree(
         rules=rule_infos(rules, statuses),
         file_issues=tuple(issues),
         files_analysed=analysed,
+        judged=judged,
     )
 
 

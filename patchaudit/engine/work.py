@@ -27,6 +27,7 @@ from patchaudit.engine.results import (
 )
 from patchaudit.errors import InputError
 from patchaudit.model import FileIssue
+from patchaudit.interproc.session import session
 from patchaudit.ruleset import Rule
 from patchaudit.ruleset.anchor import RuleStatus
 from patchaudit.tree.base import BaseTree
@@ -291,7 +292,8 @@ class Worker:
         except RecursionError:
             return skipped(path, "too deeply nested to analyse")
         issues = tuple(FileIssue(path, i.message) for i in state.ir.issues) if state.parsed else ()
-        result = FileResult(findings, issues, tuple(recorder.seen.values()))
+        judged = session().tally(path, data, job.index) if job.index is not None else ()
+        result = FileResult(findings, issues, tuple(recorder.seen.values()), judged)
         if self.results is not None:
             self.results.put(key, result)
         stamps = self._dep_stamps(result)

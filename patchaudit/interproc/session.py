@@ -8,7 +8,7 @@ judgements of the last few files are kept too.
 from __future__ import annotations
 
 import hashlib
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from pathlib import Path
 
 from patchaudit.cfront.ir import FileIR
@@ -79,6 +79,19 @@ class _Session:
         while len(self.recent) > _KEPT:
             self.recent.popitem(last=False)
         return found
+
+
+    def tally(self, path: str, data: bytes, index: str | None) -> tuple[tuple[str, int], ...]:
+        """The judgements made on ``path`` in this process, counted by "check: verdict
+        (reason)"; empty when no contract kind judged it."""
+        found = self.recent.get((path, hashlib.blake2b(data, digest_size=16).hexdigest(), index))
+        if not found:
+            return ()
+        counts: Counter[str] = Counter()
+        for judgement in found:
+            reason = f" ({judgement.reason})" if judgement.reason else ""
+            counts[f"{judgement.check}: {judgement.verdict.value}{reason}"] += 1
+        return tuple(sorted(counts.items()))
 
 
 _SESSION = _Session()

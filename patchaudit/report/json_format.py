@@ -189,9 +189,19 @@ def report_dict(report: RunReport) -> dict[str, Any]:
             "files_analysed": report.files_analysed,
             "fixed": sum(1 for f in report.findings if f.status is Status.FIXED),
             "preexisting": sum(1 for f in report.findings if f.status is Status.PREEXISTING),
+            **_judged(report),
         },
         **extra,
     }
+
+
+def _judged(report: RunReport) -> dict[str, object]:
+    """The contract judgements of a scan with an index, by verdict and unknown reason."""
+    if not report.judged:
+        return {}
+    verdicts, reasons = report.judgement_totals()
+    return {"contracts": {"verdicts": verdicts, "unknown_reasons": reasons,
+                          "by_check": dict(report.judged)}}
 
 
 # Lists written one entry a line: a whole-tree report holds tens of thousands

@@ -68,6 +68,16 @@ def summary_line(report: RunReport) -> str:
     )
 
 
+def judged_line(report: RunReport) -> str:
+    """What the contract kinds judged and did not report, and why: the silence, counted."""
+    verdicts, reasons = report.judgement_totals()
+    total = sum(verdicts.values())
+    counted = ", ".join(f"{count} {verdict}" for verdict, count in sorted(verdicts.items()))
+    why = "; ".join(f"{reason}: {count}" for reason, count in reasons.items())
+    return f"contracts: {plural(total, 'judgement')} ({counted})" + (
+        f"; not reported because {why}" if why else "")
+
+
 def _counted_line(finding: Finding, report: RunReport) -> str:
     patch = f" (patch {finding.patch.index})" if finding.patch is not None else ""
     return (
@@ -109,5 +119,7 @@ def format_text(report: RunReport) -> str:
             lines += [title, *listed]
     for issue in report.file_issues:
         lines.append(f"{issue.file}: skipped: {issue.message}")
+    if report.judged:
+        lines.append(judged_line(report))
     lines.append(summary_line(report))
     return "\n".join(lines) + "\n"
