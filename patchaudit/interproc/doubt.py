@@ -33,6 +33,10 @@ from patchaudit.index.view import FunctionRef, TreeView
 
 _STRUCT_RE = re.compile(r"\b(?:struct|union)\s+(\w+)")
 _CALLER_DEPTH = 3
+# The head of an if or else branch, and a flag variable naming a lock in its condition
+# (locked, rtnl_locked, have_lock; not a call such as spin_is_locked(...)).
+_BRANCH_RE = re.compile(r"^\s*(?:}\s*)?(?:else\s+)?(?:if\s*\((.*)|else\b)")
+_FLAG_RE = re.compile(r"\b\w*lock(?:ed)?\b(?!\s*\()")
 _GUARD_RE = re.compile(r"\b(\w+)\s*\(\s*(\w+)\b")
 
 
@@ -165,6 +169,48 @@ class Doubts:
             classes.extend(acquired)
         return tuple(classes) if definitions else None
 
+    def flag(self, fn: FunctionRef, line: int) -> str | None:
+        """Why a call at ``line`` may run with the lock its caller says it holds: it sits in a
+        branch of ``if (locked)`` (or its else), a flag callers set when they hold the lock
+        (brcmf_net_attach(..., locked)), from the text of a function in memory."""
+        data = self.sources.get(fn.file)
+        summary = self.view.memory.by_key.get(fn.key) if fn.key < 0 else None
+        if data is None or summary is None or not summary.line <= line <= summary.end_line:
+            return None
+        lines = data.decode("utf-8", "replace").splitlines()
+        if line > len(lines):
+            return None
+        depth = _indent(lines[line - 1])
+        seeking: int | None = None  # after an else: the indentation of its if
+        for number in range(line - 1, summary.line - 1, -1):
+            text = lines[number - 1]
+            if not text.strip():
+                continue
+            width = _indent(text)
+            if seeking is not None:
+                if width < seeking:
+                    break
+                opening = _BRANCH_RE.match(text) if width == seeking else None
+                if opening is None or opening.group(1) is None:
+                    continue
+                seeking, depth = None, width
+            elif width >= depth:
+                continue
+            else:
+                depth = width
+                opening = _BRANCH_RE.match(text)
+                if opening is None:
+                    if text.strip() in ("{", "}"):
+                        continue
+                    break  # a loop, a switch or the function's own braces: no flag in sight
+                if opening.group(1) is None:
+                    seeking = width  # an else: its condition is its if's
+                    continue
+            if _FLAG_RE.search(opening.group(1)):
+                return f"{fn.name}() makes the call under {text.strip()[:60]}, a flag its " \
+                       f"callers set when they hold the lock"
+        return None
+
     def _guards(self, fn: FunctionRef) -> list[tuple[int, str]]:
         """guard(kind)(...) and scoped_guard(kind, ...) of a kind the lock table does not know
         (DEFINE_GUARD(mvm, ...) in a driver), from the text of a function in memory."""
@@ -186,3 +232,9 @@ class Doubts:
                 if base not in guards.kinds and kind not in guards.contexts:
                     found.append((number, f"{macro}({kind})"))
         return found
+
+
+def _indent(text: str) -> int:
+    """Indentation width, a tab counted as 8 (the kernel's style)."""
+    expanded = text.expandtabs(8)
+    return len(expanded) - len(expanded.lstrip())

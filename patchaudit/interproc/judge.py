@@ -40,6 +40,7 @@ from patchaudit.model import TraceStep
 PARTIAL_VERDICT = "partial"
 _ALIAS = "the lock may be held under another expression"
 _HELPER = "a locking helper the analysis does not model"
+_FLAG = "made under a flag callers set when they hold the lock"
 _SETUP_DEPTH = 3
 _CONTRADICTED = "its stated atomic context contradicted by its own sleeping code"
 _ENTRY_CODE = {Entry.HELD: HELD, Entry.NOT_HELD: NOT_HELD, Entry.PARTIAL: PARTIAL,
@@ -113,6 +114,8 @@ class Judge:
         state, entry = self.held(fn, code, cls)
         if state == NOT_HELD and self.doubts.helper(fn, line, cls):
             return UNKNOWN, entry, _HELPER
+        if state == NOT_HELD and self.doubts.flag(fn, line):
+            return UNKNOWN, entry, _FLAG
         return state, entry, ""
 
     def _bound(self, contract: Contract, definitions: list[FunctionRef]) -> bool:

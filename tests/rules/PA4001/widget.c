@@ -228,3 +228,29 @@ void widget_stats_account(struct widget_stats *st, u64 n)
 	write_sequnlock(&st->seq);
 	widget_stats_add(st, n);		/* expect: PA4001 */
 }
+
+/* Takes the lock itself: its callers cannot hold it. */
+static void widget_count_unlocked(struct widget *w)
+{
+	spin_lock(&w->lock);
+	widget_count_locked(w);			/* ok: PA4001 */
+	spin_unlock(&w->lock);
+}
+
+/* Callers holding w->lock say so with 'locked': a flag the analysis cannot follow. */
+void widget_publish(struct widget *w, bool locked)
+{
+	if (locked)
+		widget_count_locked(w);		/* ok: PA4001 */
+	else
+		widget_count_unlocked(w);
+}
+
+/* The same shape with a flag that says nothing of the lock. */
+void widget_publish_fast(struct widget *w, bool fast)
+{
+	if (fast)
+		widget_count_locked(w);		/* expect: PA4001 */
+	else
+		widget_count_unlocked(w);
+}
