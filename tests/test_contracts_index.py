@@ -389,3 +389,21 @@ def test_not_held_is_unknown_where_the_lock_may_be_held_unseen(tmp_path: Path) -
     text = run("scan", str(tree), "--index", str(index), "-j", "1", "--no-cache",
                "--no-default-rules", "--rules", str(REPO / "rules")).stdout.splitlines()
     assert text[-2].startswith("contracts: ") and "not reported because" in text[-2]
+
+
+def test_user_mode_linux_host_code_reaches_no_kernel_system_call() -> None:
+    # arch/um/os-Linux/ is built against the host's libc: its epoll_ctl() is the
+    # host's, not fs/eventpoll.c's; it still calls UML's own kernel functions.
+    from patchaudit.index.summary import Effect
+    from patchaudit.index.view import FunctionRef, reaches
+
+    def ref(path: str, name: str) -> FunctionRef:
+        return FunctionRef(path, name, 1, False, False, False, False, True, Effect(), (), (), (),
+                           (), "int", 1)
+
+    syscall = ref("fs/eventpoll.c", "epoll_ctl")
+    uml = ref("arch/um/kernel/sigio.c", "sigio_lock")
+    assert not reaches(syscall, "arch/um/os-Linux/irq.c")
+    assert not reaches(syscall, "arch/um/drivers/harddog_user.c")
+    assert reaches(uml, "arch/um/os-Linux/sigio.c")
+    assert reaches(syscall, "arch/um/kernel/irq.c")  # the kernel side is the kernel

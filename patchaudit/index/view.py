@@ -477,6 +477,11 @@ def reaches(ref: FunctionRef, caller_file: str) -> bool:
     a filesystem's function that is not exported reaches only its own module:
     the files of its directory, below it or above it.
     """
+    if _host_code(caller_file) and not ref.file.startswith("arch/um/"):
+        # User-mode Linux's host side calls the host's libc (its epoll_ctl() and
+        # socketpair() are not the kernel's system calls of those names) and, back
+        # across the line, only UML's own kernel functions (sigio_lock()).
+        return False
     here, there = _directory(caller_file), _directory(ref.file)
     near = here.startswith(there) or there.startswith(here)
     if ref.header:
@@ -488,3 +493,12 @@ def reaches(ref: FunctionRef, caller_file: str) -> bool:
 
 # Trees whose code is built as modules: a function they do not export is their own.
 _MODULE_ROOTS = ("drivers/", "sound/", "fs/")
+# User-mode Linux's code built against the host's C library (arch/um/Makefile's
+# USER_OBJS: os-Linux/ and the *_user.c files).
+_HOST_DIRECTORIES = ("arch/um/os-Linux/",)
+_HOST_SUFFIX = "_user.c"
+
+
+def _host_code(path: str) -> bool:
+    return path.startswith(_HOST_DIRECTORIES) or (
+        path.startswith("arch/um/") and path.endswith(_HOST_SUFFIX))
