@@ -33,6 +33,8 @@ from patchaudit.index.view import FunctionRef, TreeView
 
 _STRUCT_RE = re.compile(r"\b(?:struct|union)\s+(\w+)")
 _CALLER_DEPTH = 3
+_HELPER_DEPTH = 2
+_NO_ARGUMENTS_RE = re.compile(r"\(\s*(?:void\s*)?\)\s*;?\s*$")
 # The head of an if or else branch, and a flag variable naming a lock in its condition
 # (locked, rtnl_locked, have_lock; not a call such as spin_is_locked(...)).
 _BRANCH_RE = re.compile(r"^\s*(?:}\s*)?(?:else\s+)?(?:if\s*\((.*)|else\b)")
@@ -73,7 +75,7 @@ class Doubts:
         self.view = view
         self.sources = sources or {}
         self._canonical: dict[str, str | None] = {}
-        self._helpers: dict[tuple[str, int], list[tuple[int, str, tuple[str, ...] | None]]] = {}
+        self._helpers: dict[tuple[str, int, int], list[tuple[int, str, tuple[str, ...] | None]]] = {}
 
     # ------------------------------------------------------------ aliases
 
@@ -123,8 +125,11 @@ class Doubts:
         return self._helper(fn, line, cls, 0)
 
     def _helper(self, fn: FunctionRef, line: int, cls: str, depth: int) -> str | None:
+        member = "." in cls and not cls.startswith("@")
         for at, text, takes in self._helper_calls(fn):
-            if at < line and (takes is None or cls in takes):
+            if member and text.endswith("()"):
+                continue  # cpus_read_lock(): a helper with no argument takes no object's lock
+            if at < line and (takes is None or any(self._same(c, cls) for c in takes)):
                 return f"{fn.name}() calls {text} at {fn.file}:{at}, which may take a lock " \
                        f"the analysis does not model"
         if not fn.static or fn.header or depth >= _CALLER_DEPTH:
@@ -138,10 +143,11 @@ class Doubts:
                     return found
         return None
 
-    def _helper_calls(self, fn: FunctionRef) -> list[tuple[int, str, tuple[str, ...] | None]]:
+    def _helper_calls(self, fn: FunctionRef,
+                      depth: int = 0) -> list[tuple[int, str, tuple[str, ...] | None]]:
         """The lock-like calls of ``fn`` with no acquisition recorded at their line: (line,
         text, the classes the callee's definitions say they return holding, or None)."""
-        key = (fn.file, fn.key)
+        key = (fn.file, fn.key, depth)
         found = self._helpers.get(key)
         if found is None:
             words = helper_words()
@@ -149,25 +155,43 @@ class Doubts:
             found = []
             for call in self.view.calls_of(fn):
                 if call.callee and call.line not in taken and words.lock_like(call.callee):
-                    found.append((call.line, f"{call.callee}()", self._acquired(call.callee, fn)))
+                    shown = f"{call.callee}()" if _NO_ARGUMENTS_RE.search(call.text) else \
+                        f"{call.callee}(...)"
+                    found.append((call.line, shown, self._acquired(call.callee, fn, depth)))
             found.extend((at, text, None) for at, text in self._guards(fn))
             found.sort(key=lambda item: item[0])
             self._helpers[key] = found
         return found
 
-    def _acquired(self, callee: str, caller: FunctionRef) -> tuple[str, ...] | None:
-        """What every definition of ``callee`` the caller reaches returns holding, when each
-        names it by a class (relay_mutex_lock() -> relay.mtx); None when one does not."""
+    def _acquired(self, callee: str, caller: FunctionRef, depth: int) -> tuple[str, ...] | None:
+        """The classes the definitions of ``callee`` the caller reaches take or may return
+        holding (their acquisitions and effects); None when no definition is in the index
+        (a macro such as hci_dev_lock(d)) or a definition calls such a helper in turn
+        (usb_lock_device_for_reset() and its usb_trylock_device()): it may take anything."""
         definitions = self.view.callees_for(callee, caller.file)
+        if not definitions or depth >= _HELPER_DEPTH:
+            return None
         classes: list[str] = []
         for definition in definitions:
-            effect = definition.effect
-            acquired = [lock for lock, *_ in effect.acquires]
-            if effect.unsure or not acquired or any(
-                    c.startswith((CHAIN_PREFIX, UNKNOWN_CLASS)) for c in acquired):
+            if definition.key == caller.key:
+                continue
+            inner = self._helper_calls(definition, depth + 1) if definition.key >= 0 else []
+            if any(takes is None for _, _, takes in inner):
                 return None
-            classes.extend(acquired)
-        return tuple(classes) if definitions else None
+            classes.extend(take.lock for take in self.view.takes_of(definition))
+            classes.extend(lock for lock, *_ in definition.effect.acquires)
+            classes.extend(lock for lock, _ in definition.effect.unsure)
+        return tuple(dict.fromkeys(classes))
+
+    def _same(self, other: str, cls: str) -> bool:
+        """Whether a class a helper takes may be ``cls``: the same, the same through the
+        index's structs, or a chain of the same member name that cannot be followed."""
+        if other == cls:
+            return True
+        same = self.canonical(other)
+        if same is not None:
+            return same == cls
+        return other.startswith((CHAIN_PREFIX, UNKNOWN_CLASS)) and _member(other) == _member(cls)
 
     def flag(self, fn: FunctionRef, line: int) -> str | None:
         """Why a call at ``line`` may run with the lock its caller says it holds: it sits in a
