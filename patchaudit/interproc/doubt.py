@@ -27,7 +27,7 @@ from functools import cache
 from importlib.resources import files
 
 from patchaudit.analyses.state import CHAIN_PREFIX, UNKNOWN_CLASS
-from patchaudit.analyses.tables import tables
+from patchaudit.analyses.tables import Action, tables
 from patchaudit.index.summary import HELD, NOT_HELD, UNKNOWN, Codes, code_of
 from patchaudit.index.view import FunctionRef, TreeView
 
@@ -178,7 +178,13 @@ class Doubts:
             inner = self._helper_calls(definition, depth + 1) if definition.key >= 0 else []
             if any(takes is None for _, _, takes in inner):
                 return None
-            classes.extend(take.lock for take in self.view.takes_of(definition))
+            # What it takes and does not release on its straight line: it may return
+            # holding it (intel_context_lock_pinned(): mutex_lock_interruptible() alone);
+            # ubi_refill_pools_and_lock() takes and drops wl_lock, so not that one.
+            released = {cls for call in self.view.calls_of(definition) if call.top
+                        and _releases(call.callee) for _, cls in call.arg_classes}
+            classes.extend(take.lock for take in self.view.takes_of(definition)
+                           if take.lock not in released)
             classes.extend(lock for lock, *_ in definition.effect.acquires)
             classes.extend(lock for lock, _ in definition.effect.unsure)
         return tuple(dict.fromkeys(classes))
@@ -262,3 +268,9 @@ def _indent(text: str) -> int:
     """Indentation width, a tab counted as 8 (the kernel's style)."""
     expanded = text.expandtabs(8)
     return len(expanded) - len(expanded.lstrip())
+
+
+def _releases(callee: str) -> bool:
+    """Whether ``callee`` is a lock primitive that releases (spin_unlock(), up_write())."""
+    primitive = tables().primitives.get(callee)
+    return primitive is not None and primitive.action is Action.RELEASE
