@@ -64,6 +64,9 @@ def _protected_members(struct: StructDef, words: tuple[str, ...]) -> list[Struct
         if match is None:
             continue
         name = match.group("name")
+        joined = "_".join(piece.strip().removeprefix("the ").split())
+        if joined != name and any(f.name == joined for f in struct.fields):
+            name = joined  # "protects cmd queue" with a member cmd_queue: that one, not cmd
         if "*" in name:
             found.extend(f for f in struct.fields if fnmatch.fnmatchcase(f.name, name))
         else:

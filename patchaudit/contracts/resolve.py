@@ -43,6 +43,9 @@ _STEP_RE = re.compile(r"(?:->|\.)\s*([A-Za-z_]\w*)(\[\w*\])?")
 _GENERIC = frozenset({"lock", "locks", "spinlock", "mutex", "semaphore", "sem", "rwsem", "rwlock",
                       "spin lock", "spin_lock", "the lock", "seqlock", "lock held"})
 _PAGE_TAGS = frozenset({"page", "folio"})
+# Lock nouns that say what kind of lock they are: "spin" (spins) or "sleep" (phrases.py).
+_NOUN_KINDS = {"mutex": "sleep", "semaphore": "sleep", "sem": "sleep", "rwsem": "sleep",
+               "spinlock": "spin", "spin lock": "spin", "spin_lock": "spin", "rwlock": "spin"}
 
 
 class TreeFacts(Protocol):
@@ -261,7 +264,11 @@ class Resolver:
             named = [m for m in locks if m == noun or m.endswith(f"_{noun}")]
             if len(named) == 1:
                 return Resolution(f"{tag}.{named[0]}")
-            if about and len(locks) == 1:
+            # "the port mutex" is a mutex: a struct whose one lock spins has none.
+            kind = _NOUN_KINDS.get(noun.lower())
+            typed = [m for m in locks if kind is None or
+                     self.table.lock_type(members[m].strip().rstrip("*").strip()) == kind]
+            if about and len(locks) == 1 and typed:
                 return Resolution(f"{tag}.{locks[0]}")
         return _unresolved(f"'{base} {noun}' does not name a lock the tree defines")
 
