@@ -20,16 +20,14 @@ Both are counted as unknown with their reason, never reported.
 from __future__ import annotations
 
 import re
-import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass
-from functools import cache
-from importlib.resources import files
 
 from patchaudit.analyses.state import CHAIN_PREFIX, UNKNOWN_CLASS
 from patchaudit.analyses.tables import Action, tables
 from patchaudit.index.summary import HELD, NOT_HELD, UNKNOWN, Codes, code_of
+from patchaudit.index.summary import FunctionSummary
 from patchaudit.index.view import FunctionRef, TreeView
+from patchaudit.interproc.tables import judge_tables
 
 _STRUCT_RE = re.compile(r"\b(?:struct|union)\s+(\w+)")
 _CALLER_DEPTH = 3
@@ -40,28 +38,6 @@ _NO_ARGUMENTS_RE = re.compile(r"\(\s*(?:void\s*)?\)\s*;?\s*$")
 _BRANCH_RE = re.compile(r"^\s*(?:}\s*)?(?:else\s+)?(?:if\s*\((.*)|else\b)")
 _FLAG_RE = re.compile(r"\b\w*lock(?:ed)?\b(?!\s*\()")
 _GUARD_RE = re.compile(r"\b(\w+)\s*\(\s*(\w+)\b")
-
-
-@dataclass(frozen=True)
-class HelperWords:
-    words: frozenset[str]
-    suffixes: tuple[str, ...]
-    not_prefixes: tuple[str, ...]
-
-    def lock_like(self, name: str) -> bool:
-        """Whether a function or macro name reads as taking a lock (``hci_dev_lock``)."""
-        parts = [p for p in name.lower().split("_") if p]
-        if any(p.startswith(self.not_prefixes) for p in parts):
-            return False
-        return any(p in self.words or p.endswith(self.suffixes) for p in parts)
-
-
-@cache
-def helper_words() -> HelperWords:
-    raw = tomllib.loads(files("patchaudit.interproc").joinpath("data/judge.toml").read_text())
-    table = raw["lock_helpers"]
-    return HelperWords(frozenset(table["words"]), tuple(table["suffixes"]),
-                       tuple(table["not_prefixes"]))
 
 
 def _member(cls: str) -> str:
@@ -76,6 +52,7 @@ class Doubts:
         self.sources = sources or {}
         self._canonical: dict[str, str | None] = {}
         self._helpers: dict[tuple[str, int, int], list[tuple[int, str, tuple[str, ...] | None]]] = {}
+        self._lines: dict[str, list[str]] = {}
 
     # ------------------------------------------------------------ aliases
 
@@ -150,7 +127,7 @@ class Doubts:
         key = (fn.file, fn.key, depth)
         found = self._helpers.get(key)
         if found is None:
-            words = helper_words()
+            words = judge_tables().lock_helpers
             taken = {take.line for take in self.view.takes_of(fn)}
             found = []
             for call in self.view.calls_of(fn):
@@ -199,16 +176,24 @@ class Doubts:
             return same == cls
         return other.startswith((CHAIN_PREFIX, UNKNOWN_CLASS)) and _member(other) == _member(cls)
 
+    def _text(self, fn: FunctionRef) -> tuple[FunctionSummary | None, list[str]]:
+        """The summary and the file's lines of a function in memory (decoded once a file);
+        (None, []) for one the index holds, whose text the judge does not read."""
+        summary = self.view.memory.by_key.get(fn.key) if fn.key < 0 else None
+        data = self.sources.get(fn.file)
+        if summary is None or data is None:
+            return None, []
+        lines = self._lines.get(fn.file)
+        if lines is None:
+            lines = self._lines[fn.file] = data.decode("utf-8", "replace").splitlines()
+        return summary, lines
+
     def flag(self, fn: FunctionRef, line: int) -> str | None:
         """Why a call at ``line`` may run with the lock its caller says it holds: it sits in a
         branch of ``if (locked)`` (or its else), a flag callers set when they hold the lock
         (brcmf_net_attach(..., locked)), from the text of a function in memory."""
-        data = self.sources.get(fn.file)
-        summary = self.view.memory.by_key.get(fn.key) if fn.key < 0 else None
-        if data is None or summary is None or not summary.line <= line <= summary.end_line:
-            return None
-        lines = data.decode("utf-8", "replace").splitlines()
-        if line > len(lines):
+        summary, lines = self._text(fn)
+        if summary is None or not summary.line <= line <= min(summary.end_line, len(lines)):
             return None
         depth = _indent(lines[line - 1])
         seeking: int | None = None  # after an else: the indentation of its if
@@ -244,13 +229,11 @@ class Doubts:
     def _guards(self, fn: FunctionRef) -> list[tuple[int, str]]:
         """guard(kind)(...) and scoped_guard(kind, ...) of a kind the lock table does not know
         (DEFINE_GUARD(mvm, ...) in a driver), from the text of a function in memory."""
-        data = self.sources.get(fn.file)
-        summary = self.view.memory.by_key.get(fn.key) if fn.key < 0 else None
-        if data is None or summary is None:
+        summary, lines = self._text(fn)
+        if summary is None:
             return []
         guards = tables().guards
         macros = {guards.guard_macro, *guards.scoped}
-        lines = data.decode("utf-8", "replace").splitlines()
         found = []
         for number in range(summary.line, min(summary.end_line, len(lines)) + 1):
             for macro, kind in _GUARD_RE.findall(lines[number - 1]):

@@ -102,6 +102,11 @@ class Sleepers:
         if stated is not None:
             return Chain((f"{fn.name}() may sleep: {stated.file}:{stated.line} \"{stated.text}\"",),
                          stated)
+        return self._straight_line(fn, depth, active)
+
+    def _straight_line(self, fn: FunctionRef, depth: int,
+                       active: frozenset[tuple[str, int]]) -> Chain | None:
+        """Why ``fn``'s own code may sleep: a call on its straight line that may."""
         for call in self.view.calls_of(fn):
             if not call.top:
                 continue
@@ -159,7 +164,11 @@ class Sleepers:
                               f"{fn.file}",))
         contracts = _context_contracts(self.view, fn)
         stated = next((c for c in contracts if c.context in _ATOMIC_CONTEXTS), None)
-        if stated is not None and self._sleeps_itself(fn) is not None:
+        # A function whose own straight line sleeps is not in atomic context, whatever a
+        # text says: the text is about something else (the callback it is handed: "@func is
+        # called from atomic context") or loose ("called from the irq handler" of a threaded
+        # handler).
+        if stated is not None and self._straight_line(fn, 0, frozenset({(fn.file, fn.key)})):
             self.contradicted.add((fn.file, fn.key))
         elif stated is not None:
             return Chain((f"{fn.name}() runs in {stated.context.value if stated.context else ''} "
@@ -183,18 +192,6 @@ class Sleepers:
                                            f"{caller.file}:{call.line}"), derived=True)
         return first
 
-
-    def _sleeps_itself(self, fn: FunctionRef) -> CallFact | None:
-        """A call that may sleep ``fn`` makes on its straight line, holding all it was entered
-        with: a text saying ``fn`` runs in atomic context is then about something else (the
-        callback it is handed: "@func is called from atomic context") or loose ("called from
-        the irq handler" of a threaded handler), and is not taken as the function's context."""
-        for call in self.view.calls_of(fn):
-            if (call.top and call.callee != fn.name
-                    and not any(code in _RELEASED for _, code in call.locks)
-                    and self.call_sleeps(call, fn) is not None):
-                return call
-        return None
 
 
 def _tabled(callee: str) -> bool:

@@ -9,9 +9,26 @@ from importlib.resources import files
 
 
 @dataclass(frozen=True)
+class HelperWords:
+    """Names that read as taking a lock ([lock_helpers])."""
+
+    words: frozenset[str]
+    suffixes: tuple[str, ...]
+    not_prefixes: tuple[str, ...]
+
+    def lock_like(self, name: str) -> bool:
+        """Whether a function or macro name reads as taking a lock (``hci_dev_lock``)."""
+        parts = [p for p in name.lower().split("_") if p]
+        if any(p.startswith(self.not_prefixes) for p in parts):
+            return False
+        return any(p in self.words or p.endswith(self.suffixes) for p in parts)
+
+
+@dataclass(frozen=True)
 class JudgeTables:
     exempt_words: frozenset[str]
     interrupt_safe: frozenset[str]  # do not sleep when called in interrupt context
+    lock_helpers: HelperWords
 
     def exempt(self, function: str) -> bool:
         """Whether writes in ``function`` are an object's construction or teardown."""
@@ -21,5 +38,8 @@ class JudgeTables:
 @cache
 def judge_tables() -> JudgeTables:
     raw = tomllib.loads(files("patchaudit.interproc").joinpath("data/judge.toml").read_text())
+    helpers = raw["lock_helpers"]
     return JudgeTables(frozenset(raw["member_exempt"]["words"]),
-                       frozenset(raw["interrupt_safe"]["names"]))
+                       frozenset(raw["interrupt_safe"]["names"]),
+                       HelperWords(frozenset(helpers["words"]), tuple(helpers["suffixes"]),
+                                   tuple(helpers["not_prefixes"])))
