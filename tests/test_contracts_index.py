@@ -389,6 +389,12 @@ def test_not_held_is_unknown_where_the_lock_may_be_held_unseen(tmp_path: Path) -
     text = run("scan", str(tree), "--index", str(index), "-j", "1", "--no-cache",
                "--no-default-rules", "--rules", str(REPO / "rules")).stdout.splitlines()
     assert text[-2].startswith("contracts: ") and "not reported because" in text[-2]
+    # A warm run, every file reused from the caches, counts the same judgements.
+    cache = tmp_path / "cache"
+    runs = [json.loads(run("scan", str(tree), "--index", str(index), "-j", "1", "-f", "json",
+                           "--cache-dir", str(cache), "--no-default-rules", "--rules",
+                           str(REPO / "rules")).stdout) for _ in range(2)]
+    assert runs[0]["summary"]["contracts"] == runs[1]["summary"]["contracts"] == judged
 
 
 def test_user_mode_linux_host_code_reaches_no_kernel_system_call() -> None:

@@ -29,7 +29,7 @@ _MAGIC = b"PAIX\x01\x00\x00\x00"
 Stamp = tuple[int, int, int, int]  # size, inode, mtime_ns, ctime_ns
 DepStamp = tuple[str, "Stamp | None"]  # a file an analysis read, and its stamp; None: it did not exist
 # stamp, selected (the rules ran on it), content digest ("" if not selected),
-# has_results (findings or issues are in the result cache), dependencies
+# has_results (findings, issues or contract judgements are in the result cache), dependencies
 IndexEntry = tuple[Stamp, bool, str, bool, tuple[DepStamp, ...]]
 
 

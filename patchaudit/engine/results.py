@@ -148,7 +148,7 @@ class ResultCache:
 
     def put(self, key: str, result: FileResult) -> None:
         """Keep ``result`` for the next flush (or write a pack once _BATCH are waiting)."""
-        empty = not (result.findings or result.issues or result.deps)
+        empty = not (result.findings or result.issues or result.deps or result.judged)
         self._unwritten[key] = b"" if empty else zlib.compress(pickle.dumps(result, protocol=5), 1)
         if len(self._unwritten) >= _BATCH:
             self.flush()

@@ -250,7 +250,9 @@ def scan_files(
         issues.extend(outcome.result.issues)
         judged.update(dict(outcome.result.judged))
         if outcome.stamp is not None:
-            has_results = bool(outcome.result.findings or outcome.result.issues)
+            # The contract judgements too: a warm run's summary counts them as a cold one does.
+            has_results = bool(outcome.result.findings or outcome.result.issues
+                               or outcome.result.judged)
             entry: IndexEntry = (
                 outcome.stamp, outcome.selected, outcome.digest, has_results, outcome.dep_stamps,
             )  # fmt: skip
