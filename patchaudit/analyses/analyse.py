@@ -14,17 +14,17 @@ from patchaudit.analyses.entry import (
     installed_callbacks,
     merge,
 )
-from patchaudit.analyses.flow import FlowResult, Summary, run_flow, still_flow
+from patchaudit.analyses.flow import FlowResult, Summary, is_false_literal, run_flow, still_flow
 from patchaudit.analyses.lockclass import Resolver
 from patchaudit.analyses.state import Event, EventKind, Holding, LockRef, LockState
-from patchaudit.analyses.tables import tables
+from patchaudit.analyses.tables import Action, tables
 from patchaudit.analyses.types import TypeEnv, env_for, file_types, function_calls, walk_stmts
-from patchaudit.cfront.ir import Expr, FileIR, Function, Opaque, Scoped
+from patchaudit.cfront.ir import Call, Cast, Expr, FileIR, Function, Name, Opaque, Scoped
 
 # Entry contexts flow from callers to static helpers and summaries from
 # helpers to callers; a few rounds settle every call chain seen in practice.
 # A function still changing after the last round is treated as unknown.
-_ROUNDS = 4
+_ROUNDS = 6
 
 
 @dataclass(frozen=True)
@@ -86,6 +86,7 @@ def function_summary(fn: Function, clean: bool, entry: LockState, flow: FlowResu
     acquires: list[Event] = []
     releases: list[LockRef] = []
     unsure: list[LockRef] = []
+    cond: list[tuple[Event, bool]] = []
     for lock in sorted(exit_state.locks()):
         before, after = entry.holding(lock), exit_state.holding(lock)
         if before == after:
@@ -103,8 +104,79 @@ def function_summary(fn: Function, clean: bool, entry: LockState, flow: FlowResu
         elif after is Holding.NOT_HELD and before is not Holding.NOT_HELD:
             releases.append(lock)
         else:
-            unsure.append(lock)
-    return Summary(params, tuple(acquires), tuple(releases), tuple(unsure), takes)
+            nonzero = _held_when(lock, flow) if before is Holding.NOT_HELD else None
+            taken = [e for e in exit_state.events(lock) if e.kind.holds]
+            if nonzero is None or not taken:
+                unsure.append(lock)
+            else:
+                cond.append((taken[-1], nonzero))
+    if not cond:
+        cond = _returned_trylock(flow)
+    return Summary(params, tuple(acquires), tuple(releases), tuple(unsure), takes, tuple(cond))
+
+
+def _returned_trylock(flow: FlowResult) -> list[tuple[Event, bool]]:
+    """A helper that returns a trylock's result: "return mutex_lock_interruptible(&d->lock);"."""
+    prims = tables().primitives
+    found: set[tuple[LockRef, bool, bool]] = set()
+    for value, _ in flow.returns:
+        value = _strip(value) if value is not None else None
+        prim = prims.get(value.callee) if isinstance(value, Call) else None
+        if value is None or prim is None or prim.action is not Action.TRYLOCK:
+            return []
+        site = next((a.take for a in flow.acquires
+                     if a.take.line == value.pos.line and a.take.text == value.text), None)
+        if site is None:
+            return []
+        found.add((site.lock, prim.success_nonzero, prim.atomic))
+    if len(found) != 1:
+        return []
+    ((lock, nonzero, atomic),) = found
+    line = flow.returns[0][0].pos.line if flow.returns[0][0] is not None else 0
+    return [(Event(line, EventKind.TRYLOCK, lock, "", atomic), nonzero)]
+
+
+def _held_when(lock: LockRef, flow: FlowResult) -> bool | None:
+    """Whether a lock held on some returns only is held exactly when the result is nonzero.
+
+    True: the returns without it give 0, NULL or an error pointer and those
+    with it something else (a helper that returns the locked object or
+    ERR_PTR()); False: those with it return 0 and the others something else
+    (0 or -EINTR from a mutex_lock_interruptible() wrapper). None when the
+    returns do not show it: the lock stays "maybe held".
+    """
+    held: list[Expr] = []
+    free: list[Expr] = []
+    for value, state in flow.returns:
+        holding = state.holding(lock)
+        if value is None or holding not in (Holding.HELD, Holding.NOT_HELD):
+            return None
+        (held if holding is Holding.HELD else free).append(_strip(value))
+    if not held or not free:
+        return None
+    errors = tables().error_values
+
+    def zero(expr: Expr) -> bool:
+        return is_false_literal(expr)
+
+    def failure(expr: Expr) -> bool:
+        return zero(expr) or (isinstance(expr, Call) and expr.callee in errors)
+
+    if all(zero(e) for e in held) and not any(zero(e) for e in free):
+        return False
+    # A variable may carry the error too (i915_request_create() returns rq
+    # after IS_ERR(rq) sent it to its unlock): enough that one return
+    # without the lock is plainly a failure and none with it is.
+    if (any(failure(e) for e in free) and all(failure(e) or isinstance(e, Name) for e in free)
+            and not any(failure(e) for e in held)):
+        return True
+    return None
+
+
+def _strip(expr: Expr) -> Expr:
+    while isinstance(expr, Cast):
+        expr = expr.operand
+    return expr
 
 
 def _fixups(flow: FlowResult, fn: Function) -> LockState:
@@ -179,7 +251,13 @@ def analyse_file(ir: FileIR, external: Mapping[str, Summary] | None = None) -> F
             for index, item in enumerate(items)
             if names[item.fn.name] == 1
         }
-        fixups = _grow(fixups, {index: _fixups(flows[index], item.fn) for index, item in enumerate(items)})
+        # A release with nothing taken before it is someone else's lock, but only
+        # once the helpers' summaries the flow used are final: before, the lock
+        # a helper returns holding may not be known yet.
+        fixups = _grow(fixups, {index: _fixups(flows[index], item.fn)
+                                for index, item in enumerate(items)
+                                if all(summaries.get(callee) == used
+                                       for callee, used in inputs[index][1].items())})
         from_callers = _from_callers(items, flows)
         unsettled = {index for index in range(len(items)) if inputs_of(index) != inputs[index]}
         if not unsettled:

@@ -62,6 +62,7 @@ class Node:
     truth: bool = True
     guards: tuple[GuardLock, ...] = ()
     succ: list[int] = field(default_factory=list)
+    returned: bool = False  # an EVAL of a return statement's value
 
 
 @dataclass(frozen=True)
@@ -229,6 +230,8 @@ class _Builder:
         if isinstance(stmt, Return):
             if stmt.value is not None:
                 preds = self.expr(stmt.value, preds, line)
+                for index in preds:
+                    self.nodes[index].returned = True
             self.link(self.release(preds, list(self.scopes), line), self.exit)
             return []
         if isinstance(stmt, (Break, Continue)):

@@ -68,6 +68,10 @@ class Summary:
     releases: tuple[LockRef, ...] = ()  # held on entry, released at every return
     unsure: tuple[LockRef, ...] = ()  # may or may not be held afterwards
     takes: tuple[Take, ...] = ()
+    # Held afterwards when the call succeeds: (the acquisition, whether a
+    # nonzero result means held). A nonzero result is also "not an error
+    # pointer": "if (IS_ERR(tl)) return" leaves it held on the path that goes on.
+    cond: tuple[tuple[Event, bool], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -91,6 +95,8 @@ class FlowResult:
     unheld_releases: tuple[LockRef, ...]  # released where not held: taken where we cannot see
     exit_state: LockState | None
     converged: bool
+    # Each path's return value (None: none, or not known) and the state it returns with.
+    returns: tuple[tuple[Expr | None, LockState], ...] = ()
 
 
 def is_false_literal(expr: Expr) -> bool:
@@ -196,6 +202,9 @@ class _Transfer:
                     prim, lock = found
                     event = Event(expr.pos.line, EventKind.TRYLOCK, lock, value.text, prim.atomic)
                     st = st.bind(expr.target.name, lock, event, prim.success_nonzero)
+                elif found is None and isinstance(value, Call) and expr.op == "=":
+                    for lock, event, nonzero in self.conditional(value):
+                        st = st.bind(expr.target.name, lock, event, nonzero)
             return st
         if (isinstance(expr, Unary) and expr.op in ("++", "--")
                 and isinstance(expr.operand, Field) and self.record):
@@ -310,7 +319,25 @@ class _Transfer:
             if target is not None:
                 text = f"{callee}() may take or release it"
                 st = st.set(target, Event(line, EventKind.UNKNOWN, target, text))
+        # Held if it succeeded: until a test of its result says which, held on
+        # some paths only (the assignment binds the result to the test).
+        for target, event, _ in self.conditional(call):
+            st = join([st, st.set(target, event)])
         return st
+
+    def conditional(self, call: Call) -> list[tuple[LockRef, Event, bool]]:
+        """The locks a helper returns holding when it succeeds, in the caller's terms."""
+        summary = self.summaries.get(call.callee)
+        if summary is None or not summary.cond or call.callee == self.name:
+            return []
+        found = []
+        for event, nonzero in summary.cond:
+            target = self.map_lock(event.lock, summary, call)
+            if target is not None:
+                text = f"taken inside {call.callee}() when it succeeds"
+                found.append((target, Event(call.pos.line, EventKind.TRYLOCK, target, text,
+                                            event.atomic), nonzero))
+        return found
 
     # ------------------------------------------------------------ conditions
 
@@ -341,13 +368,20 @@ class _Transfer:
         if isinstance(cond, Assign) and cond.op == "=":
             return self.refine(cond.target, truth, st)
         if isinstance(cond, Name):
-            bound = st.binding(cond.name)
-            if bound is not None and truth == bound[2]:
-                return st.set(bound[0], bound[1])
-            return st
+            return self.decide(st.binding(cond.name), truth, st)
         if isinstance(cond, Call):
+            if cond.callee in self.data.error_tests and len(cond.args) == 1:
+                # IS_ERR(tl) is false where tl is a valid pointer: a nonzero result.
+                inner = self.strip(cond.args[0])
+                if isinstance(inner, Name):
+                    bound = st.binding(inner.name)
+                    if bound is not None and bound[2]:
+                        return self.decide(bound, not truth, st)
+                return st
             found = self.primitive(cond)
             if found is None:
+                for lock, event, nonzero in self.conditional(cond):
+                    st = self.decide((lock, event, nonzero), truth, st)
                 return st
             prim, lock = found
             line = cond.pos.line
@@ -357,6 +391,18 @@ class _Transfer:
             if prim.action is Action.TEST and truth:
                 return st.set(lock, Event(line, EventKind.ASSERT, lock, cond.text))
         return st
+
+    @staticmethod
+    def decide(bound: tuple[LockRef, Event, bool] | None, truth: bool,
+               st: LockState) -> LockState:
+        """A tested result: held where it says so, and where it says not, not taken by
+        the helper whose call left the lock held on some paths only."""
+        if bound is None:
+            return st
+        lock, event, nonzero = bound
+        if truth == nonzero:
+            return st.set(lock, event)
+        return st.drop(lock, event)
 
     # ------------------------------------------------------------ nodes
 
@@ -473,6 +519,9 @@ def run_flow(
             [outs[p] for p in preds[index] if p in outs])
         transfer.node(node.kind, node.expr, node.truth, node.guards, state_in)
     exit_preds = [outs[p] for p in preds[cfg.exit] if p in outs]
+    returns = tuple(
+        (cfg.nodes[p].expr if cfg.nodes[p].returned else None, outs[p])
+        for p in preds[cfg.exit] if p in outs)
     return FlowResult(
         calls=tuple(transfer.calls),
         acquires=tuple(transfer.acquires),
@@ -480,4 +529,5 @@ def run_flow(
         unheld_releases=tuple(dict.fromkeys(transfer.unheld)),
         exit_state=join(exit_preds) if exit_preds else None,
         converged=converged,
+        returns=returns,
     )

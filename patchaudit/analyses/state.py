@@ -119,12 +119,25 @@ class LockState:
         kept = frozenset(fact for fact in self.facts if fact[0] != lock)
         return LockState(kept | {(lock, event)}, self.bindings)
 
+    def drop(self, lock: LockRef, event: Event) -> LockState:
+        """Without one event of ``lock``: the path where it did not happen."""
+        facts = self.facts - {(lock, event)}
+        left = [e for held, e in facts if held == lock]
+        if left and all(e.kind is EventKind.INITIAL for e in left):
+            facts = frozenset(fact for fact in facts if fact[0] != lock)  # untouched, as on entry
+        return LockState(facts, self.bindings)
+
     def bind(self, name: str, lock: LockRef, event: Event, nonzero: bool) -> LockState:
         return LockState(self.facts, self.unbind(name).bindings | {(name, lock, event, nonzero)})
 
     def binding(self, name: str) -> tuple[LockRef, Event, bool] | None:
-        found = [(lock, event, nonzero) for bound, lock, event, nonzero in self.bindings if bound == name]
-        return found[0] if len(found) == 1 else None
+        found = sorted(((lock, event, nonzero) for bound, lock, event, nonzero in self.bindings
+                        if bound == name), key=lambda item: item[1].sort_key())
+        # One result from several branches (err = mutex_lock_interruptible_nested()
+        # in one, mutex_lock_interruptible() in another): the same lock either way.
+        if found and len({(lock, nonzero) for lock, _, nonzero in found}) == 1:
+            return found[0]
+        return None
 
     def unbind(self, name: str) -> LockState:
         kept = frozenset(b for b in self.bindings if b[0] != name)

@@ -106,6 +106,8 @@ class Tables:
     guards: Guards
     assume_false: frozenset[str]
     transparent: frozenset[str]
+    error_tests: frozenset[str]  # IS_ERR(): true when its argument is an error pointer
+    error_values: frozenset[str]  # ERR_PTR(): makes one
     same_page: frozenset[str]
     same_page_members: frozenset[str]
     callbacks: tuple[Callback, ...]
@@ -295,6 +297,8 @@ def tables() -> Tables:
         guards=_guards(locks, where),
         assume_false=frozenset(_strs(conditions, "assume_false", where)),
         transparent=frozenset(_strs(conditions, "transparent", where)),
+        error_tests=frozenset(_strs(conditions, "error_tests", where)),
+        error_values=frozenset(_strs(conditions, "error_values", where)),
         same_page=frozenset(_strs(pages, "same_page", where)),
         same_page_members=frozenset(_strs(pages, "same_page_members", where)),
         callbacks=_callbacks(callbacks, callbacks_where),

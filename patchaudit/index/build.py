@@ -149,7 +149,7 @@ def wrapper_table(store: IndexStore) -> dict[str, Wrapper]:
             table[name] = found[0]
             continue
         touched = sorted({(str(t[0]), str(t[1])) for _, e in found for t in
-                          (*e.acquires, *e.releases, *e.unsure)})
+                          (*e.acquires, *e.releases, *e.unsure, *e.cond)})
         table[name] = (found[0][0], Effect(unsure=tuple(touched)))
     return table
 

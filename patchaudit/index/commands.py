@@ -322,6 +322,10 @@ def cmd_explain(args: argparse.Namespace, stdout: TextIO) -> int:
                 out.append(f"  returns with {cls}{' of ' + page if page else ''} held")
             for cls, page in effect.releases:
                 out.append(f"  returns with {cls}{' of ' + page if page else ''} released")
+            for cls, page, _, nonzero in effect.cond:
+                result = "a nonzero result (no error pointer)" if nonzero else "a zero result"
+                out.append(f"  returns with {cls}{' of ' + page if page else ''} held"
+                           f" after {result}")
             for cls in locks:
                 state = entries.state(ref, cls)
                 out.append(f"  on entry, {cls}: {state.holding.value}")

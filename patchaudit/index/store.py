@@ -131,15 +131,20 @@ def decode_pairs(text: str) -> tuple[tuple[int, str], ...]:
 def encode_effect(effect: Effect) -> str:
     if not effect:
         return ""
-    return json.dumps([effect.acquires, effect.releases, effect.unsure], separators=(",", ":"))
+    parts: list[object] = [effect.acquires, effect.releases, effect.unsure]
+    if effect.cond:
+        parts.append(effect.cond)
+    return json.dumps(parts, separators=(",", ":"))
 
 
 def decode_effect(text: str) -> Effect:
     if not text:
         return Effect()
-    acquires, releases, unsure = json.loads(text)
+    acquires, releases, unsure, *rest = json.loads(text)
+    cond = rest[0] if rest else []
     return Effect(tuple((c, p, bool(a)) for c, p, a in acquires),
-                  tuple((c, p) for c, p in releases), tuple((c, p) for c, p in unsure))
+                  tuple((c, p) for c, p in releases), tuple((c, p) for c, p in unsure),
+                  tuple((c, p, bool(a), bool(n)) for c, p, a, n in cond))
 
 
 class IndexStore:

@@ -53,7 +53,7 @@ from patchaudit.index.summary import (
 )
 
 # Bump when what a summary holds for the same file and wrappers changes.
-SUMMARY_VERSION = "2"
+SUMMARY_VERSION = "3"
 
 _EXPORT_RE = re.compile(rb"\bEXPORT_(?:SYMBOL|SYMBOL_GPL|SYMBOL_NS|SYMBOL_NS_GPL)\s*\(\s*(\w+)")
 _MACRO_PATH_RE = re.compile(r"^\s*[A-Za-z_]\w*(?:\s*\.\s*[A-Za-z_]\w*)+\s*$")
@@ -260,6 +260,8 @@ def _effect(summary: Summary, own: set[str]) -> Effect:
         releases=tuple(sorted((lock.cls, page(lock)) for lock in summary.releases if named(lock))),
         unsure=tuple(sorted((lock.cls, page(lock)) for lock in summary.unsure
                             if named(lock) and lock.cls in own)),
+        cond=tuple(sorted((e.lock.cls, page(e.lock), e.atomic, nonzero)
+                          for e, nonzero in summary.cond if named(e.lock))),
     )
 
 
@@ -275,6 +277,8 @@ def effect_summary(params: tuple[str, ...], effect: Effect) -> Summary:
                        for c, p, atomic in effect.acquires),
         releases=tuple(ref(c, p) for c, p in effect.releases),
         unsure=tuple(ref(c, p) for c, p in effect.unsure),
+        cond=tuple((Event(0, EventKind.TRYLOCK, ref(c, p), "", atomic), nonzero)
+                   for c, p, atomic, nonzero in effect.cond),
     )
 
 

@@ -83,9 +83,12 @@ class Effect:
     acquires: tuple[tuple[str, str, bool], ...] = ()  # (class, page parameter or "", atomic)
     releases: tuple[tuple[str, str], ...] = ()  # (class, page parameter or "")
     unsure: tuple[tuple[str, str], ...] = ()
+    # Held after a call that succeeds: (class, page parameter or "", atomic,
+    # whether a nonzero result - or a pointer that is no error - means held).
+    cond: tuple[tuple[str, str, bool, bool], ...] = ()
 
     def __bool__(self) -> bool:
-        return bool(self.acquires or self.releases or self.unsure)
+        return bool(self.acquires or self.releases or self.unsure or self.cond)
 
 
 @dataclass(frozen=True, slots=True)

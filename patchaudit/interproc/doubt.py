@@ -20,7 +20,7 @@ Both are counted as unknown with their reason, never reported.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 
 from patchaudit.analyses.state import CHAIN_PREFIX, UNKNOWN_CLASS
 from patchaudit.analyses.tables import Action, tables
@@ -38,6 +38,7 @@ _NO_ARGUMENTS_RE = re.compile(r"\(\s*(?:void\s*)?\)\s*;?\s*$")
 _BRANCH_RE = re.compile(r"^\s*(?:}\s*)?(?:else\s+)?(?:if\s*\((.*)|else\b)")
 _FLAG_RE = re.compile(r"\b\w*lock(?:ed)?\b(?!\s*\()")
 _GUARD_RE = re.compile(r"\b(\w+)\s*\(\s*(\w+)\b")
+_COMMENT_RE = re.compile(r"/\*.*?\*/|//[^\n]*", re.DOTALL)
 
 
 def _member(cls: str) -> str:
@@ -164,6 +165,7 @@ class Doubts:
                            if take.lock not in released)
             classes.extend(lock for lock, *_ in definition.effect.acquires)
             classes.extend(lock for lock, _ in definition.effect.unsure)
+            classes.extend(lock for lock, *_ in definition.effect.cond)
         return tuple(dict.fromkeys(classes))
 
     def _same(self, other: str, cls: str) -> bool:
@@ -226,6 +228,20 @@ class Doubts:
                        f"callers set when they hold the lock"
         return None
 
+    def waived(self, fn: FunctionRef, cls: str) -> bool:
+        """Whether a comment in the function names the lock's member and says the function
+        goes without it on purpose ("we do not lock 'c->log_mutex'", fs/ubifs/log.c)."""
+        summary, lines = self._text(fn)
+        member = _member(cls)
+        if summary is None or not member.isidentifier():
+            return False
+        named = re.compile(rf"\b{re.escape(member)}\b")
+        patterns = judge_tables().waivers
+        for comment in _comments(lines[summary.line - 1:summary.end_line]):
+            if named.search(comment) and any(p.search(comment) for p in patterns):
+                return True
+        return False
+
     def _guards(self, fn: FunctionRef) -> list[tuple[int, str]]:
         """guard(kind)(...) and scoped_guard(kind, ...) of a kind the lock table does not know
         (DEFINE_GUARD(mvm, ...) in a driver), from the text of a function in memory."""
@@ -245,6 +261,13 @@ class Doubts:
                 if base not in guards.kinds and kind not in guards.contexts:
                     found.append((number, f"{macro}({kind})"))
         return found
+
+
+def _comments(lines: list[str]) -> Iterator[str]:
+    """The comments of some lines of C, each as one string (// comments one a line)."""
+    text = "\n".join(lines)
+    for match in _COMMENT_RE.finditer(text):
+        yield " ".join(match.group(0).split())
 
 
 def _indent(text: str) -> int:

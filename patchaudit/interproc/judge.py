@@ -41,6 +41,8 @@ PARTIAL_VERDICT = "partial"
 _ALIAS = "the lock may be held under another expression"
 _HELPER = "a locking helper the analysis does not model"
 _FLAG = "made under a flag callers set when they hold the lock"
+_WAIVED = "the function says it goes without the lock"
+_TAKES_IT = "the callee itself returns holding the lock its text names"
 _SETUP_DEPTH = 3
 _CONTRADICTED = "its stated atomic context contradicted by its own sleeping code"
 _ENTRY_CODE = {Entry.HELD: HELD, Entry.NOT_HELD: NOT_HELD, Entry.PARTIAL: PARTIAL,
@@ -116,6 +118,8 @@ class Judge:
             return UNKNOWN, entry, _HELPER
         if state == NOT_HELD and self.doubts.flag(fn, line):
             return UNKNOWN, entry, _FLAG
+        if state == NOT_HELD and self.doubts.waived(fn, cls):
+            return UNKNOWN, entry, _WAIVED
         return state, entry, ""
 
     def _bound(self, contract: Contract, definitions: list[FunctionRef]) -> bool:
@@ -140,6 +144,13 @@ class Judge:
         # than the lockdep_assert_held() that says the same.
         found.sort(key=lambda c: (_ORIGIN_RANK.get(c.origin, len(_ORIGIN_RANK)), c.file, c.line))
         return found
+
+    def _takes_it(self, call: CallFact, caller: FunctionRef, cls: str) -> bool:
+        """Whether every definition the call may reach returns holding ``cls``: a must-hold
+        text about such a function describes the lock it takes, not a precondition."""
+        definitions = self.view.callees_for(call.callee, caller.file)
+        return bool(definitions) and all(
+            any(acquired == cls for acquired, *_ in d.effect.acquires) for d in definitions)
 
     def pointer_lock(self, cls: str) -> bool:
         """Whether a class is a member that points to a lock (``spinlock_t *lock``): which lock
@@ -182,6 +193,11 @@ class Judge:
         elif self.pointer_lock(cls):
             return Judgement(check, Verdict.UNKNOWN, **base,  # type: ignore[arg-type]
                              reason="the lock is reached through a pointer")
+        elif check == "must-hold" and self._takes_it(call, fn, cls):
+            # "This lock must be held for any state transitions" above the function
+            # that takes it (ssam_controller_lock()): the text describes the lock.
+            return Judgement(check, Verdict.UNKNOWN, **base,  # type: ignore[arg-type]
+                             reason=_TAKES_IT)
         else:
             state, entry, doubt = self.held_at(fn, call.locks, call.line, cls)
             if doubt and check == "must-hold":
@@ -237,6 +253,11 @@ class Judge:
                 continue
             if not call.atomic and call.callee in self.tables.interrupt_safe:
                 continue  # interrupt context, no lock: it defers what would sleep (vfree())
+            if call.callee in self.tables.fault_only and self._faults_disabled(fn, call.line):
+                # A fault fails instead of sleeping: the call keeps the atomic context.
+                yield Judgement("sleep-in-atomic", Verdict.FOLLOWED, fn.file, call.line,
+                                call.column, fn.name)
+                continue
             chain = self.sleepers.call_sleeps(call, fn)
             base = dict(file=fn.file, line=call.line, column=call.column, function=fn.name)
             if chain is None:
@@ -250,6 +271,23 @@ class Judge:
                 message=(f"{call.callee}() may sleep, but {fn.name}() calls it in atomic "
                          f"context ({atomic.steps[0]})"),
                 trace=tuple(trace), contract=chain.source or atomic.source)
+
+    def _faults_disabled(self, fn: FunctionRef, line: int) -> bool:
+        """Whether page faults are disabled at ``line``: the function's name says its callers
+        disable them ("_inatomic"), or it calls pagefault_disable() before with no enable
+        between."""
+        t = self.tables
+        if any(part in t.fault_name_parts for part in fn.name.split("_")):
+            return True
+        state = False
+        for call in sorted(self.view.calls_of(fn), key=lambda c: c.line):
+            if call.line >= line:
+                break
+            if call.callee == t.fault_disable and call.top:
+                state = True
+            elif call.callee == t.fault_enable:
+                state = False
+        return state
 
     # ------------------------------------------------------------ protected members
 
@@ -298,11 +336,21 @@ class Judge:
             trace=tuple(trace))
 
     def _setup_only(self, fn: FunctionRef, depth: int) -> bool:
-        """Whether a static function is called only from functions that build or tear down
-        an object (nilfs_load_super_block() from init_nilfs() alone), a few levels up."""
-        if not fn.static or fn.header or fn.address_taken or depth >= _SETUP_DEPTH:
+        """Whether a function is called only from functions that build or tear down an
+        object (nilfs_load_super_block() from init_nilfs() alone), a few levels up. A static
+        function's callers are its file's; another's are the tree's, so it needs the index
+        and must be neither exported nor called through a pointer (load_nilfs() from
+        nilfs_fill_super() alone)."""
+        if fn.header or fn.address_taken or depth >= _SETUP_DEPTH:
             return False
-        callers = [c for c, _ in self.view.calls_to(fn.name) if c.file == fn.file]
+        if fn.static:
+            callers = [c for c, _ in self.view.calls_to(fn.name) if c.file == fn.file]
+        elif fn.exported or self.view.store is None:
+            return False
+        else:
+            callers = [c for c, _ in self.view.calls_to(fn.name)
+                       if any(d.file == fn.file and d.line == fn.line
+                              for d in self.view.callees_for(fn.name, c.file))]
         return bool(callers) and all(
             c.key != fn.key and (self.tables.exempt(c.name) or "init" in c.roots
                                  or self._setup_only(c, depth + 1))

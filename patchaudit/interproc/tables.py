@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import dataclass
 from functools import cache
@@ -27,19 +28,30 @@ class HelperWords:
 @dataclass(frozen=True)
 class JudgeTables:
     exempt_words: frozenset[str]
+    exempt_suffixes: tuple[str, ...]  # mount-time callbacks: nilfs_fill_super()
     interrupt_safe: frozenset[str]  # do not sleep when called in interrupt context
     lock_helpers: HelperWords
+    fault_only: frozenset[str]  # sleep only to fault user memory in
+    fault_disable: str  # pagefault_disable(): such calls fail instead of sleeping after it
+    fault_enable: str
+    fault_name_parts: frozenset[str]  # "inatomic": the function's callers disabled faults
+    waivers: tuple[re.Pattern[str], ...]  # a comment says the function goes without the lock
 
     def exempt(self, function: str) -> bool:
         """Whether writes in ``function`` are an object's construction or teardown."""
-        return any(part in self.exempt_words for part in function.split("_") if part)
+        return (any(part in self.exempt_words for part in function.split("_") if part)
+                or function.endswith(self.exempt_suffixes))
 
 
 @cache
 def judge_tables() -> JudgeTables:
     raw = tomllib.loads(files("patchaudit.interproc").joinpath("data/judge.toml").read_text())
-    helpers = raw["lock_helpers"]
+    helpers, fault = raw["lock_helpers"], raw["fault_only"]
     return JudgeTables(frozenset(raw["member_exempt"]["words"]),
+                       tuple(raw["member_exempt"]["suffixes"]),
                        frozenset(raw["interrupt_safe"]["names"]),
                        HelperWords(frozenset(helpers["words"]), tuple(helpers["suffixes"]),
-                                   tuple(helpers["not_prefixes"])))
+                                   tuple(helpers["not_prefixes"])),
+                       frozenset(fault["names"]), str(fault["disable"]), str(fault["enable"]),
+                       frozenset(fault["name_parts"]),
+                       tuple(re.compile(p, re.IGNORECASE) for p in raw["waived"]["patterns"]))

@@ -254,3 +254,89 @@ void widget_publish_fast(struct widget *w, bool fast)
 	else
 		widget_count_unlocked(w);
 }
+
+/*
+ * Helpers that return holding the mutex when they succeed: the result's
+ * test decides. widget_lock_interruptible() gives 0 or -EINTR,
+ * widget_lock_view() the locked widget or ERR_PTR(), widget_begin() passes
+ * widget_lock_view()'s locked result on and unlocks on its own failure.
+ */
+static int widget_lock_interruptible(struct widget *w)
+{
+	return mutex_lock_interruptible(&w->update_mutex);
+}
+
+static struct widget *widget_lock_view(struct widget *w, bool parent)
+{
+	int err;
+
+	if (parent)
+		err = mutex_lock_interruptible_nested(&w->update_mutex, 0);
+	else
+		err = mutex_lock_interruptible(&w->update_mutex);
+	if (err)
+		return ERR_PTR(err);
+	return w;
+}
+
+static struct widget *widget_begin(struct widget *w, int n)
+{
+	struct widget *v;
+
+	v = widget_lock_view(w, n > 1);
+	if (IS_ERR(v))
+		return ERR_CAST(v);
+	if (n < 0)
+		goto err_unlock;
+	return v;
+
+err_unlock:
+	mutex_unlock(&w->update_mutex);
+	return v;
+}
+
+int widget_refresh_interruptible(struct widget *w)
+{
+	int err;
+
+	err = widget_lock_interruptible(w);
+	if (err)
+		return err;
+	widget_refresh(w);			/* ok: PA4001 */
+	mutex_unlock(&w->update_mutex);
+	return 0;
+}
+
+int widget_refresh_view(struct widget *w, int n)
+{
+	struct widget *v = widget_begin(w, n);
+
+	if (IS_ERR(v))
+		return PTR_ERR(v);
+	widget_refresh(v);			/* ok: PA4001 */
+	mutex_unlock(&v->update_mutex);
+	widget_refresh(w);			/* expect: PA4001 */
+	return 0;
+}
+
+/**
+ * widget_lock_all() - take the widget's update mutex
+ * @w: the widget
+ *
+ * The update_mutex must be held for any change of the widget's view, including
+ * its teardown.
+ */
+static void widget_lock_all(struct widget *w)
+{
+	mutex_lock(&w->update_mutex);
+}
+
+void widget_change(struct widget *w)
+{
+	mutex_lock(&w->update_mutex);
+	w->count++;
+	mutex_unlock(&w->update_mutex);
+	widget_lock_all(w);			/* ok: PA4001 */
+	widget_refresh(w);			/* ok: PA4001 */
+	mutex_unlock(&w->update_mutex);
+}

@@ -226,3 +226,34 @@ void port_timer_start(struct port_timer *pt)
 {
 	timer_setup(&pt->timer, port_timer_fn, 0);
 }
+
+/*
+ * User accesses sleep only to fault the page in: with page faults disabled
+ * they fail instead. A "_inatomic" helper's callers disabled them.
+ */
+static int port_peek_inatomic(struct port *p, u32 __user *uaddr, u32 *val)
+{
+	int ret;
+
+	spin_lock(&p->lock);
+	ret = get_user(*val, uaddr);		/* ok: PA4003 */
+	spin_unlock(&p->lock);
+	return ret;
+}
+
+int port_peek(struct port *p, u32 __user *uaddr, u32 *val)
+{
+	int ret;
+
+	pagefault_disable();
+	spin_lock(&p->lock);
+	ret = get_user(*val, uaddr);		/* ok: PA4003 */
+	spin_unlock(&p->lock);
+	pagefault_enable();
+	if (!ret)
+		ret = port_peek_inatomic(p, uaddr, val);
+	spin_lock(&p->lock);
+	ret = put_user(*val, uaddr);		/* expect: PA4003 */
+	spin_unlock(&p->lock);
+	return ret;
+}
