@@ -218,3 +218,16 @@ def _walk(root: Node) -> list[Node]:
         out.append(node)
         stack.extend(reversed(node.children))
     return out
+
+
+def test_ifndef_of_a_name_the_file_defines_is_dead_code() -> None:
+    # hamachi.c defines final_version and keeps a debugging block under
+    # "#ifndef final_version": never compiled, so never analysed. A name
+    # defined inside another #if group, or #undef'd again, decides nothing.
+    src = (b"#define final_version\n#ifdef MODULE\n#define maybe_defined\n#endif\n"
+           b"static void f(int irq)\n{\n#ifndef final_version\n\tfree_irq(irq, 0);\n#endif\n"
+           b"#ifndef maybe_defined\n\tdisable_irq(irq);\n#endif\n}\n"
+           b"#undef final_version\n"
+           b"static void g(int irq)\n{\n#ifndef final_version\n\tenable_irq(irq);\n#endif\n}\n")
+    hidden = [src[a:b].split() for a, b in parse_tree(src).hidden]
+    assert hidden == [[b"free_irq(irq,", b"0);"]]

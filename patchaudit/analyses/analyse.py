@@ -89,6 +89,10 @@ def function_summary(fn: Function, clean: bool, entry: LockState, flow: FlowResu
     cond: list[tuple[Event, bool]] = []
     for lock in sorted(exit_state.locks()):
         before, after = entry.holding(lock), exit_state.holding(lock)
+        if (after is Holding.NOT_HELD and lock.cls in tables().absolute
+                and all(e.kind is EventKind.RELEASE for e in exit_state.events(lock))):
+            releases.append(lock)  # interrupts on at every return, whatever they were
+            continue
         if before == after:
             continue
         if after is Holding.HELD:

@@ -108,6 +108,7 @@ class Tables:
     transparent: frozenset[str]
     error_tests: frozenset[str]  # IS_ERR(): true when its argument is an error pointer
     error_values: frozenset[str]  # ERR_PTR(): makes one
+    absolute: frozenset[str]  # contexts a release ends whatever the state before ("@irq")
     same_page: frozenset[str]
     same_page_members: frozenset[str]
     callbacks: tuple[Callback, ...]
@@ -299,6 +300,7 @@ def tables() -> Tables:
         transparent=frozenset(_strs(conditions, "transparent", where)),
         error_tests=frozenset(_strs(conditions, "error_tests", where)),
         error_values=frozenset(_strs(conditions, "error_values", where)),
+        absolute=frozenset(_strs(locks.get("absolute", {}), "contexts", where)),
         same_page=frozenset(_strs(pages, "same_page", where)),
         same_page_members=frozenset(_strs(pages, "same_page_members", where)),
         callbacks=_callbacks(callbacks, callbacks_where),

@@ -202,6 +202,10 @@ _TAG_PREFIX = re.compile(rb"(?:(?:const|volatile)\s+)*(?:struct|union|enum)\s+")
 _NAMED_VARIADIC = re.compile(rb"\#\s*define\s+\w+\([^)]*?\w(\.\.\.)\s*\)")
 # `#if 0` marks dead code, often not even C: blank that branch, keep #else.
 _IF_ZERO = re.compile(rb"\#[ \t]*if[ \t]+0\b")
+# `#ifndef NAME` after the file's own unconditional `#define NAME` is dead the
+# same way (hamachi.c: `#define final_version` above `#ifndef final_version`).
+_IFNDEF = re.compile(rb"\#[ \t]*ifndef[ \t]+(\w+)")
+_DEFINES = re.compile(rb"\#[ \t]*(define|undef)[ \t]+(\w+)")
 
 
 _Trie = dict[str, "_Trie"]
@@ -316,6 +320,7 @@ class _Masker:
         self.depth = 0  # brace depth at self.pos, outside blanked branches
         self.pos = 0  # the scan is done up to here (braces before it are counted)
         self.skipping = False  # inside a blanked #if branch
+        self.defined: set[bytes] = set()  # #define'd outside any #if group, not #undef'd since
         self.no_join_until = 0  # type arguments before this offset stay as written
         # Bytes the argument-list scans may look at in all: bounds the work on
         # pathological input (thousands of names followed by an unclosed "(").
@@ -553,7 +558,9 @@ class _Masker:
                 return
             cond = _Cond(self.depth, self.depth > 0)
             conds.append(cond)
-            if _IF_ZERO.match(m.group()):
+            ifndef = _IFNDEF.match(m.group())
+            if _IF_ZERO.match(m.group()) or (ifndef is not None
+                                             and ifndef.group(1) in self.defined):
                 cond.skip_from = end
             else:
                 cond.kept = True
@@ -574,6 +581,12 @@ class _Masker:
             if name == b"endif":
                 conds.pop()
         else:
+            defines = _DEFINES.match(m.group())
+            if defines is not None and not self.skipping:
+                if defines.group(1) == b"undef":
+                    self.defined.discard(defines.group(2))
+                elif not conds:
+                    self.defined.add(defines.group(2))
             if not self.skipping:
                 if self.depth > 0:
                     self.blank(start, end)

@@ -43,6 +43,9 @@ _HELPER = "a locking helper the analysis does not model"
 _FLAG = "made under a flag callers set when they hold the lock"
 _WAIVED = "the function says it goes without the lock"
 _TAKES_IT = "the callee itself returns holding the lock its text names"
+_OTHER_LOCK = "the text says only \"the lock\" and the callee retakes another one"
+_GENERIC_LOCK = re.compile(r"(?:(?:the|this|that|its|a)\s+)?(?:lock|spinlock|mutex|semaphore)",
+                           re.IGNORECASE)
 _SETUP_DEPTH = 3
 _CONTRADICTED = "its stated atomic context contradicted by its own sleeping code"
 _ENTRY_CODE = {Entry.HELD: HELD, Entry.NOT_HELD: NOT_HELD, Entry.PARTIAL: PARTIAL,
@@ -152,6 +155,22 @@ class Judge:
         return bool(definitions) and all(
             any(acquired == cls for acquired, *_ in d.effect.acquires) for d in definitions)
 
+    def _other_lock(self, call: CallFact, caller: FunctionRef, contract: Contract) -> bool:
+        """Whether a contract that says only "the lock" may mean another lock than the one
+        it was resolved to: every definition takes a lock again (dropped to wait, as
+        csio_scsi_abort_io_q() drops and retakes hw->lock, "Should be entered with lock
+        held") and none takes the resolved one."""
+        if not _GENERIC_LOCK.fullmatch(contract.lock_text.strip()):
+            return False
+        definitions = self.view.callees_for(call.callee, caller.file)
+        if not definitions:
+            return False
+        for definition in definitions:
+            taken = {take.lock for take in self.view.takes_of(definition) if not take.via}
+            if not taken or contract.lock in taken:
+                return False
+        return True
+
     def pointer_lock(self, cls: str) -> bool:
         """Whether a class is a member that points to a lock (``spinlock_t *lock``): which lock
         it points to is set at run time (dma_fence.lock is its timeline's lock), so the class
@@ -198,6 +217,9 @@ class Judge:
             # that takes it (ssam_controller_lock()): the text describes the lock.
             return Judgement(check, Verdict.UNKNOWN, **base,  # type: ignore[arg-type]
                              reason=_TAKES_IT)
+        elif check == "must-hold" and self._other_lock(call, fn, contract):
+            return Judgement(check, Verdict.UNKNOWN, **base,  # type: ignore[arg-type]
+                             reason=_OTHER_LOCK)
         else:
             state, entry, doubt = self.held_at(fn, call.locks, call.line, cls)
             if doubt and check == "must-hold":

@@ -340,3 +340,41 @@ void widget_change(struct widget *w)
 	widget_refresh(w);			/* ok: PA4001 */
 	mutex_unlock(&w->update_mutex);
 }
+
+/*
+ * "The lock" resolves to the one lock of the struct the function is about,
+ * but a function that drops and retakes another lock to wait means that
+ * one: not judged.
+ */
+struct widget_pool {
+	struct mutex pool_mutex;
+	struct widget *w;
+};
+
+/*
+ * widget_pool_drain - wait for the pool's widget to go idle
+ * @pool: the pool
+ *
+ * Should be entered with lock held. Exits with lock held.
+ */
+static void widget_pool_drain(struct widget_pool *pool)
+{
+	struct widget *w = pool->w;
+
+	while (w->count) {
+		spin_unlock_irq(&w->lock);
+		cpu_relax();
+		spin_lock_irq(&w->lock);
+	}
+}
+
+void widget_pool_reset(struct widget_pool *pool)
+{
+	struct widget *w = pool->w;
+
+	mutex_lock(&pool->pool_mutex);
+	mutex_unlock(&pool->pool_mutex);
+	spin_lock_irq(&w->lock);
+	widget_pool_drain(pool);		/* ok: PA4001 */
+	spin_unlock_irq(&w->lock);
+}

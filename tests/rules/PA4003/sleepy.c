@@ -257,3 +257,34 @@ int port_peek(struct port *p, u32 __user *uaddr, u32 *val)
 	spin_unlock(&p->lock);
 	return ret;
 }
+
+/*
+ * A helper entered under spin_lock_irq() that drops the lock with
+ * spin_unlock_irq() on every path: interrupts are on after it, whatever
+ * they were before.
+ */
+static int port_queue_wait(struct port *p)
+	__releases(&p->lock)
+{
+	if (!p->buf) {
+		spin_unlock_irq(&p->lock);
+		return -EINVAL;
+	}
+	p->state = 1;
+	spin_unlock_irq(&p->lock);
+	return 0;
+}
+
+int port_read(struct port *p)
+{
+	int ret;
+
+	spin_lock_irq(&p->lock);
+	ret = port_queue_wait(p);
+	msleep(1);				/* ok: PA4003 */
+	spin_lock_irq(&p->lock);
+	p->state = 0;
+	msleep(1);				/* expect: PA4003 */
+	spin_unlock_irq(&p->lock);
+	return ret;
+}
