@@ -151,13 +151,31 @@ def _held_when(lock: LockRef, flow: FlowResult) -> bool | None:
     """
     held: list[Expr] = []
     free: list[Expr] = []
+    passed: set[bool] = set()  # returns of another helper's untested result, by polarity
     for value, state in flow.returns:
         holding = state.holding(lock)
+        value = _strip(value) if value is not None else None
+        if holding is Holding.PARTIAL and isinstance(value, Name):
+            # rq = i915_request_create(ce); ... return rq; (intel_engine_create_kernel_request())
+            bound = state.binding(value.name)
+            if bound is not None and bound[0] == lock:
+                passed.add(bound[2])
+                continue
         if value is None or holding not in (Holding.HELD, Holding.NOT_HELD):
             return None
-        (held if holding is Holding.HELD else free).append(_strip(value))
+        (held if holding is Holding.HELD else free).append(value)
+    if len(passed) > 1:
+        return None
+    if not held and not free:
+        return next(iter(passed), None)
     if not held or not free:
         return None
+    found = _polarity(held, free)
+    return found if not passed or found in passed else None
+
+
+def _polarity(held: list[Expr], free: list[Expr]) -> bool | None:
+    """Whether the values returned with a lock and without it say "held when nonzero"."""
     errors = tables().error_values
 
     def zero(expr: Expr) -> bool:
@@ -234,6 +252,7 @@ def analyse_file(ir: FileIR, external: Mapping[str, Summary] | None = None) -> F
                       fixups.get(index, LockState()))
         return entry, {callee: summaries.get(callee) for callee in deps[index]}
 
+    previous: dict[str, Summary] | None = None
     for _ in range(_ROUNDS):
         known = {**outside, **summaries} if outside else summaries
         for index, item in enumerate(items):
@@ -256,14 +275,17 @@ def analyse_file(ir: FileIR, external: Mapping[str, Summary] | None = None) -> F
             if names[item.fn.name] == 1
         }
         # A release with nothing taken before it is someone else's lock, but only
-        # once the helpers' summaries the flow used are final: before, the lock
-        # a helper returns holding may not be known yet.
-        fixups = _grow(fixups, {index: _fixups(flows[index], item.fn)
-                                for index, item in enumerate(items)
-                                if all(summaries.get(callee) == used
-                                       for callee, used in inputs[index][1].items())})
+        # once the summaries stopped changing: before, the lock a helper (or its
+        # helper) returns holding may not be known yet.
+        final = summaries == previous
+        previous = summaries
         from_callers = _from_callers(items, flows)
         unsettled = {index for index in range(len(items)) if inputs_of(index) != inputs[index]}
+        if final or not unsettled:
+            fixups = _grow(fixups, {index: _fixups(flows[index], item.fn)
+                                    for index, item in enumerate(items)})
+            unsettled = {index for index in range(len(items))
+                         if inputs_of(index) != inputs[index]}
         if not unsettled:
             break
     result = []

@@ -23,11 +23,11 @@ import re
 from collections.abc import Iterator, Mapping
 
 from patchaudit.analyses.state import CHAIN_PREFIX, UNKNOWN_CLASS
-from patchaudit.analyses.tables import Action, tables
+from patchaudit.analyses.tables import tables
 from patchaudit.index.summary import HELD, NOT_HELD, UNKNOWN, Codes, code_of
 from patchaudit.index.summary import FunctionSummary
 from patchaudit.index.view import FunctionRef, TreeView
-from patchaudit.interproc.tables import judge_tables
+from patchaudit.interproc.tables import judge_tables, releases
 
 _STRUCT_RE = re.compile(r"\b(?:struct|union)\s+(\w+)")
 _CALLER_DEPTH = 3
@@ -160,7 +160,7 @@ class Doubts:
             # holding it (intel_context_lock_pinned(): mutex_lock_interruptible() alone);
             # ubi_refill_pools_and_lock() takes and drops wl_lock, so not that one.
             released = {cls for call in self.view.calls_of(definition) if call.top
-                        and _releases(call.callee) for _, cls in call.arg_classes}
+                        and releases(call.callee) for _, cls in call.arg_classes}
             classes.extend(take.lock for take in self.view.takes_of(definition)
                            if take.lock not in released)
             classes.extend(lock for lock, *_ in definition.effect.acquires)
@@ -276,7 +276,3 @@ def _indent(text: str) -> int:
     return len(expanded) - len(expanded.lstrip())
 
 
-def _releases(callee: str) -> bool:
-    """Whether ``callee`` is a lock primitive that releases (spin_unlock(), up_write())."""
-    primitive = tables().primitives.get(callee)
-    return primitive is not None and primitive.action is Action.RELEASE

@@ -24,6 +24,7 @@ from patchaudit.analyses.tables import tables
 from patchaudit.contracts.model import Context, Contract, ContractKind
 from patchaudit.index.summary import CallFact, code_of
 from patchaudit.index.view import FunctionRef, TreeView
+from patchaudit.interproc.tables import releases
 
 _DEPTH = 4
 # Codes of a class the function released, or may have, before a call (index/summary.py).
@@ -107,12 +108,18 @@ class Sleepers:
     def _straight_line(self, fn: FunctionRef, depth: int,
                        active: frozenset[tuple[str, int]]) -> Chain | None:
         """Why ``fn``'s own code may sleep: a call on its straight line that may."""
-        for call in self.view.calls_of(fn):
+        dropped = False
+        for call in sorted(self.view.calls_of(fn), key=lambda c: (c.line, c.column)):
             if not call.top:
                 continue
-            if any(code in _RELEASED for _, code in call.locks):
+            if dropped or any(code in _RELEASED for _, code in call.locks):
                 # The function dropped a lock or context before this call (rcu_read_unlock()
                 # around a folio_lock()): its caller's atomic context may be what it dropped.
+                continue
+            if releases(call.callee):
+                # A lock the analysis cannot name: the one it was handed (xlog_wait(wq,
+                # lock) unlocks its argument, then schedules).
+                dropped = True
                 continue
             if call.sleep:
                 return Chain((f"{fn.name}() calls {call.callee}() at {fn.file}:{call.line}, "

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from functools import cache
 from importlib.resources import files
 
+from patchaudit.analyses.tables import Action, tables
+
 
 @dataclass(frozen=True)
 class HelperWords:
@@ -55,3 +57,10 @@ def judge_tables() -> JudgeTables:
                        frozenset(fault["names"]), str(fault["disable"]), str(fault["enable"]),
                        frozenset(fault["name_parts"]),
                        tuple(re.compile(p, re.IGNORECASE) for p in raw["waived"]["patterns"]))
+
+
+def releases(callee: str) -> bool:
+    """Whether ``callee`` is a primitive that releases a lock or a context (spin_unlock(),
+    up_write(), local_irq_enable())."""
+    primitive = tables().primitives.get(callee)
+    return primitive is not None and primitive.action is Action.RELEASE

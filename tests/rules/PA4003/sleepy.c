@@ -288,3 +288,37 @@ int port_read(struct port *p)
 	spin_unlock_irq(&p->lock);
 	return ret;
 }
+
+/*
+ * A wait helper that unlocks the lock it is handed before it schedules:
+ * the caller's lock is not held over the sleep, though the analysis
+ * cannot name the lock it drops.
+ */
+static inline void port_wait(wait_queue_head_t *wq, spinlock_t *lock)
+	__releases(lock)
+{
+	DECLARE_WAITQUEUE(wait, current);
+
+	add_wait_queue_exclusive(wq, &wait);
+	__set_current_state(TASK_UNINTERRUPTIBLE);
+	spin_unlock(lock);
+	schedule();
+	remove_wait_queue(wq, &wait);
+}
+
+struct port_queue {
+	spinlock_t qlock;
+	wait_queue_head_t wait;
+	int ready;
+};
+
+void port_queue_sync(struct port_queue *q)
+{
+	spin_lock(&q->qlock);
+	while (!q->ready) {
+		port_wait(&q->wait, &q->qlock);	/* ok: PA4003 */
+		spin_lock(&q->qlock);
+	}
+	schedule();				/* expect: PA4003 */
+	spin_unlock(&q->qlock);
+}
