@@ -326,6 +326,14 @@ class Resolver:
         if not steps:
             return self.name(name, contract)
         tag = self.facts.name_type(name)
+        if tag is None:
+            # "port.lock" above a function of struct imx_port: its member port (a
+            # uart_port), before any struct that happens to be called port.
+            for subject in self.subject_structs(contract):
+                if name in (self.facts.members(subject) or {}):
+                    typed = self.lock_class(subject, [(name, False), *steps])
+                    if typed.lock:
+                        return typed
         if tag is None and self.facts.members(name) is not None:
             tag = name  # "zone->lock": the variable is named after its struct
         if tag is not None:

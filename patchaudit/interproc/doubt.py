@@ -38,6 +38,8 @@ _NO_ARGUMENTS_RE = re.compile(r"\(\s*(?:void\s*)?\)\s*;?\s*$")
 _BRANCH_RE = re.compile(r"^\s*(?:}\s*)?(?:else\s+)?(?:if\s*\((.*)|else\b)")
 _FLAG_RE = re.compile(r"\b\w*lock(?:ed)?\b(?!\s*\()")
 _GUARD_RE = re.compile(r"\b(\w+)\s*\(\s*(\w+)\b")
+# Codes of a class released, or maybe released, at a point (index/summary.py).
+_DROPPED = frozenset({"N", "n", "m", "P", "U"})
 _COMMENT_RE = re.compile(r"/\*.*?\*/|//[^\n]*", re.DOTALL)
 
 
@@ -94,6 +96,16 @@ class Doubts:
                     and _member(other) == _member(cls)):
                 return UNKNOWN
         return code
+
+    def released_alias(self, codes: Codes, cls: str) -> bool:
+        """Whether a lock held at a point may have been released under another expression:
+        taken as &p_hwfn->p_rdma_info->lock, dropped as &p_rdma_info->lock
+        (qed_roce_alloc_cid()), one of the two a chain the file cannot type."""
+        if cls.startswith("@"):
+            return False
+        return any(other != cls and code in _DROPPED and (self._same(other, cls)
+                                                          or self._same(cls, other))
+                   for other, code in codes)
 
     # ------------------------------------------------------------ unmodelled helpers
 

@@ -44,6 +44,7 @@ _FLAG = "made under a flag callers set when they hold the lock"
 _WAIVED = "the function says it goes without the lock"
 _TAKES_IT = "the callee itself returns holding the lock its text names"
 _OTHER_LOCK = "the text says only \"the lock\" and the callee retakes another one"
+_OTHER_HELD = "the text says only \"the lock\" and the caller holds another one"
 _GENERIC_LOCK = re.compile(r"(?:(?:the|this|that|its|a)\s+)?(?:lock|spinlock|mutex|semaphore)",
                            re.IGNORECASE)
 _SETUP_DEPTH = 3
@@ -160,7 +161,7 @@ class Judge:
         it was resolved to: every definition takes a lock again (dropped to wait, as
         csio_scsi_abort_io_q() drops and retakes hw->lock, "Should be entered with lock
         held") and none takes the resolved one."""
-        if not _GENERIC_LOCK.fullmatch(contract.lock_text.strip()):
+        if not _generic(contract):
             return False
         definitions = self.view.callees_for(call.callee, caller.file)
         if not definitions:
@@ -220,6 +221,12 @@ class Judge:
         elif check == "must-hold" and self._other_lock(call, fn, contract):
             return Judgement(check, Verdict.UNKNOWN, **base,  # type: ignore[arg-type]
                              reason=_OTHER_LOCK)
+        elif check == "must-hold" and _generic(contract) and any(
+                other != cls and code == HELD and not other.startswith("@")
+                for other, code in call.locks):
+            # "Should be called with lock held" while the caller holds hw->lock.
+            return Judgement(check, Verdict.UNKNOWN, **base,  # type: ignore[arg-type]
+                             reason=_OTHER_HELD)
         else:
             state, entry, doubt = self.held_at(fn, call.locks, call.line, cls)
             if doubt and check == "must-hold":
@@ -284,6 +291,11 @@ class Judge:
             base = dict(file=fn.file, line=call.line, column=call.column, function=fn.name)
             if chain is None:
                 yield Judgement("sleep-in-atomic", Verdict.FOLLOWED, **base)  # type: ignore[arg-type]
+                continue
+            if call.atomic and self.doubts.released_alias(call.locks, call.atomic):
+                # The lock it holds may be one it dropped under another expression.
+                yield Judgement("sleep-in-atomic", Verdict.UNKNOWN, **base,  # type: ignore[arg-type]
+                                reason=_ALIAS)
                 continue
             trace = [_step_of(fn, s) for s in atomic.steps]
             trace += [_step_of(fn, s) for s in chain.steps]
@@ -592,3 +604,8 @@ def _step_of(fn: FunctionRef, text: str) -> TraceStep:
     if found is None:
         return TraceStep(fn.file, fn.line, text)
     return TraceStep(found.group(1), int(found.group(2)), text)
+
+
+def _generic(contract: Contract) -> bool:
+    """Whether the contract's words name no particular lock ("with lock held", "the mutex")."""
+    return _GENERIC_LOCK.fullmatch(contract.lock_text.strip()) is not None

@@ -399,3 +399,21 @@ void widget_pool_reset(struct widget_pool *pool)
 	widget_pool_drain(pool);		/* ok: PA4001 */
 	spin_unlock_irq(&w->lock);
 }
+
+/* Should be called with lock held. */
+static void widget_pool_gather(struct widget_pool *pool)
+{
+	pool->w->count = 0;
+}
+
+void widget_pool_collect(struct widget_pool *pool)
+{
+	struct widget *w = pool->w;
+
+	mutex_lock(&pool->pool_mutex);
+	mutex_unlock(&pool->pool_mutex);
+	spin_lock_irq(&w->lock);
+	widget_pool_gather(pool);		/* ok: PA4001 */
+	spin_unlock_irq(&w->lock);
+	widget_pool_gather(pool);		/* expect: PA4001 */
+}

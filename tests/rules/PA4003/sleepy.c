@@ -322,3 +322,22 @@ void port_queue_sync(struct port_queue *q)
 	schedule();				/* expect: PA4003 */
 	spin_unlock(&q->qlock);
 }
+
+/*
+ * schedule_preempt_disabled()'s shape: entered with preemption disabled,
+ * it enables it to schedule and disables it again.
+ */
+static void port_schedule_preempted(void)
+{
+	sched_preempt_enable_no_resched();
+	schedule();
+	preempt_disable();
+}
+
+void port_park(struct port *p)
+{
+	preempt_disable();
+	while (p->state)
+		port_schedule_preempted();	/* ok: PA4003 */
+	preempt_enable();
+}
