@@ -34,7 +34,7 @@ from patchaudit.index.view import FunctionRef, TreeView, orders_before
 from patchaudit.interproc.doubt import Doubts
 from patchaudit.interproc.entry import Entry, EntryState, EntryStates
 from patchaudit.interproc.sleep import Sleepers
-from patchaudit.interproc.tables import judge_tables
+from patchaudit.interproc.tables import judge_tables, releases
 from patchaudit.model import TraceStep
 
 PARTIAL_VERDICT = "partial"
@@ -44,6 +44,7 @@ _FLAG = "made under a flag callers set when they hold the lock"
 _WAIVED = "the function says it goes without the lock"
 _TAKES_IT = "the callee itself returns holding the lock its text names"
 _OTHER_LOCK = "the text says only \"the lock\" and the callee retakes another one"
+_HELPER_DROPS = "the helper that takes it releases the held lock itself"
 _OTHER_HELD = "the text says only \"the lock\" and the caller holds another one"
 _GENERIC_LOCK = re.compile(r"(?:(?:the|this|that|its|a)\s+)?(?:lock|spinlock|mutex|semaphore)",
                            re.IGNORECASE)
@@ -454,6 +455,12 @@ class Judge:
                 state, _ = self.held(fn, code, held_cls)
                 if state == NOT_HELD:
                     continue  # released before: nothing to judge
+                if take.via and self._drops(fn, take.via[0], held_cls):
+                    # __wait_on_freeing_inode() unlocks i_lock before it takes
+                    # inode_hash_lock: the helper may have dropped it first.
+                    yield Judgement("lock-order", Verdict.UNKNOWN, **base,  # type: ignore[arg-type]
+                                    reason=_HELPER_DROPS)
+                    continue
                 if state != HELD:
                     yield Judgement("lock-order", Verdict.UNKNOWN, **base,  # type: ignore[arg-type]
                                     reason=PARTIAL_VERDICT if state == PARTIAL else "lock state")
@@ -470,6 +477,12 @@ class Judge:
                     message=(f"{fn.name}() takes {take.lock} while holding {held_cls}, but the "
                              f"documented order takes {take.lock} first"),
                     trace=trace)
+
+    def _drops(self, caller: FunctionRef, helper: str, cls: str) -> bool:
+        """Whether a helper's own code releases ``cls`` (so that what it takes may come after)."""
+        return any(releases(call.callee) and any(arg == cls for _, arg in call.arg_classes)
+                   for definition in self.view.callees_for(helper, caller.file)
+                   for call in self.view.calls_of(definition))
 
     def called_takes(self, fn: FunctionRef) -> Iterator[Judgement]:
         """A call made with A held, of a function that takes B itself, where B comes before A."""

@@ -81,3 +81,18 @@ void pool_refill(struct pool *pool)
 	spin_unlock(&pool->lock);
 	pool_grow(pool);			/* ok: PA4005 */
 }
+
+/* Entered with the slot's lock, it drops it before it takes the pool's. */
+static void pool_wait_slot(struct pool *pool, struct slot *slot)
+{
+	spin_unlock(&slot->lock);
+	spin_lock(&pool->lock);
+	pool->slots[0].used = 0;
+	spin_unlock(&pool->lock);
+}
+
+void pool_drain(struct pool *pool, struct slot *slot)
+{
+	spin_lock(&slot->lock);
+	pool_wait_slot(pool, slot);		/* ok: PA4005 */
+}
