@@ -252,7 +252,6 @@ def analyse_file(ir: FileIR, external: Mapping[str, Summary] | None = None) -> F
                       fixups.get(index, LockState()))
         return entry, {callee: summaries.get(callee) for callee in deps[index]}
 
-    previous: dict[str, Summary] | None = None
     for _ in range(_ROUNDS):
         known = {**outside, **summaries} if outside else summaries
         for index, item in enumerate(items):
@@ -277,15 +276,9 @@ def analyse_file(ir: FileIR, external: Mapping[str, Summary] | None = None) -> F
         # A release with nothing taken before it is someone else's lock, but only
         # once the summaries stopped changing: before, the lock a helper (or its
         # helper) returns holding may not be known yet.
-        final = summaries == previous
-        previous = summaries
+        fixups = _grow(fixups, {index: _fixups(flows[index], item.fn) for index, item in enumerate(items)})
         from_callers = _from_callers(items, flows)
         unsettled = {index for index in range(len(items)) if inputs_of(index) != inputs[index]}
-        if final or not unsettled:
-            fixups = _grow(fixups, {index: _fixups(flows[index], item.fn)
-                                    for index, item in enumerate(items)})
-            unsettled = {index for index in range(len(items))
-                         if inputs_of(index) != inputs[index]}
         if not unsettled:
             break
     result = []
