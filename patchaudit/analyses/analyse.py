@@ -310,7 +310,7 @@ def analyse_file(ir: FileIR, external: Mapping[str, Summary] | None = None) -> F
 
 def _touches(summary: Summary | None) -> bool:
     return summary is not None and bool(
-        summary.acquires or summary.releases or summary.unsure or summary.takes)
+        summary.acquires or summary.releases or summary.unsure or summary.takes or summary.cond)
 
 
 def _has_scope(fn: Function) -> bool:
