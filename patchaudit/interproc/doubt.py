@@ -36,7 +36,9 @@ _NO_ARGUMENTS_RE = re.compile(r"\(\s*(?:void\s*)?\)\s*;?\s*$")
 # The head of an if or else branch, and a flag variable naming a lock in its condition
 # (locked, rtnl_locked, have_lock; not a call such as spin_is_locked(...)).
 _BRANCH_RE = re.compile(r"^\s*(?:}\s*)?(?:else\s+)?(?:if\s*\((.*)|else\b)")
-_FLAG_RE = re.compile(r"\b\w*lock(?:ed)?\b(?!\s*\()")
+# A flag is a whole operand of the condition (if (locked), if (!rtnl_locked && x)),
+# not a word inside an expression (&lock->wait_list, rt_mutex_top_waiter(lock)).
+_FLAG_RE = re.compile(r"(?:^|(?<!\w)\(|!|&&|\|\|)\s*(\w*locked|\w*lock_held|\w*_lock)\s*(?=$|\)|&&|\|\|)")
 _GUARD_RE = re.compile(r"\b(\w+)\s*\(\s*(\w+)\b")
 # Codes of a class released, or maybe released, at a point (index/summary.py).
 _DROPPED = frozenset({"N", "n", "m", "P", "U"})

@@ -214,7 +214,8 @@ class Judge:
         elif self.pointer_lock(cls):
             return Judgement(check, Verdict.UNKNOWN, **base,  # type: ignore[arg-type]
                              reason="the lock is reached through a pointer")
-        elif check == "must-hold" and self._takes_it(call, fn, cls):
+        elif (check == "must-hold" and contract.origin in (Origin.PROSE, Origin.KERNEL_DOC)
+              and self._takes_it(call, fn, cls)):
             # "This lock must be held for any state transitions" above the function
             # that takes it (ssam_controller_lock()): the text describes the lock.
             return Judgement(check, Verdict.UNKNOWN, **base,  # type: ignore[arg-type]

@@ -417,3 +417,12 @@ void widget_pool_collect(struct widget_pool *pool)
 	spin_unlock_irq(&w->lock);
 	widget_pool_gather(pool);		/* expect: PA4001 */
 }
+
+/* A word "lock" inside the condition is no flag: only a whole operand is. */
+void widget_scan(struct widget *w, struct widget *lock)
+{
+	spin_lock(&w->lock);
+	spin_unlock(&w->lock);
+	if (lock->count)
+		widget_count_locked(w);		/* expect: PA4001 */
+}
