@@ -15,11 +15,11 @@ from patchaudit.analyses.entry import (
     merge,
 )
 from patchaudit.analyses.flow import FlowResult, Summary, is_false_literal, run_flow, still_flow
-from patchaudit.analyses.lockclass import Resolver
+from patchaudit.analyses.lockclass import Resolver, strip_casts
 from patchaudit.analyses.state import Event, EventKind, Holding, LockRef, LockState
 from patchaudit.analyses.tables import Action, tables
 from patchaudit.analyses.types import TypeEnv, env_for, file_types, function_calls, walk_stmts
-from patchaudit.cfront.ir import Call, Cast, Expr, FileIR, Function, Name, Opaque, Scoped
+from patchaudit.cfront.ir import Call, Expr, FileIR, Function, Name, Opaque, Scoped
 
 # Entry contexts flow from callers to static helpers and summaries from
 # helpers to callers; a few rounds settle every call chain seen in practice.
@@ -124,7 +124,7 @@ def _returned_trylock(flow: FlowResult) -> list[tuple[Event, bool]]:
     prims = tables().primitives
     found: set[tuple[LockRef, bool, bool]] = set()
     for value, _ in flow.returns:
-        value = _strip(value) if value is not None else None
+        value = strip_casts(value) if value is not None else None
         prim = prims.get(value.callee) if isinstance(value, Call) else None
         if value is None or prim is None or prim.action is not Action.TRYLOCK:
             return []
@@ -154,7 +154,7 @@ def _held_when(lock: LockRef, flow: FlowResult) -> bool | None:
     passed: set[bool] = set()  # returns of another helper's untested result, by polarity
     for value, state in flow.returns:
         holding = state.holding(lock)
-        value = _strip(value) if value is not None else None
+        value = strip_casts(value) if value is not None else None
         if holding is Holding.PARTIAL and isinstance(value, Name):
             # rq = i915_request_create(ce); ... return rq; (intel_engine_create_kernel_request())
             bound = state.binding(value.name)
@@ -193,12 +193,6 @@ def _polarity(held: list[Expr], free: list[Expr]) -> bool | None:
             and not any(failure(e) for e in held)):
         return True
     return None
-
-
-def _strip(expr: Expr) -> Expr:
-    while isinstance(expr, Cast):
-        expr = expr.operand
-    return expr
 
 
 def _fixups(flow: FlowResult, fn: Function) -> LockState:
@@ -273,9 +267,6 @@ def analyse_file(ir: FileIR, external: Mapping[str, Summary] | None = None) -> F
             for index, item in enumerate(items)
             if names[item.fn.name] == 1
         }
-        # A release with nothing taken before it is someone else's lock, but only
-        # once the summaries stopped changing: before, the lock a helper (or its
-        # helper) returns holding may not be known yet.
         fixups = _grow(fixups, {index: _fixups(flows[index], item.fn) for index, item in enumerate(items)})
         from_callers = _from_callers(items, flows)
         unsettled = {index for index in range(len(items)) if inputs_of(index) != inputs[index]}

@@ -36,7 +36,7 @@ def parse_annotation(text: str) -> tuple[str, str] | None:
     return (match.group(1), match.group(2)) if match else None
 
 
-def _strip(expr: Expr) -> Expr:
+def strip_casts(expr: Expr) -> Expr:
     while isinstance(expr, Cast):
         expr = expr.operand
     return expr
@@ -50,12 +50,12 @@ class Resolver:
 
     def object_class(self, expr: Expr) -> str:
         """The class of a lock or list head object: ``&b->pages`` -> ``balloon_dev_info.pages``."""
-        expr = _strip(expr)
+        expr = strip_casts(expr)
         if isinstance(expr, Unary) and expr.op == "&":
-            expr = _strip(expr.operand)
+            expr = strip_casts(expr.operand)
         expr = self.env.resolve(expr)
         if isinstance(expr, Unary) and expr.op == "&":
-            expr = _strip(expr.operand)
+            expr = strip_casts(expr.operand)
         if isinstance(expr, Field):
             tag = struct_name(self.env.of(expr.base))
             if tag:
@@ -78,9 +78,9 @@ class Resolver:
         """
         if depth > 6:
             return None
-        expr = _strip(expr)
+        expr = strip_casts(expr)
         while isinstance(expr, Unary) and expr.op in ("&", "*"):
-            expr = _strip(expr.operand)
+            expr = strip_casts(expr.operand)
         tag = struct_name(self.env.of(expr))
         if tag:
             return tag
@@ -98,7 +98,7 @@ class Resolver:
         """Which page a page or folio expression names, as text: ``page_folio(p)`` -> ``p``."""
         data = tables()
         for _ in range(8):
-            expr = self.env.resolve(_strip(expr))
+            expr = self.env.resolve(strip_casts(expr))
             if isinstance(expr, Call) and expr.callee in data.same_page and expr.args:
                 expr = expr.args[0]
             elif (

@@ -25,6 +25,8 @@ from patchaudit.contracts.model import Contract
 
 HELD, NOT_HELD, PARTIAL = "H", "N", "P"
 HELD_OR_ENTRY, NOT_HELD_OR_ENTRY, MIXED, UNKNOWN = "h", "n", "m", "U"
+# Codes of a class released, or maybe released, at a point.
+DROPPED = frozenset({NOT_HELD, NOT_HELD_OR_ENTRY, MIXED, PARTIAL, UNKNOWN})
 
 Codes = tuple[tuple[str, str], ...]  # (lock class, code), sorted by class
 

@@ -24,7 +24,7 @@ from collections.abc import Iterator, Mapping
 
 from patchaudit.analyses.state import CHAIN_PREFIX, UNKNOWN_CLASS
 from patchaudit.analyses.tables import tables
-from patchaudit.index.summary import HELD, NOT_HELD, UNKNOWN, Codes, code_of
+from patchaudit.index.summary import DROPPED, HELD, NOT_HELD, UNKNOWN, Codes, code_of
 from patchaudit.index.summary import FunctionSummary
 from patchaudit.index.view import FunctionRef, TreeView
 from patchaudit.interproc.tables import judge_tables, releases
@@ -40,8 +40,6 @@ _BRANCH_RE = re.compile(r"^\s*(?:}\s*)?(?:else\s+)?(?:if\s*\((.*)|else\b)")
 # not a word inside an expression (&lock->wait_list, rt_mutex_top_waiter(lock)).
 _FLAG_RE = re.compile(r"(?:^|(?<!\w)\(|!|&&|\|\|)\s*(\w*locked|\w*lock_held|\w*_lock)\s*(?=$|\)|&&|\|\|)")
 _GUARD_RE = re.compile(r"\b(\w+)\s*\(\s*(\w+)\b")
-# Codes of a class released, or maybe released, at a point (index/summary.py).
-_DROPPED = frozenset({"N", "n", "m", "P", "U"})
 _COMMENT_RE = re.compile(r"/\*.*?\*/|//[^\n]*", re.DOTALL)
 
 
@@ -58,6 +56,7 @@ class Doubts:
         self._canonical: dict[str, str | None] = {}
         self._helpers: dict[tuple[str, int, int], list[tuple[int, str, tuple[str, ...] | None]]] = {}
         self._lines: dict[str, list[str]] = {}
+        self._comments: dict[tuple[str, int], list[str]] = {}
 
     # ------------------------------------------------------------ aliases
 
@@ -105,7 +104,7 @@ class Doubts:
         (qed_roce_alloc_cid()), one of the two a chain the file cannot type."""
         if cls.startswith("@"):
             return False
-        return any(other != cls and code in _DROPPED and (self._same(other, cls)
+        return any(other != cls and code in DROPPED and (self._same(other, cls)
                                                           or self._same(cls, other))
                    for other, code in codes)
 
@@ -251,7 +250,12 @@ class Doubts:
             return False
         named = re.compile(rf"\b{re.escape(member)}\b")
         patterns = judge_tables().waivers
-        for comment in _comments(lines[summary.line - 1:summary.end_line]):
+        key = (fn.file, fn.key)
+        comments = self._comments.get(key)
+        if comments is None:
+            comments = self._comments[key] = list(
+                _comments(lines[summary.line - 1:summary.end_line]))
+        for comment in comments:
             if named.search(comment) and any(p.search(comment) for p in patterns):
                 return True
         return False

@@ -22,13 +22,11 @@ from dataclasses import dataclass, replace
 
 from patchaudit.analyses.tables import tables
 from patchaudit.contracts.model import Context, Contract, ContractKind
-from patchaudit.index.summary import CallFact, code_of
+from patchaudit.index.summary import DROPPED, CallFact, code_of
 from patchaudit.index.view import FunctionRef, TreeView
 from patchaudit.interproc.tables import releases
 
 _DEPTH = 4
-# Codes of a class the function released, or may have, before a call (index/summary.py).
-_RELEASED = frozenset({"N", "n", "m", "P", "U"})
 _ATOMIC_CONTEXTS = frozenset({Context.ATOMIC, Context.HARDIRQ, Context.SOFTIRQ})
 _NO_SLEEP = _ATOMIC_CONTEXTS | {Context.ANY}
 _ROOT_NAMES = {"hardirq": "a hard interrupt handler", "softirq": "a softirq callback (timer, tasklet, RCU)"}
@@ -112,7 +110,7 @@ class Sleepers:
         for call in sorted(self.view.calls_of(fn), key=lambda c: (c.line, c.column)):
             if not call.top:
                 continue
-            if dropped or any(code in _RELEASED for _, code in call.locks):
+            if dropped or any(code in DROPPED for _, code in call.locks):
                 # The function dropped a lock or context before this call (rcu_read_unlock()
                 # around a folio_lock()): its caller's atomic context may be what it dropped.
                 continue
