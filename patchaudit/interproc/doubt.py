@@ -24,8 +24,15 @@ from collections.abc import Iterator, Mapping
 
 from patchaudit.analyses.state import CHAIN_PREFIX, UNKNOWN_CLASS
 from patchaudit.analyses.tables import tables
-from patchaudit.index.summary import DROPPED, HELD, NOT_HELD, UNKNOWN, Codes, code_of
-from patchaudit.index.summary import FunctionSummary
+from patchaudit.index.summary import (
+    DROPPED,
+    HELD,
+    NOT_HELD,
+    UNKNOWN,
+    Codes,
+    FunctionSummary,
+    code_of,
+)
 from patchaudit.index.view import FunctionRef, TreeView
 from patchaudit.interproc.tables import judge_tables, releases
 
