@@ -242,7 +242,7 @@ class _Transfer:
                 return st.set(lock, Event(line, EventKind.UNKNOWN, lock, call.text))
             atomic = self.guard_atomic(guard)
             self.take(st, Take(lock, line, call.text, True, atomic=atomic), call.pos.column)
-            return st.set(lock, Event(line, EventKind.GUARD, lock, call.text, atomic))
+            return st.push(lock, Event(line, EventKind.GUARD, lock, call.text, atomic))
         if not isinstance(call.callee_expr, Name):
             st = self.eval(call.callee_expr, st)
         for arg in call.args:
@@ -263,7 +263,7 @@ class _Transfer:
         if prim.action is Action.ACQUIRE:
             self.take(st, Take(lock, line, call.text, prim.blocking, nested=prim.nested,
                                atomic=prim.atomic, shared=prim.mode == "read"), call.pos.column)
-            st = st.set(lock, Event(line, EventKind.ACQUIRE, lock, call.text, prim.atomic))
+            st = st.push(lock, Event(line, EventKind.ACQUIRE, lock, call.text, prim.atomic))
             return self.contexts(prim, True, line, call.text, st)
         if prim.action is Action.RELEASE:
             if prim.context.startswith("~"):
@@ -275,7 +275,7 @@ class _Transfer:
             # different: that is what the rules report.
             if st.holding(lock) is Holding.NOT_HELD and self.record:
                 self.unheld.append(lock)
-            st = st.set(lock, Event(line, EventKind.RELEASE, lock, call.text))
+            st = st.pop(lock, Event(line, EventKind.RELEASE, lock, call.text))
             return self.contexts(prim, False, line, call.text, st)
         if prim.action is Action.ASSERT:
             return st.set(lock, Event(line, EventKind.ASSERT, lock, call.text))
@@ -386,7 +386,7 @@ class _Transfer:
             prim, lock = found
             line = cond.pos.line
             if prim.action is Action.TRYLOCK and truth == prim.success_nonzero:
-                st = st.set(lock, Event(line, EventKind.TRYLOCK, lock, cond.text, prim.atomic))
+                st = st.push(lock, Event(line, EventKind.TRYLOCK, lock, cond.text, prim.atomic))
                 return self.contexts(prim, True, line, cond.text, st)
             if prim.action is Action.TEST and truth:
                 return st.set(lock, Event(line, EventKind.ASSERT, lock, cond.text))
@@ -418,14 +418,14 @@ class _Transfer:
                 continue
             text = f"{guard.kind}: {guard.lock.text}"
             if kind is NodeKind.RELEASE:
-                st = st.set(lock, Event(guard.line, EventKind.SCOPE_END, lock, text))
+                st = st.pop(lock, Event(guard.line, EventKind.SCOPE_END, lock, text))
             elif kind in (NodeKind.GUARD, NodeKind.GUARD_TRY):
                 blocking = kind is NodeKind.GUARD or not guard.kind.endswith(
                     self.data.guards.try_suffixes)
                 atomic = self.guard_atomic(guard)
                 self.take(st, Take(lock, guard.line, text, blocking, atomic=atomic), 0)
                 event = EventKind.GUARD if kind is NodeKind.GUARD else EventKind.TRYLOCK
-                st = st.set(lock, Event(guard.line, event, lock, text, atomic))
+                st = st.push(lock, Event(guard.line, event, lock, text, atomic))
         return st
 
 

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import Enum
 
 PAGE_CLASS = "page"
+_NEST_DEPTH = 3
 UNKNOWN_CLASS = "?"
 # A class the file cannot name because a struct on the way is defined
 # elsewhere: "~vm_area_struct.vm_mm.mmap_lock" is the mmap_lock of the
@@ -78,9 +79,17 @@ class Event:
     lock: LockRef
     text: str = ""  # the call, or an explanation (entry contexts cite their source)
     atomic: bool = False  # taken by a spinning primitive or a context: sleeping here is a bug
+    # Taken while another lock of the class was held on this path (lock(a);
+    # lock_nested(b)): the event it nests in, which its release gives back.
+    outer: Event | None = None
 
-    def sort_key(self) -> tuple[int, str, str, str, str]:
-        return (self.line, self.kind.value, self.lock.cls, self.lock.inst, self.text)
+    @property
+    def depth(self) -> int:
+        return 0 if self.outer is None else 1 + self.outer.depth
+
+    def sort_key(self) -> tuple[int, str, str, str, str, int, int]:
+        outer = self.outer.line if self.outer is not None else 0
+        return (self.line, self.kind.value, self.lock.cls, self.lock.inst, self.text, self.depth, outer)
 
     def describe(self) -> str:
         if self.kind is EventKind.INITIAL:
@@ -118,6 +127,33 @@ class LockState:
     def set(self, lock: LockRef, event: Event) -> LockState:
         kept = frozenset(fact for fact in self.facts if fact[0] != lock)
         return LockState(kept | {(lock, event)}, self.bindings)
+
+    def push(self, lock: LockRef, event: Event) -> LockState:
+        """``lock`` taken by ``event``, nested in what holds it already.
+
+        All instances of a class are one lock, so a second instance taken while
+        the first is held on every path (mutex_lock_nested(&child->lock) under
+        the parent's, a helper's lock under the caller's) nests: releasing it
+        leaves the first held. The same call again (a path the analysis cannot
+        tell apart) replaces, as ``set`` does; so does nesting deeper than
+        _NEST_DEPTH, which only ever makes a release drop more, and so do
+        contexts ("@irq": one local_irq_enable() ends any number of disables).
+        """
+        events = self.events(lock) if not lock.cls.startswith("@") else []
+        if not events or not all(e.kind.holds and e.text != event.text
+                                 and e.depth < _NEST_DEPTH for e in events):
+            return self.set(lock, event)
+        kept = frozenset(fact for fact in self.facts if fact[0] != lock)
+        return LockState(kept | {(lock, replace(event, outer=e)) for e in events}, self.bindings)
+
+    def pop(self, lock: LockRef, event: Event) -> LockState:
+        """``lock`` released by ``event``: a nested acquisition gives back the one it nests in."""
+        events = self.events(lock)
+        if all(e.outer is None for e in events):
+            return self.set(lock, event)
+        kept = frozenset(fact for fact in self.facts if fact[0] != lock)
+        back = {(lock, e.outer if e.outer is not None else event) for e in events}
+        return LockState(kept | back, self.bindings)
 
     def drop(self, lock: LockRef, event: Event) -> LockState:
         """Without one event of ``lock``: the path where it did not happen."""

@@ -56,3 +56,39 @@ int timeline_kick(struct timeline *tl, struct request *slot)
 	request_emit_unchecked(tl, slot);
 	return request_emit(tl, slot);
 }
+
+/*
+ * A second timeline of the same class, locked and unlocked while the
+ * request's is held: all timelines are one lockdep class, and unlocking
+ * the second leaves the first held.
+ */
+static int request_wrap(struct timeline *other, struct timeline *tl, struct request *slot)
+{
+	struct request *rq = request_create(tl, slot);
+
+	if (IS_ERR(rq))
+		return PTR_ERR(rq);
+	mutex_lock_nested(&other->mutex, SINGLE_DEPTH_NESTING);
+	other->seqno = -4;
+	mutex_unlock(&other->mutex);
+	request_add(rq);			/* ok: PA4001 */
+	return 0;
+}
+
+/* Both released: the class is not held any more. */
+static void timeline_pair(struct timeline *a, struct timeline *b, struct request *rq)
+{
+	mutex_lock(&a->mutex);
+	mutex_lock_nested(&b->mutex, SINGLE_DEPTH_NESTING);
+	b->seqno = a->seqno;
+	mutex_unlock(&b->mutex);
+	request_add(rq);			/* ok: PA4001 */
+	mutex_unlock(&a->mutex);
+	request_add(rq);			/* expect: PA4001 */
+}
+
+int timeline_wrap(struct timeline *other, struct timeline *tl, struct request *slot)
+{
+	timeline_pair(other, tl, slot);
+	return request_wrap(other, tl, slot);
+}

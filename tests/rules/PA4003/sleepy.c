@@ -341,3 +341,55 @@ void port_park(struct port *p)
 		port_schedule_preempted();	/* ok: PA4003 */
 	preempt_enable();
 }
+
+/*
+ * Two ports' locks, one class: unlocking the peer's leaves the port's own
+ * held, so the sleep after it is still under a spinlock.
+ */
+void port_link(struct port *p, struct port *peer)
+{
+	spin_lock(&p->lock);
+	spin_lock_nested(&peer->lock, SINGLE_DEPTH_NESTING);
+	peer->state = p->state;
+	spin_unlock(&peer->lock);
+	port_apply(p);				/* expect: PA4003 */
+	spin_unlock(&p->lock);
+	port_apply(peer);			/* ok: PA4003 */
+}
+
+/* And the led_blink_set_nosleep() shape: stated not to sleep, though it calls one that may. */
+
+/**
+ * port_kick - restart the port
+ * @p: the port
+ *
+ * This function may sleep!
+ */
+void port_kick(struct port *p)
+{
+	p->state = 0;
+}
+
+/**
+ * port_kick_nosleep - restart the port, guaranteed to not sleep
+ * @p: the port
+ *
+ * This restarts the port and is guaranteed to not sleep: a port whose
+ * restart blocks is handed to the work queue.
+ */
+void port_kick_nosleep(struct port *p)
+{
+	if (p->state > 1) {
+		p->state = 3;
+		return;
+	}
+	port_kick(p);
+}
+
+void port_kick_atomic(struct port *p)
+{
+	spin_lock(&p->lock);
+	port_kick_nosleep(p);			/* ok: PA4003 */
+	port_kick(p);				/* expect: PA4003 */
+	spin_unlock(&p->lock);
+}
