@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 
 from patchaudit import __version__
@@ -414,6 +414,9 @@ def check_series(
     """
     # One patch at a time: each application (the file contents of a patch) is let go once
     # analysed and summarised, so a series of thousands of patches holds one tree state.
+    # The touched files' summaries are kept in the parse cache: the next check of
+    # this series (another version, one patch at a time) meets the same contents.
+    options = replace(options, keep_summaries=True)
     if not series.lone:
         check_tree_fits(series, base, options.tree_label or str(base.root))
     summaries: list[PatchSummary] = []

@@ -28,6 +28,9 @@ class Options:
     cache: ParseCache | None = None
     tree_label: str = ""  # how reports name the tree (as the user gave it); default its path
     index: str | None = None  # the tree index the contract kinds read (patchaudit index)
+    # Keep the contract kinds' file summaries in ``cache`` (check: the same
+    # files come back with every version of a series; scan has its result cache).
+    keep_summaries: bool = False
 
 
 @dataclass(frozen=True)
@@ -141,7 +144,7 @@ def _file_findings(
     data = state.data
     # Kinds that use more than the IR get the file's bytes and the tree.
     context = CheckContext(data, read, lambda d, p: parse(d, p, options), read_before,
-                           options.index)
+                           options.index, options.cache if options.keep_summaries else None)
     muted: tuple[Suppression, ...] | None = None
     for rule in rules:
         kind = KINDS[rule.kind]

@@ -13,6 +13,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from patchaudit import __version__
+from patchaudit.codeprint import code_fingerprint
 from patchaudit.cfront.lower_ctx import paused_gc
 from patchaudit import model
 from patchaudit.entries import data_classes, inflate, load, read_entry, write_entry
@@ -49,35 +50,6 @@ class FileResult:
 
 def content_digest(data: bytes) -> str:
     return hashlib.blake2b(data, digest_size=16).hexdigest()
-
-
-# The parts of patchaudit whose code or data decide a file's findings
-# (formatters and the command line do not).
-ANALYSIS_CODE = (
-    "analyses", "cfront", "engine", "ruleset", "tree", "model.py", "errors.py", "textbytes.py",
-    # The contract kinds: the judge, the miners and the index's view (the index's
-    # own stamp covers only what it stores, not how it is judged).
-    "interproc", "contracts", "index",
-)
-
-
-@lru_cache(maxsize=1)
-def code_fingerprint() -> bytes:
-    """Hash of the analysis code and data: an analysis change must not reuse old results.
-
-    Hashing the sources (under 1 MB, a few milliseconds) rather than trusting
-    a version number means a forgotten bump cannot serve stale findings.
-    """
-    package = Path(__file__).resolve().parents[1]
-    h = hashlib.blake2b(digest_size=16)
-    files = sorted(
-        p for part in ANALYSIS_CODE for p in [package / part, *(package / part).rglob("*")]
-        if p.is_file() and "__pycache__" not in p.parts and p.suffix in (".py", ".toml", ".txt", ".json")
-    )  # fmt: skip
-    for path in files:
-        h.update(path.relative_to(package).as_posix().encode())
-        h.update(path.read_bytes())
-    return h.digest()
 
 
 def _rule_bytes(rule: Rule) -> bytes:

@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
+from patchaudit.cfront.cache import ParseCache
 from patchaudit.cfront.ir import FileIR
 from patchaudit.contracts.model import Context, Contract, ContractKind, Origin, Verdict
 from patchaudit.index.summary import FileSummary, TakeFact
@@ -62,13 +63,13 @@ def _tightening(contract: Contract) -> bool:
 
 
 def added_contracts(path: str, before: bytes, before_ir: FileIR, after: bytes, after_ir: FileIR,
-                    index: str | None) -> Iterator[Broken | Stale]:
+                    index: str | None, cache: ParseCache | None = None) -> Iterator[Broken | Stale]:
     """Contracts of ``path`` after the patch that it did not state before, with their breakers;
     then the acquisitions the patch adds that callers break, and the text they make stale."""
     current = session()
     current.open(index)
-    old = current.summary(path, before, before_ir)
-    new = current.summary(path, after, after_ir)
+    old = current.summary(path, before, before_ir, cache)
+    new = current.summary(path, after, after_ir, cache)
     view = current.view([new], index)
     stated_before = {_key(c) for c in current.view([old], index).contracts_of_file(path)}
     judge = Judge(view, {path: after})

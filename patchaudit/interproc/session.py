@@ -11,8 +11,10 @@ import hashlib
 from collections import Counter, OrderedDict
 from pathlib import Path
 
+from patchaudit.cfront.cache import ParseCache
 from patchaudit.cfront.ir import FileIR
 from patchaudit.index.build import Wrapper, stored_wrappers
+from patchaudit.index.kept import keep_summary, kept_summary, summary_key
 from patchaudit.index.store import IndexStore
 from patchaudit.index.summarise import effect_summary, summarise
 from patchaudit.index.summary import FileSummary
@@ -42,21 +44,29 @@ class _Session:
             self.store = IndexStore(Path(index), readonly=True)
             self.wrappers = stored_wrappers(self.store)
 
-    def summary(self, path: str, data: bytes, ir: FileIR) -> FileSummary:
+    def summary(self, path: str, data: bytes, ir: FileIR,
+                cache: ParseCache | None = None) -> FileSummary:
         """The file's summary with the index's wrappers it calls (open() first).
 
         check summarises a touched file up to four times (its states before and
         after the patch, for the judge and for contract-changed): the last few
-        summaries are kept, by path, content and index."""
+        summaries are kept, by path, content and index; with ``cache``, on disk
+        too (index/kept.py), for the next check of the same contents."""
         key = (path, hashlib.blake2b(data, digest_size=16).hexdigest(), self.index)
         found = self.summaries.get(key)
         if found is not None:
             self.summaries.move_to_end(key)
             return found
         names = {ident.name for ident in ir.identifiers}
-        used = {name: effect_summary(params, effect)
-                for name, (params, effect) in self.wrappers.items() if name in names}
-        found = summarise(path, data, ir, used)
+        wrappers = {name: wrapper for name, wrapper in self.wrappers.items() if name in names}
+        note = summary_key(path, ir.digest, wrappers) if cache is not None else ""
+        found = kept_summary(cache, note) if cache is not None else None
+        if found is None:
+            used = {name: effect_summary(params, effect)
+                    for name, (params, effect) in wrappers.items()}
+            found = summarise(path, data, ir, used)
+            if cache is not None:
+                keep_summary(cache, note, found)
         self.summaries[key] = found
         while len(self.summaries) > _KEPT:
             self.summaries.popitem(last=False)
@@ -66,14 +76,15 @@ class _Session:
         self.open(index)
         return TreeView(self.store, summaries)
 
-    def judge(self, path: str, data: bytes, ir: FileIR, index: str | None) -> tuple[Judgement, ...]:
+    def judge(self, path: str, data: bytes, ir: FileIR, index: str | None,
+              cache: ParseCache | None = None) -> tuple[Judgement, ...]:
         key = (path, hashlib.blake2b(data, digest_size=16).hexdigest(), index)
         found = self.recent.get(key)
         if found is not None:
             self.recent.move_to_end(key)
             return found
         self.open(index)
-        view = TreeView(self.store, [self.summary(path, data, ir)])
+        view = TreeView(self.store, [self.summary(path, data, ir, cache)])
         found = tuple(Judge(view, {path: data}).judge_file(path))
         self.recent[key] = found
         while len(self.recent) > _KEPT:
@@ -97,9 +108,11 @@ class _Session:
 _SESSION = _Session()
 
 
-def judge_file(path: str, data: bytes, ir: FileIR, index: str | None) -> tuple[Judgement, ...]:
-    """Every judgement of the functions of ``path`` (followed, violated and unknown)."""
-    return _SESSION.judge(path, data, ir, index)
+def judge_file(path: str, data: bytes, ir: FileIR, index: str | None,
+               cache: ParseCache | None = None) -> tuple[Judgement, ...]:
+    """Every judgement of the functions of ``path`` (followed, violated and unknown);
+    ``cache``: where summaries are kept between runs (check)."""
+    return _SESSION.judge(path, data, ir, index, cache)
 
 
 def session() -> _Session:

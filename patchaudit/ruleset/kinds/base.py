@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any, Protocol, cast, runtime_checkable
 
+from patchaudit.cfront.cache import ParseCache
 from patchaudit.cfront.ir import FileIR
 from patchaudit.errors import InputError
 from patchaudit.model import SourceQuote, TraceStep
@@ -70,6 +71,8 @@ class CheckContext:
     read_before: Reader | None = None
     # The tree index (an SQLite file) the contract kinds read, if the run has one.
     index: str | None = None
+    # Where the contract kinds keep file summaries between runs (check only).
+    cache: ParseCache | None = None
 
 
 @runtime_checkable

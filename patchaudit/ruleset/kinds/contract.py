@@ -54,7 +54,7 @@ class _ContractKind:
     def check_in(self, rule: Rule, ir: FileIR, context: CheckContext) -> Iterator[Hit]:
         if context.data is None:
             return
-        for judgement in judge_file(ir.path, context.data, ir, context.index):
+        for judgement in judge_file(ir.path, context.data, ir, context.index, context.cache):
             if judgement.check != self.check_name or judgement.verdict is not Verdict.VIOLATED:
                 continue
             contract = judgement.contract
@@ -111,7 +111,7 @@ class ContractChangedKind(_ContractKind):
             return  # a new file: nothing in the tree calls it yet
         before_ir = context.parse(before, ir.path)
         for change in added_contracts(ir.path, before, before_ir, context.data, ir,
-                                      context.index):
+                                      context.index, context.cache):
             contract = change.contract
             if isinstance(change, Stale):
                 yield Hit(contract.line, 1, change.message, change.trace, contract.subject,
