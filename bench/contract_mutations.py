@@ -240,7 +240,7 @@ def main() -> None:
     IndexStore(Path(args.index), readonly=True).close()  # refuse a missing or foreign index early
     contract_rules = RuleSet(tuple(r for r in load_rules([rules_dir()]) if r.id.startswith("PA4")))
     pool: dict[str, list[Mutation]] = defaultdict(list)
-    baseline_findings = 0
+    baseline: list[str] = []  # what the unmutated functions already break, to be read
     files = [p for p in list_c_files(base, args.paths) if p.endswith(".c")]
     for path in files:
         data = base.read(path)
@@ -254,8 +254,9 @@ def main() -> None:
         if cases:
             judged = judge_file(path, data, parse_c(data, path), args.index)
             mutated_fns = {c.function for c in cases}
-            baseline_findings += sum(1 for j in judged if j.verdict.value == "violated"
-                                     and j.function in mutated_fns)
+            baseline.extend(f"{path}:{j.line} {j.function}() {j.check}: {j.message}"
+                            for j in judged
+                            if j.verdict.value == "violated" and j.function in mutated_fns)
         for case in cases:
             pool[case.kind].append(case)
     rng = random.Random(args.seed)
@@ -297,7 +298,9 @@ def main() -> None:
     totals: Counter[str] = Counter()
     print(f"files judged: {len(files)}; candidate mutations: "
           + ", ".join(f"{k} {len(v)}" for k, v in sorted(pool.items())))
-    print(f"contract findings in the unmutated functions: {baseline_findings}")
+    print(f"contract findings in the unmutated functions: {len(baseline)}")
+    for line in baseline:
+        print(f"  {line}")
     print("| kind | mutations | check finds | scan finds |")
     print("| --- | ---: | ---: | ---: |")
     for kind in sorted({c.kind for c in chosen}):

@@ -49,6 +49,7 @@ _OTHER_HELD = "the text says only \"the lock\" and the caller holds another one"
 _GENERIC_LOCK = re.compile(r"(?:(?:the|this|that|its|a)\s+)?(?:lock|spinlock|mutex|semaphore)",
                            re.IGNORECASE)
 _SETUP_DEPTH = 3
+_RELEASES_IT = "the callee states it releases the lock that makes the call atomic"
 _CONTRADICTED = "its stated atomic context contradicted by its own sleeping code"
 _ENTRY_CODE = {Entry.HELD: HELD, Entry.NOT_HELD: NOT_HELD, Entry.PARTIAL: PARTIAL,
                Entry.UNKNOWN: UNKNOWN}
@@ -294,6 +295,12 @@ class Judge:
             if chain is None:
                 yield Judgement("sleep-in-atomic", Verdict.FOLLOWED, **base)  # type: ignore[arg-type]
                 continue
+            if call.atomic and self._releases_atomic(call, fn):
+                # do_wp_page() is __releases(vmf->ptl): it drops the lock that makes
+                # the call atomic, and whether it sleeps before or after is its own affair.
+                yield Judgement("sleep-in-atomic", Verdict.UNKNOWN, **base,  # type: ignore[arg-type]
+                                reason=_RELEASES_IT)
+                continue
             if call.atomic and self.doubts.released_alias(call.locks, call.atomic):
                 # The lock it holds may be one it dropped under another expression.
                 yield Judgement("sleep-in-atomic", Verdict.UNKNOWN, **base,  # type: ignore[arg-type]
@@ -307,6 +314,18 @@ class Judge:
                 message=(f"{call.callee}() may sleep, but {fn.name}() calls it in atomic "
                          f"context ({atomic.steps[0]})"),
                 trace=tuple(trace), contract=chain.source or atomic.source)
+
+    def _releases_atomic(self, call: CallFact, fn: FunctionRef) -> bool:
+        """Whether the callee states it releases the lock that makes the call atomic, and
+        that lock is the only spinning lock or context held there."""
+        held = {cls for cls, code in call.locks if code == HELD
+                and (cls.startswith("@") or cls in fn.atomic)} | {call.atomic}
+        if len(held) != 1:
+            return False
+        files = {d.file for d in self.view.callees_for(call.callee, fn.file)} | {fn.file}
+        return any(c.checkable and c.lock == call.atomic
+                   and (c.file in files or not c.file.endswith(".c"))
+                   for c in self.view.contracts(call.callee, (ContractKind.RELEASES,)))
 
     def _faults_disabled(self, fn: FunctionRef, line: int) -> bool:
         """Whether page faults are disabled at ``line``: the function's name says its callers

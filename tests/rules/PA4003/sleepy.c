@@ -393,3 +393,62 @@ void port_kick_atomic(struct port *p)
 	port_kick(p);				/* expect: PA4003 */
 	spin_unlock(&p->lock);
 }
+
+/* Elsewhere: drops the port's lock and accounts the drop. */
+void port_drop(struct port *p);
+
+/*
+ * Drops the port's lock (through a helper the analysis cannot see into),
+ * then waits: its callers hold the lock, not an atomic context of its own.
+ */
+static void port_unlock_and_apply(struct port *p)
+	__releases(&p->lock)
+{
+	port_drop(p);
+	port_apply(p);
+}
+
+void port_handover(struct port *p)
+{
+	spin_lock(&p->lock);
+	port_unlock_and_apply(p);		/* ok: PA4003 */
+}
+
+/* Under the RCU read lock as well: dropping the port's lock leaves that one. */
+void port_handover_rcu(struct port *p)
+{
+	rcu_read_lock();
+	spin_lock(&p->lock);
+	port_unlock_and_apply(p);		/* expect: PA4003 */
+	rcu_read_unlock();
+}
+
+/* As mm.h has it: unlocks the second argument. */
+#define port_unmap_unlock(map, ptl)	do { spin_unlock(ptl); (void)(map); } while (0)
+
+struct port_fault {
+	spinlock_t *ptl;
+	struct port *port;
+};
+
+/*
+ * Entered with the fault's lock held (not annotated: only its callers say
+ * so); every path drops it, the last one with pte_unmap_unlock() before the
+ * call that sleeps.
+ */
+static int port_fault_copy(struct port_fault *f)
+{
+	if (f->port->state) {
+		spin_unlock(f->ptl);
+		return 0;
+	}
+	pte_unmap_unlock(NULL, f->ptl);
+	port_apply(f->port);
+	return 1;
+}
+
+int port_fault_handle(struct port_fault *f)
+{
+	spin_lock(f->ptl);
+	return port_fault_copy(f);		/* ok: PA4003 */
+}
