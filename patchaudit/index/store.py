@@ -34,7 +34,7 @@ from patchaudit.contracts.model import Context, Contract, ContractKind, Origin
 from patchaudit.contracts.phrases import phrases
 from patchaudit.index.summary import Codes, Effect, FileSummary, FunctionSummary
 
-SCHEMA_VERSION = "2"
+SCHEMA_VERSION = "3"
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -57,7 +57,7 @@ CREATE TABLE IF NOT EXISTS calls (
     function_id INTEGER NOT NULL, callee TEXT NOT NULL, line INTEGER, col INTEGER,
     locks TEXT NOT NULL DEFAULT '', pages TEXT NOT NULL DEFAULT '', args TEXT NOT NULL DEFAULT '',
     sleep TEXT NOT NULL DEFAULT '', top INTEGER NOT NULL DEFAULT 0, text TEXT NOT NULL DEFAULT '',
-    atomic TEXT NOT NULL DEFAULT '');
+    atomic TEXT NOT NULL DEFAULT '', unless TEXT NOT NULL DEFAULT '');
 CREATE INDEX IF NOT EXISTS calls_callee ON calls(callee);
 CREATE INDEX IF NOT EXISTS calls_function ON calls(function_id);
 CREATE TABLE IF NOT EXISTS takes (
@@ -306,10 +306,10 @@ class IndexStore:
         db.executemany("INSERT INTO params VALUES (?, ?, ?, ?, ?)",
                        ((function_id, i, name, kind, struct_name(kind) or "")
                         for i, (name, kind) in enumerate(fn.params)))
-        db.executemany("INSERT INTO calls VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+        db.executemany("INSERT INTO calls VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
                        ((function_id, c.callee, c.line, c.column, encode_codes(c.locks),
                          _pairs(c.pages), _pairs(c.arg_classes), c.sleep, int(c.top), c.text,
-                         c.atomic)
+                         c.atomic, ",".join(c.unless))
                         for c in fn.calls if c.callee))
         db.executemany("INSERT INTO takes VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
                        ((function_id, t.lock, t.line, t.column, int(t.blocking), int(t.nested),

@@ -20,15 +20,21 @@ from patchaudit.analyses.tables import tables
 from patchaudit.analyses.types import function_exprs, stmt_exprs, struct_name, sub_exprs, walk_stmts
 from patchaudit.cfront.ir import (
     Assign,
+    Binary,
+    Block,
     Call,
     Cast,
     Decl,
     Expr,
+    ExprStmt,
     Field,
     FileIR,
+    If,
     Index,
     InitList,
     Name,
+    Return,
+    Stmt,
     Unary,
 )
 from patchaudit.contracts.mine import mine_file
@@ -149,14 +155,45 @@ def sleep_reason(call: Call) -> str:
     return ""
 
 
-def _top_level(fl: FunctionLocks) -> set[int]:
-    found: set[int] = set()
+def _top_level(fl: FunctionLocks) -> dict[int, tuple[str, ...]]:
+    """The calls of the body's straight line, each with the parameters that, when zero,
+    make the function return before it (``if (!may_sleep) return;``)."""
+    params = {p.name for p in fl.function.params}
+    found: dict[int, tuple[str, ...]] = {}
+    zero: set[str] = set()
     for stmt in fl.function.body.body:
+        unless = tuple(sorted(zero))
         for expr in stmt_exprs(stmt):
             for sub in sub_exprs(expr):
                 if isinstance(sub, Call):
-                    found.add(id(sub))
+                    found[id(sub)] = unless
+        if isinstance(stmt, If) and stmt.other is None and _returns(stmt.then):
+            zero |= _zero_exits(stmt.cond, params)
     return found
+
+
+_ZERO = frozenset({"0", "false", "NULL"})
+
+
+def _zero_exits(cond: Expr, params: set[str]) -> set[str]:
+    """The parameters whose being zero makes ``cond`` true: !p, p == 0, either side of ||."""
+    if isinstance(cond, Binary) and cond.op == "||":
+        return _zero_exits(cond.left, params) | _zero_exits(cond.right, params)
+    if isinstance(cond, Unary) and cond.op == "!" and isinstance(cond.operand, Name):
+        return {cond.operand.name} & params
+    if isinstance(cond, Binary) and cond.op == "==":
+        for name, other in ((cond.left, cond.right), (cond.right, cond.left)):
+            if isinstance(name, Name) and other.text in _ZERO:
+                return {name.name} & params
+    return set()
+
+
+def _returns(stmt: Stmt) -> bool:
+    """Whether ``stmt`` always returns: a return, or a block of plain statements ending in one."""
+    if isinstance(stmt, Return):
+        return True
+    return (isinstance(stmt, Block) and bool(stmt.body) and isinstance(stmt.body[-1], Return)
+            and all(isinstance(s, (ExprStmt, Decl)) for s in stmt.body[:-1]))
 
 
 def _root_name(expr: Expr) -> str | None:
@@ -346,6 +383,7 @@ def _function(fl: FunctionLocks, summary: Summary, roots: set[str],
             arg_classes=_arg_classes(fl, call),
             sleep=sleep_reason(call),
             top=id(call) in top,
+            unless=top.get(id(call), ()),
             text=" ".join(call.text.split())[:_TEXT_LIMIT],
             atomic=_atomic_class(site.state),
         ))

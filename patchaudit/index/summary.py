@@ -45,6 +45,9 @@ class CallFact:
     top: bool = False  # on the body's straight line: made whenever the function runs
     text: str = ""
     atomic: str = ""  # a class held on every path by a spinning primitive or a context, if any
+    # On the straight line, but after a return taken when one of these parameters
+    # is zero (if (!may_sleep) return;): a caller passing 0 there never gets here.
+    unless: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -172,7 +172,7 @@ class TreeView:
             if self.store is not None:
                 rows = self.store.query(
                     f"SELECT {_FUNCTION_COLUMNS}, c.line, c.col, c.locks, c.pages, c.args,"
-                    " c.sleep, c.top, c.text, c.atomic FROM calls c"
+                    " c.sleep, c.top, c.text, c.atomic, c.unless FROM calls c"
                     " JOIN functions f ON c.function_id=f.id"
                     f" JOIN files fi ON f.file_id=fi.id WHERE c.callee=?"
                     f"{self._not_hidden('f.file_id')}", (name,))
@@ -182,11 +182,11 @@ class TreeView:
                     ref = refs.get(key)
                     if ref is None:
                         ref = refs[key] = self._ref(row[:14], self._params(key))
-                    line, col, locks, pages, args, sleep, top, text, atomic = row[14:]
+                    line, col, locks, pages, args, sleep, top, text, atomic, unless = row[14:]
                     found.append((ref, CallFact(name, line, col, decode_codes(locks),
                                                 decode_pairs(pages),
                                                 decode_pairs(args), sleep, bool(top), text,
-                                                atomic)))
+                                                atomic, tuple(p for p in unless.split(",") if p))))
             return found
         return self._memo("calls_to", name, make)  # type: ignore[return-value]
 
@@ -196,10 +196,12 @@ class TreeView:
         assert self.store is not None
         return tuple(
             CallFact(callee, line, col, decode_codes(locks), decode_pairs(pages),
-                     decode_pairs(args), sleep, bool(top), text, atomic)
-            for callee, line, col, locks, pages, args, sleep, top, text, atomic in self.store.query(
-                "SELECT callee, line, col, locks, pages, args, sleep, top, text, atomic FROM calls"
-                " WHERE function_id=?", (ref.key,)))
+                     decode_pairs(args), sleep, bool(top), text, atomic,
+                     tuple(p for p in unless.split(",") if p))
+            for callee, line, col, locks, pages, args, sleep, top, text, atomic, unless
+            in self.store.query(
+                "SELECT callee, line, col, locks, pages, args, sleep, top, text, atomic, unless"
+                " FROM calls WHERE function_id=?", (ref.key,)))
 
     def takes_of(self, ref: FunctionRef) -> tuple[TakeFact, ...]:
         if ref.key < 0:

@@ -54,7 +54,7 @@ class Sleepers:
 
     def __init__(self, view: TreeView) -> None:
         self.view = view
-        self.sleeps: dict[tuple[str, int], Chain | None] = {}
+        self.sleeps: dict[tuple[str, int, frozenset[str]], Chain | None] = {}
         self.atomic: dict[tuple[str, int], Chain | None] = {}
         # Functions stated to run in atomic context whose own code sleeps: not taken at
         # their word (counted, not reported).
@@ -74,26 +74,28 @@ class Sleepers:
         definitions = self.view.callees_for(call.callee, caller.file)
         if not definitions:
             return None
-        chains = [self.function_sleeps(d, 0, frozenset()) for d in definitions]
+        chains = [self.function_sleeps(d, 0, frozenset(), zero_params(call, d, frozenset()))
+                  for d in definitions]
         if not all(chains):
             return None
         chain = chains[0]
         assert chain is not None
         return chain
 
-    def function_sleeps(self, fn: FunctionRef, depth: int,
-                        active: frozenset[tuple[str, int]]) -> Chain | None:
-        key = (fn.file, fn.key)
+    def function_sleeps(self, fn: FunctionRef, depth: int, active: frozenset[tuple[str, int]],
+                        zero: frozenset[str] = frozenset()) -> Chain | None:
+        """Why ``fn`` may sleep, or None; ``zero``: its parameters the call passes as 0."""
+        key = (fn.file, fn.key, zero)
         if key in self.sleeps:
             return self.sleeps[key]
-        if key in active or depth > _DEPTH:
+        if (fn.file, fn.key) in active or depth > _DEPTH:
             return None
-        found = self._sleeps(fn, depth, active | {key})
+        found = self._sleeps(fn, depth, active | {(fn.file, fn.key)}, zero)
         self.sleeps[key] = found
         return found
 
-    def _sleeps(self, fn: FunctionRef, depth: int,
-                active: frozenset[tuple[str, int]]) -> Chain | None:
+    def _sleeps(self, fn: FunctionRef, depth: int, active: frozenset[tuple[str, int]],
+                zero: frozenset[str]) -> Chain | None:
         contracts = _context_contracts(self.view, fn)
         if any(c.context in _NO_SLEEP for c in contracts):
             return None
@@ -101,14 +103,15 @@ class Sleepers:
         if stated is not None:
             return Chain((f"{fn.name}() may sleep: {stated.file}:{stated.line} \"{stated.text}\"",),
                          stated)
-        return self._straight_line(fn, depth, active)
+        return self._straight_line(fn, depth, active, zero)
 
-    def _straight_line(self, fn: FunctionRef, depth: int,
-                       active: frozenset[tuple[str, int]]) -> Chain | None:
-        """Why ``fn``'s own code may sleep: a call on its straight line that may."""
+    def _straight_line(self, fn: FunctionRef, depth: int, active: frozenset[tuple[str, int]],
+                       zero: frozenset[str] = frozenset()) -> Chain | None:
+        """Why ``fn``'s own code may sleep: a call on its straight line that may (after no
+        return taken when a parameter the caller passes as 0 is zero)."""
         dropped = False
         for call in sorted(self.view.calls_of(fn), key=lambda c: (c.line, c.column)):
-            if not call.top:
+            if not call.top or zero.intersection(call.unless):
                 continue
             if dropped or any(code in DROPPED for _, code in call.locks):
                 # The function dropped a lock or context before this call (rcu_read_unlock()
@@ -127,7 +130,8 @@ class Sleepers:
             definitions = self.view.callees_for(call.callee, fn.file)
             if not definitions or any(d.key == fn.key for d in definitions):
                 continue
-            chains = [self.function_sleeps(d, depth + 1, active) for d in definitions]
+            chains = [self.function_sleeps(d, depth + 1, active, zero_params(call, d, zero))
+                      for d in definitions]
             if all(chains):
                 inner = chains[0]
                 assert inner is not None
@@ -197,6 +201,41 @@ class Sleepers:
                                            f"{caller.file}:{call.line}"), derived=True)
         return first
 
+
+
+_ZERO_ARGS = frozenset({"0", "false", "NULL"})
+
+
+def zero_params(call: CallFact, callee: FunctionRef, zero: frozenset[str]) -> frozenset[str]:
+    """The parameters of ``callee`` that ``call`` passes as 0: a literal 0, false or NULL,
+    or a parameter of the caller that is itself 0 (``zero``)."""
+    args = call_args(call.text)
+    found = {name for (name, _), arg in zip(callee.params, args)
+             if arg in _ZERO_ARGS or (arg in zero)}
+    return frozenset(found)
+
+
+def call_args(text: str) -> list[str]:
+    """The argument texts of a call's text, as far as the text is whole (it may be cut short)."""
+    start = text.find("(")
+    if start < 0:
+        return []
+    args: list[str] = []
+    depth, current = 0, list[str]()
+    for ch in text[start + 1:]:
+        if ch in "([{":
+            depth += 1
+        elif ch in ")]}":
+            if depth == 0:
+                args.append("".join(current).strip())
+                return args
+            depth -= 1
+        elif ch == "," and depth == 0:
+            args.append("".join(current).strip())
+            current = []
+            continue
+        current.append(ch)
+    return args  # cut short: the last argument is not whole
 
 
 def _tabled(callee: str) -> bool:

@@ -452,3 +452,28 @@ int port_fault_handle(struct port_fault *f)
 	spin_lock(f->ptl);
 	return port_fault_copy(f);		/* ok: PA4003 */
 }
+
+/* Sets the port's mode; waits for the hardware only when its caller may sleep. */
+static void port_set_mode(struct port *p, bool may_sleep)
+{
+	p->state = 5;
+	if (!may_sleep)
+		return;
+	port_apply(p);
+}
+
+/* Passes its own flag on. */
+static void port_set_mode_flag(struct port *p, int blocking)
+{
+	port_set_mode(p, blocking);
+}
+
+void port_xmit(struct port *p)
+{
+	spin_lock(&p->lock);
+	port_set_mode(p, false);		/* ok: PA4003 */
+	port_set_mode_flag(p, 0);		/* ok: PA4003 */
+	port_set_mode(p, true);			/* expect: PA4003 */
+	port_set_mode_flag(p, 1);		/* expect: PA4003 */
+	spin_unlock(&p->lock);
+}
