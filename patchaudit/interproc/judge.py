@@ -15,7 +15,7 @@ primitive sleep.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 
 from patchaudit.contracts.model import PSEUDO_PREFIX, Contract, ContractKind, Origin, Verdict
@@ -50,6 +50,7 @@ _GENERIC_LOCK = re.compile(r"(?:(?:the|this|that|its|a)\s+)?(?:lock|spinlock|mut
                            re.IGNORECASE)
 _SETUP_DEPTH = 3
 _RELEASES_IT = "the callee states it releases the lock that makes the call atomic"
+_MOUNTING = "called only while the object is set up (mount, __init)"
 _CONTRADICTED = "its stated atomic context contradicted by its own sleeping code"
 _ENTRY_CODE = {Entry.HELD: HELD, Entry.NOT_HELD: NOT_HELD, Entry.PARTIAL: PARTIAL,
                Entry.UNKNOWN: UNKNOWN}
@@ -239,6 +240,14 @@ class Judge:
         wanted = HELD if check == "must-hold" else NOT_HELD
         if state == wanted:
             return Judgement(check, Verdict.FOLLOWED, **base)  # type: ignore[arg-type]
+        if (check == "must-hold" and state == NOT_HELD
+                and contract.origin in (Origin.PROSE, Origin.KERNEL_DOC)
+                and (self._mounting(fn) or self._setup_only(fn, 0, self._mounting))):
+            # btrfs_read_qgroup_config(), from open_ctree() alone: the file system is
+            # not mounted yet, nothing else can reach what the text's lock protects.
+            # (An assertion is another matter: lockdep checks it there too.)
+            return Judgement(check, Verdict.UNKNOWN, **base,  # type: ignore[arg-type]
+                             reason=_MOUNTING)
         if state == PARTIAL:
             return Judgement(check, Verdict.UNKNOWN, **base,  # type: ignore[arg-type]
                              reason=PARTIAL_VERDICT)
@@ -390,12 +399,23 @@ class Judge:
                      f"{fn.name}() writes it without holding it"),
             trace=tuple(trace))
 
-    def _setup_only(self, fn: FunctionRef, depth: int) -> bool:
+    def _mounting(self, fn: FunctionRef) -> bool:
+        """Whether ``fn`` runs while its object is set up and unseen: a mount callback
+        (``_fill_super``) or an ``__init`` function."""
+        return fn.name.endswith(self.tables.exempt_suffixes) or "init" in fn.roots
+
+    def _setup_function(self, fn: FunctionRef) -> bool:
+        return self.tables.exempt(fn.name) or "init" in fn.roots
+
+    def _setup_only(self, fn: FunctionRef, depth: int,
+                    setup: Callable[[FunctionRef], bool] | None = None) -> bool:
         """Whether a function is called only from functions that build or tear down an
-        object (nilfs_load_super_block() from init_nilfs() alone), a few levels up. A static
+        object (nilfs_load_super_block() from init_nilfs() alone), a few levels up (``setup``
+        says which functions do: by default their names). A static
         function's callers are its file's; another's are the tree's, so it needs the index
         and must be neither exported nor called through a pointer (load_nilfs() from
         nilfs_fill_super() alone)."""
+        setup = setup or self._setup_function
         if fn.header or fn.address_taken or depth >= _SETUP_DEPTH:
             return False
         if fn.static:
@@ -407,8 +427,7 @@ class Judge:
                        if any(d.file == fn.file and d.line == fn.line
                               for d in self.view.callees_for(fn.name, c.file))]
         return bool(callers) and all(
-            c.key != fn.key and (self.tables.exempt(c.name) or "init" in c.roots
-                                 or self._setup_only(c, depth + 1))
+            c.key != fn.key and (setup(c) or self._setup_only(c, depth + 1, setup))
             for c in callers)
 
     def compliance(self, contract: Contract) -> Iterator[Judgement]:
