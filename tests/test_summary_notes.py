@@ -89,9 +89,48 @@ def test_check_twice_with_one_cache_reports_the_same_and_scan_keeps_no_summaries
             if f["rule_id"] == "PA4001"] == [13]
     notes = sorted((cache / "notes").rglob("*"))
     kept = [p for p in notes if p.is_file() and "summary" in p.parts[-3]]
-    assert len(kept) == 2  # user.c before and after the patch
+    # user.c after the patch; before it, the index holds it as it is, summarised by this code.
+    assert len(kept) == 1
     shutil.rmtree(cache)
     scanned = run("scan", str(tree), "--index", str(index), "--cache-dir", str(cache), "-f", "json")
     assert scanned.returncode in (0, 1), scanned.stderr
     assert not (cache / "notes").is_dir() or not [
         p for p in (cache / "notes").rglob("*") if p.is_file() and "summary" in str(p)]
+
+
+@pytest.mark.parametrize("fixture", ["tree", "doubts"])
+def test_the_index_gives_back_the_summary_it_was_given(tmp_path: Path, fixture: str) -> None:
+    # A check's "before" state and a scan's files are read from the index when it holds
+    # them with the same contents, summarised by the same code: what it gives back must
+    # be what summarising them again gives (less what it does not keep, see file_summary).
+    from dataclasses import replace
+
+    from patchaudit.index.store import IndexStore
+
+    tree = tmp_path / "tree"
+    shutil.copytree(REPO / "tests" / "fixtures" / "contracts" / fixture, tree)
+    index = tmp_path / "tree.sqlite"
+    assert run("index", str(tree), "--index", str(index), "-j", "1").returncode == 0
+    session = session_module._Session()
+    session.open(str(index))
+    assert session.current and session.store is not None
+    compared = 0
+    for path in sorted(p for p in tree.rglob("*") if p.suffix in (".c", ".h")):
+        rel = path.relative_to(tree).as_posix()
+        data = path.read_bytes()
+        ir = parse_c(data, rel)
+        stored = session.store.file_summary(rel, ir.digest)
+        assert stored is not None, rel
+        assert session.store.file_summary(rel, "0" * 32) is None  # other contents: not this one
+        names = {fn.name for fn in stored.functions}
+        fresh = summarise(rel, data, ir, {name: session_module.effect_summary(*wrapper)
+                                          for name, wrapper in session.wrappers.items()
+                                          if name in {i.name for i in ir.identifiers}})
+        fresh = replace(
+            fresh, exports=tuple(n for n in fresh.exports if n in names),
+            address_taken=tuple(n for n in fresh.address_taken if n in names),
+            functions=tuple(replace(fn, calls=tuple(c for c in fn.calls if c.callee))
+                            for fn in fresh.functions))
+        assert stored == fresh, rel
+        compared += 1
+    assert compared >= 4

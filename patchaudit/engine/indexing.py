@@ -11,7 +11,6 @@ follows the same rounds. Contracts are resolved against the tree last.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -28,11 +27,11 @@ from patchaudit.index.build import (
     Wrapper,
     resolve_contracts,
     store_wrappers,
+    summaries_version,
     summarise_chunk,
     wrapper_table,
 )
 from patchaudit.index.store import IndexStore
-from patchaudit.index.summarise import SUMMARY_VERSION
 from patchaudit.model import FileIssue
 from patchaudit.tree.base import BaseTree
 
@@ -55,24 +54,6 @@ class IndexReport:
     contracts: int
     resolved: int
     seconds: float
-
-
-def _version() -> str:
-    """What a stored summary was computed by: the front end, and the code and data of the stages
-    that summarise (analyses/, contracts/, index/summarise.py): an index built by other code is
-    rebuilt, never read."""
-    from patchaudit.cfront import _frontend_fingerprint
-
-    package = Path(__file__).resolve().parents[1]
-    decisive = [package / "index" / "summarise.py", package / "index" / "summary.py"]
-    for stage in ("analyses", "contracts"):
-        decisive += (p for p in (package / stage).rglob("*")
-                     if p.is_file() and p.suffix in (".py", ".toml") and "__pycache__" not in p.parts)
-    digest = hashlib.blake2b(digest_size=12)
-    for path in sorted(decisive):
-        digest.update(path.relative_to(package).as_posix().encode())
-        digest.update(path.read_bytes())
-    return f"{SUMMARY_VERSION}:{_frontend_fingerprint().hex()}:{digest.hexdigest()}"
 
 
 def _chunks(paths: Sequence[str], sizes: dict[str, int]) -> Iterator[tuple[str, ...]]:
@@ -211,7 +192,7 @@ def update_index(base: BaseTree, paths: Sequence[str], database: Path, *, jobs: 
     started = time.monotonic()
     store = IndexStore(database)
     try:
-        version = _version()
+        version = summaries_version()
         if store.meta("summaries") != version:
             store.close()
             database.unlink(missing_ok=True)

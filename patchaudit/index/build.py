@@ -6,11 +6,14 @@ round and where the work runs; these functions do the work.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import stat
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
 
 from patchaudit.analyses.flow import Summary
 from patchaudit.analyses.tables import tables
@@ -20,7 +23,7 @@ from patchaudit.contracts.model import Contract
 from patchaudit.contracts.phrases import phrases
 from patchaudit.errors import InputError
 from patchaudit.index.store import IndexStore, decode_effect, encode_effect, row_contract
-from patchaudit.index.summarise import effect_summary, summarise
+from patchaudit.index.summarise import SUMMARY_VERSION, effect_summary, summarise
 from patchaudit.index.summary import Effect, FileSummary
 from patchaudit.index.view import TreeView
 
@@ -116,6 +119,26 @@ def _wanted(wrappers: dict[str, Summary], identifiers: Iterable[object]) -> dict
         return {}
     names = {getattr(i, "name") for i in identifiers}
     return {name: wrappers[name] for name in names & wrappers.keys()}
+
+
+@lru_cache(maxsize=1)
+def summaries_version() -> str:
+    """What a stored summary was computed by: the front end, and the code and data of the stages
+    that summarise (analyses/, contracts/, index/summarise.py): an index built by other code is
+    rebuilt, never read (engine/indexing.py), and its summaries stand for a file's own only
+    when they are this code's (interproc/session.py)."""
+    from patchaudit.cfront import _frontend_fingerprint
+
+    package = Path(__file__).resolve().parents[1]
+    decisive = [package / "index" / "summarise.py", package / "index" / "summary.py"]
+    for stage in ("analyses", "contracts"):
+        decisive += (p for p in (package / stage).rglob("*")
+                     if p.is_file() and p.suffix in (".py", ".toml") and "__pycache__" not in p.parts)
+    digest = hashlib.blake2b(digest_size=12)
+    for path in sorted(decisive):
+        digest.update(path.relative_to(package).as_posix().encode())
+        digest.update(path.read_bytes())
+    return f"{SUMMARY_VERSION}:{_frontend_fingerprint().hex()}:{digest.hexdigest()}"
 
 
 def wrapper_table(store: IndexStore) -> dict[str, Wrapper]:

@@ -32,7 +32,17 @@ from patchaudit.analyses.types import struct_name
 from patchaudit.errors import InputError
 from patchaudit.contracts.model import Context, Contract, ContractKind, Origin
 from patchaudit.contracts.phrases import phrases
-from patchaudit.index.summary import Codes, Effect, FileSummary, FunctionSummary
+from patchaudit.index.summary import (
+    CallFact,
+    Codes,
+    Effect,
+    FileSummary,
+    FunctionSummary,
+    LockVar,
+    StructFacts,
+    TakeFact,
+    WriteFact,
+)
 
 SCHEMA_VERSION = "3"
 
@@ -321,6 +331,80 @@ class IndexStore:
                          int(w.fresh), w.base) for w in fn.writes))
 
     # ------------------------------------------------------------ reading back
+
+    def file_summary(self, path: str, digest: str) -> FileSummary | None:
+        """The summary ``put`` stored for ``path`` if it was of these contents (``digest``).
+
+        What the index does not keep is left out: calls of no named function,
+        and of the file's exports and escaped names those that are not its
+        functions (EXPORT_SYMBOL of a variable); nothing that judges a file
+        reads them.
+        """
+        row = self.db.execute("SELECT id, digest, wrappers, issues FROM files WHERE path=?",
+                              (path,)).fetchone()
+        if row is None or row[1] != digest:
+            return None
+        file_id, _, wrappers, issues = row
+        functions = []
+        exports, taken = [], []
+        for (function_id, name, line, end_line, static, exported, address_taken, reliable,
+             returns, effect, entry, atomic, roots) in self.db.execute(
+                "SELECT id, name, line, end_line, static, exported, address_taken, reliable,"
+                " returns, effect, entry, atomic, roots FROM functions WHERE file_id=? ORDER BY id",
+                (file_id,)).fetchall():
+            if exported:
+                exports.append(name)
+            if address_taken:
+                taken.append(name)
+            functions.append(FunctionSummary(
+                name=name, line=line, end_line=end_line, static=bool(static),
+                params=tuple((p, t) for p, t in self.db.execute(
+                    "SELECT name, type FROM params WHERE function_id=? ORDER BY idx",
+                    (function_id,))),
+                reliable=bool(reliable), effect=decode_effect(effect),
+                calls=tuple(CallFact(callee, line, col, decode_codes(locks), decode_pairs(pages),
+                                     decode_pairs(args), sleep, bool(top), text, atomic_cls,
+                                     tuple(p for p in unless.split(",") if p))
+                            for callee, line, col, locks, pages, args, sleep, top, text, atomic_cls,
+                            unless in self.db.execute(
+                                "SELECT callee, line, col, locks, pages, args, sleep, top, text,"
+                                " atomic, unless FROM calls WHERE function_id=? ORDER BY rowid",
+                                (function_id,))),
+                takes=tuple(TakeFact(lock, line, col, bool(blocking), bool(nested), bool(atomic_take),
+                                     decode_codes(held), text, tuple(v for v in via.split(",") if v),
+                                     bool(shared), bool(first))
+                            for lock, line, col, blocking, nested, atomic_take, held, text, via,
+                            shared, first in self.db.execute(
+                                "SELECT lock, line, col, blocking, nested, atomic, held, text, via,"
+                                " shared, first FROM takes WHERE function_id=? ORDER BY rowid",
+                                (function_id,))),
+                writes=tuple(WriteFact(member, line, col, decode_codes(locks), bool(fresh), base)
+                             for member, line, col, locks, fresh, base in self.db.execute(
+                                 "SELECT member, line, col, locks, fresh, base FROM writes"
+                                 " WHERE function_id=? ORDER BY rowid", (function_id,))),
+                returns=returns, entry=decode_codes(entry),
+                atomic=tuple(a for a in atomic.split(",") if a),
+                roots=tuple(r for r in roots.split(",") if r)))
+        contracts = tuple(row_contract(row) for row in self.db.execute(
+            "SELECT c.kind, c.origin, c.subject, ?, c.line, c.text, c.lock_text, c.lock, c.arg,"
+            " c.context, c.inner_text, c.inner, c.reads, c.conditional, c.unresolved,"
+            " c.function_line FROM contracts c WHERE c.file_id=? ORDER BY c.id", (path, file_id)))
+        structs = tuple(StructFacts(tag, line, tuple(tuple(m) for m in json.loads(members)))
+                        for tag, line, members in self.db.execute(
+                            "SELECT tag, line, members FROM structs WHERE file_id=? ORDER BY rowid",
+                            (file_id,)))
+        lock_vars = tuple(LockVar(name, kind, bool(static), line)
+                          for name, kind, static, line in self.db.execute(
+                              "SELECT name, type, static, line FROM lock_vars WHERE file_id=?"
+                              " ORDER BY rowid", (file_id,)))
+        macro_paths = tuple((name, text) for name, text in self.db.execute(
+            "SELECT name, path FROM macros WHERE file_id=? ORDER BY rowid", (file_id,)))
+        return FileSummary(
+            path=path, digest=digest, functions=tuple(functions), contracts=contracts,
+            structs=structs, lock_vars=lock_vars, macro_paths=macro_paths,
+            exports=tuple(sorted(set(exports))), address_taken=tuple(sorted(set(taken))),
+            wrappers_used=tuple(w for w in wrappers.split(",") if w),
+            issues=tuple(i for i in issues.split("\n") if i))
 
     def query(self, sql: str, args: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
         return self.db.execute(sql, args).fetchall()

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from patchaudit.cfront.cache import ParseCache
 from patchaudit.cfront.ir import FileIR
-from patchaudit.index.build import Wrapper, stored_wrappers
+from patchaudit.index.build import Wrapper, stored_wrappers, summaries_version
 from patchaudit.index.kept import keep_summary, kept_summary, summary_key
 from patchaudit.index.store import IndexStore
 from patchaudit.index.summarise import effect_summary, summarise
@@ -29,6 +29,7 @@ class _Session:
         self.index: str | None = None
         self.store: IndexStore | None = None
         self.wrappers: dict[str, Wrapper] = {}
+        self.current = False  # the index's summaries are this code's: a file's own may be read
         self.recent: OrderedDict[tuple[str, str, str | None], tuple[Judgement, ...]] = OrderedDict()
         self.summaries: OrderedDict[tuple[str, str, str | None], FileSummary] = OrderedDict()
 
@@ -37,12 +38,13 @@ class _Session:
             return
         if self.store is not None:
             self.store.close()
-        self.index, self.store, self.wrappers = index, None, {}
+        self.index, self.store, self.wrappers, self.current = index, None, {}, False
         self.recent.clear()
         self.summaries.clear()
         if index is not None and Path(index).is_file():
             self.store = IndexStore(Path(index), readonly=True)
             self.wrappers = stored_wrappers(self.store)
+            self.current = self.store.meta("summaries") == summaries_version()
 
     def summary(self, path: str, data: bytes, ir: FileIR,
                 cache: ParseCache | None = None) -> FileSummary:
@@ -51,7 +53,9 @@ class _Session:
         check summarises a touched file up to four times (its states before and
         after the patch, for the judge and for contract-changed): the last few
         summaries are kept, by path, content and index; with ``cache``, on disk
-        too (index/kept.py), for the next check of the same contents."""
+        too (index/kept.py), for the next check of the same contents. A file the
+        index holds with these contents, summarised by this code, is read from
+        it (a check's "before" state, a scan's files)."""
         key = (path, hashlib.blake2b(data, digest_size=16).hexdigest(), self.index)
         found = self.summaries.get(key)
         if found is not None:
@@ -61,6 +65,8 @@ class _Session:
         wrappers = {name: wrapper for name, wrapper in self.wrappers.items() if name in names}
         note = summary_key(path, ir.digest, wrappers) if cache is not None else ""
         found = kept_summary(cache, note) if cache is not None else None
+        if found is None and self.current and self.store is not None:
+            found = self.store.file_summary(path, ir.digest)
         if found is None:
             used = {name: effect_summary(params, effect)
                     for name, (params, effect) in wrappers.items()}
