@@ -93,3 +93,43 @@ def _one_patch(case: Mutation, original: bytes, mutated: bytes) -> str:
                                 f"a/{case.file}", f"b/{case.file}")
     return (f"From: Bench <bench@example.org>\nSubject: [PATCH] {case.kind}\n\nmutation\n---\n"
             f"diff --git a/{case.file} b/{case.file}\n" + "".join(diff))
+
+
+# Calls the whole-tree triage found reported wrongly, with the files their chains
+# run through: a callee that returns before sleeping when its caller passes 0
+# (kaweth, tty), one stated never to sleep (leds).
+QUIET = {
+    ("drivers/net/usb/kaweth.c", "kaweth_async_set_rx_mode(kaweth, false);"),
+    ("drivers/tty/tty_io.c", "__tty_fasync(-1, filp, 0);"),
+    ("drivers/leds/led-triggers.c", "led_blink_set_nosleep(led_cdev, delay_on, delay_off);"),
+}
+QUIET_FILES = ["include/linux/leds.h", "drivers/leds/led-core.c", "drivers/usb/core/message.c",
+               "fs/fcntl.c", *sorted({path for path, _ in QUIET})]
+
+
+def test_calls_that_do_not_reach_a_sleep_are_not_reported_and_their_mutations_are(
+        kernel_tree: Path, tmp_path: Path) -> None:
+    database = tmp_path / "index.sqlite"
+    update_index(BaseTree(kernel_tree), QUIET_FILES, database, jobs=1)
+    base = BaseTree(kernel_tree)
+    lines = {}
+    for path, call in sorted(QUIET):
+        data = base.read(path)
+        assert data is not None
+        found = [n for n, text in enumerate(data.decode().splitlines(), 1) if text.strip() == call]
+        assert len(found) == 1, (path, call)
+        lines[path] = found[0]
+    report = scan_tree(base, sorted(lines), CONTRACT_RULES, Options(index=str(database)))
+    assert not [f for f in report.findings if f.rule_id == "PA4003"
+                and lines.get(f.file) == f.line]
+    # The same calls asking for the sleeping path (true, 1) are reported: the chain is there.
+    path = "drivers/net/usb/kaweth.c"
+    data = base.read(path)
+    assert data is not None
+    mutated = tmp_path / "mutated"
+    (mutated / path).parent.mkdir(parents=True)
+    (mutated / path).write_bytes(data.replace(b"kaweth_async_set_rx_mode(kaweth, false);",
+                                              b"kaweth_async_set_rx_mode(kaweth, true);"))
+    report = scan_tree(BaseTree(mutated), [path], CONTRACT_RULES, Options(index=str(database)))
+    assert [(f.rule_id, f.line) for f in report.findings if f.line == lines[path]] == [
+        ("PA4003", lines[path])]
