@@ -32,14 +32,12 @@ _MEMBER_WORDS_RE = re.compile(
     r"(?:\s+(?:list|lists|field|fields|member|members|counter|counters|array|tree|queue|"
     r"queues|table|hash|hlist|bitmap|map|pointer|flags?|state|count|entries|list\s+head))?$"
 )
-_VETO_RE = re.compile(r"\?|\b(?:used\s+to|no\s+longer|previously|formerly|not\s+protected)\b",
-                      re.IGNORECASE)
 _PREPROCESSOR_RE = re.compile(r"^\s*#")
 
 
 def _statements(text: str, table: Phrases) -> Iterator[tuple[tuple[str, ...], bool, bool, str]]:
     """(locks or members, reads, protects, conditional words?) per member phrase that matches."""
-    if _VETO_RE.search(text):
+    if any(veto.search(text) for veto in table.member_veto):
         return
     conditional = any(c.search(text) for c in table.conditional)
     for phrase in table.members:
@@ -91,6 +89,9 @@ class _StructReader:
     def from_comment(self, comment: Comment, covered: list[StructField],
                      on: StructField | None) -> Iterator[Contract]:
         """Contracts of one comment over the members it covers (``on``: the member it is on)."""
+        closing = self.table.member_closing
+        if closing is not None and closing.search(" ".join(comment.text.split())):
+            return  # "end: protected by X" closes a block: it protects nothing
         for sentence in sentences(comment):
             for names, reads, protects, conditional in _statements(sentence.text, self.table):
                 cond = conditional == "True"

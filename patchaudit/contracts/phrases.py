@@ -60,6 +60,8 @@ class Alias:
 class Phrases:
     phrases: tuple[Phrase, ...]
     veto: tuple[re.Pattern[str], ...]
+    member_veto: tuple[re.Pattern[str], ...]
+    member_closing: re.Pattern[str] | None  # a comment that closes a block of members
     conditional: tuple[re.Pattern[str], ...]
     aliases: Mapping[str, Alias]
     object_locks: Mapping[str, Alias]  # struct tag -> the lock an object of it is locked by
@@ -170,6 +172,10 @@ def phrases() -> Phrases:
     return Phrases(
         phrases=tuple(found),
         veto=tuple(_compile(p, where) for p in _strs(raw.get("veto", {}), "patterns", where)),
+        member_veto=tuple(_compile(p, where)
+                          for p in _strs(raw.get("member_veto", {}), "patterns", where)),
+        member_closing=_compile(_str(raw["member_veto"], "closing", where), where)
+        if "closing" in raw.get("member_veto", {}) else None,
         conditional=tuple(
             _compile(p, where) for p in _strs(raw.get("conditional", {}), "patterns", where)
         ),
