@@ -111,8 +111,9 @@ def test_scan_without_an_index_says_the_contract_rules_need_one(tmp_path: Path) 
         "needs the tree index in scan: run 'patchaudit index DIR' first"}
 
 
-def test_check_judges_an_added_call_against_the_index(tmp_path: Path) -> None:
-    tree, index = build(tmp_path)
+def unlocked_call_patch(tmp_path: Path) -> Path:
+    """A patch of the fixture tree adding a call of gadget_queue_one() above the lock it needs
+    (drivers/gadget/user.c, line 13 after it)."""
     patch = tmp_path / "0001.patch"
     patch.write_text(
         "From: A Developer <dev@example.org>\n"
@@ -126,6 +127,12 @@ def test_check_judges_an_added_call_against_the_index(tmp_path: Path) -> None:
         " \tspin_lock_irqsave(&g->queue_lock, flags);\n"
         " \tgadget_queue_one(g, &rq->entry);\n"
         " \tspin_unlock_irqrestore(&g->queue_lock, flags);\n")
+    return patch
+
+
+def test_check_judges_an_added_call_against_the_index(tmp_path: Path) -> None:
+    tree, index = build(tmp_path)
+    patch = unlocked_call_patch(tmp_path)
     with_index = run("check", str(patch), "--tree", str(tree), "--index", str(index), "-f", "json")
     found = [(f["rule_id"], f["file"], f["line"], f["status"])
              for f in json.loads(with_index.stdout)["findings"] if f["rule_id"].startswith("PA4")]

@@ -14,7 +14,7 @@ from patchaudit.cfront.cache import ParseCache
 from patchaudit.index.kept import keep_summary, kept_summary, summary_key
 from patchaudit.index.summarise import summarise
 from patchaudit.index.summary import Effect
-from test_contracts_index import build, run
+from test_contracts_index import build, run, unlocked_call_patch
 
 REPO = Path(__file__).resolve().parents[1]
 USER = "drivers/gadget/user.c"
@@ -67,18 +67,7 @@ def test_a_second_session_reads_the_note_instead_of_summarising(tmp_path: Path,
 def test_check_twice_with_one_cache_reports_the_same_and_scan_keeps_no_summaries(
         tmp_path: Path) -> None:
     tree, index = build(tmp_path)
-    patch = tmp_path / "0001.patch"
-    patch.write_text(
-        "From: A Developer <dev@example.org>\n"
-        "Subject: [PATCH] gadget: flush on mode switch\n\n"
-        "Flush the queue first.\n---\n"
-        f"diff --git a/{USER} b/{USER}\n--- a/{USER}\n+++ b/{USER}\n"
-        "@@ -10,6 +10,7 @@ void user_submit(struct gadget *g, struct request *rq)\n"
-        " {\n \tunsigned long flags;\n \n"
-        "+\tgadget_queue_one(g, &rq->entry);\n"
-        " \tspin_lock_irqsave(&g->queue_lock, flags);\n"
-        " \tgadget_queue_one(g, &rq->entry);\n"
-        " \tspin_unlock_irqrestore(&g->queue_lock, flags);\n")
+    patch = unlocked_call_patch(tmp_path)
     cache = tmp_path / "cache"
     args = ("check", str(patch), "--tree", str(tree), "--index", str(index), "-f", "json",
             "--cache-dir", str(cache))

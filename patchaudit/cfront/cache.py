@@ -15,7 +15,7 @@ from pathlib import Path
 from patchaudit.cfront import ir as ir_module
 from patchaudit.cfront.ir import FileIR
 from patchaudit.cfront.lower_ctx import paused_gc
-from patchaudit.entries import data_classes, inflate, load, read_entry, write_entry
+from patchaudit.entries import Allowed, data_classes, inflate, load, read_entry, write_entry
 
 # Entry payload: zlib(pickle protocol 5), stored by patchaudit.entries (magic,
 # checksum: a torn or bit-flipped entry is a miss, not a plausible but wrong
@@ -130,17 +130,7 @@ class ParseCache:
 
     def get(self, digest: str, *, path: str = "") -> FileIR | None:
         """The cached IR for ``digest`` with its path set to ``path``, or None on a miss."""
-        payload = read_entry(self.entry_path(digest), _MAGIC)
-        if payload is None:
-            return None
-        data = inflate(payload)
-        if data is None:
-            return None
-        try:
-            with paused_gc():
-                ir = load(data, _ALLOWED)
-        except Exception:  # noqa: BLE001 - any unpickling failure of a checked entry is a miss
-            return None
+        ir = _unpickled(read_entry(self.entry_path(digest), _MAGIC), _ALLOWED)
         if not isinstance(ir, FileIR) or ir.digest != digest:
             return None
         return replace(ir, path=path)
@@ -166,3 +156,31 @@ class ParseCache:
 
     def put_note(self, namespace: str, digest: str, payload: bytes) -> None:
         write_entry(self.note_path(namespace, digest), _MAGIC, payload)
+
+    def get_object_note(self, namespace: str, key: str, allowed: Allowed) -> object | None:
+        """A note ``put_object_note`` stored, built of ``allowed`` classes only; None when
+        missing, damaged or of anything else."""
+        return _unpickled(self.get_note(namespace, key), allowed)
+
+    def put_object_note(self, namespace: str, key: str, value: object) -> None:
+        out = io.BytesIO()
+        try:
+            with paused_gc():
+                pickle.Pickler(out, protocol=5).dump(value)
+        except (RecursionError, pickle.PicklingError):
+            return  # not kept; the caller still has its value
+        self.put_note(namespace, key, zlib.compress(out.getvalue(), _LEVEL))
+
+
+def _unpickled(payload: bytes | None, allowed: Allowed) -> object | None:
+    """A checked entry's payload inflated and unpickled (entries.load), or None."""
+    if payload is None:
+        return None
+    data = inflate(payload)
+    if data is None:
+        return None
+    try:
+        with paused_gc():
+            return load(data, allowed)
+    except Exception:  # noqa: BLE001 - any unpickling failure of a checked entry is a miss
+        return None

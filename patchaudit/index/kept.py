@@ -16,16 +16,12 @@ a note for each of the tree's 60,000 files would only fill the cache.
 from __future__ import annotations
 
 import hashlib
-import io
-import pickle
-import zlib
 from collections.abc import Mapping
 
 from patchaudit.cfront.cache import ParseCache
-from patchaudit.cfront.lower_ctx import paused_gc
 from patchaudit.contracts import model as contract_model
 from patchaudit.codeprint import code_fingerprint
-from patchaudit.entries import data_classes, inflate, load
+from patchaudit.entries import data_classes
 from patchaudit.index import summary as summary_model
 from patchaudit.index.summary import Effect, FileSummary
 from patchaudit.textbytes import to_bytes
@@ -47,25 +43,9 @@ def summary_key(path: str, digest: str, used: Used) -> str:
 
 
 def kept_summary(cache: ParseCache, key: str) -> FileSummary | None:
-    payload = cache.get_note(_NAMESPACE, key)
-    if payload is None:
-        return None
-    data = inflate(payload)
-    if data is None:
-        return None
-    try:
-        with paused_gc():
-            found = load(data, _ALLOWED)
-    except Exception:  # noqa: BLE001 - any unpickling failure of a checked entry is a miss
-        return None
+    found = cache.get_object_note(_NAMESPACE, key, _ALLOWED)
     return found if isinstance(found, FileSummary) else None
 
 
 def keep_summary(cache: ParseCache, key: str, summary: FileSummary) -> None:
-    out = io.BytesIO()
-    try:
-        with paused_gc():
-            pickle.Pickler(out, protocol=5).dump(summary)
-    except (RecursionError, pickle.PicklingError):
-        return  # not kept; the caller still has its summary
-    cache.put_note(_NAMESPACE, key, zlib.compress(out.getvalue(), 1))
+    cache.put_object_note(_NAMESPACE, key, summary)
