@@ -50,7 +50,7 @@ _GENERIC_LOCK = re.compile(r"(?:(?:the|this|that|its|a)\s+)?(?:lock|spinlock|mut
                            re.IGNORECASE)
 _SETUP_DEPTH = 3
 _RELEASES_IT = "the callee states it releases the lock that makes the call atomic"
-_MOUNTING = "called only while the object is set up (mount, __init)"
+_MOUNTING = "called only while its file system is mounted (fill_super)"
 _CONTRADICTED = "its stated atomic context contradicted by its own sleeping code"
 _ENTRY_CODE = {Entry.HELD: HELD, Entry.NOT_HELD: NOT_HELD, Entry.PARTIAL: PARTIAL,
                Entry.UNKNOWN: UNKNOWN}
@@ -244,7 +244,7 @@ class Judge:
                 and contract.origin in (Origin.PROSE, Origin.KERNEL_DOC)
                 and (self._mounting(fn) or self._setup_only(fn, 0, self._mounting))):
             # btrfs_read_qgroup_config(), from open_ctree() alone: the file system is
-            # not mounted yet, nothing else can reach what the text's lock protects.
+            # being mounted, nothing else can reach what the text's lock protects yet.
             # (An assertion is another matter: lockdep checks it there too.)
             return Judgement(check, Verdict.UNKNOWN, **base,  # type: ignore[arg-type]
                              reason=_MOUNTING)
@@ -401,8 +401,9 @@ class Judge:
 
     def _mounting(self, fn: FunctionRef) -> bool:
         """Whether ``fn`` runs while its object is set up and unseen: a mount callback
-        (``_fill_super``) or an ``__init`` function."""
-        return fn.name.endswith(self.tables.exempt_suffixes) or "init" in fn.roots
+        (``_fill_super``). Not an ``__init`` function: initcalls run with the other CPUs up,
+        and what they lock is often global (kcov_init() and kcov_remote_lock)."""
+        return fn.name.endswith(self.tables.exempt_suffixes)
 
     def _setup_function(self, fn: FunctionRef) -> bool:
         return self.tables.exempt(fn.name) or "init" in fn.roots
