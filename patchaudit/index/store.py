@@ -219,7 +219,7 @@ class IndexStore:
         return row[0] if row else None
 
     def wrappers_used(self) -> dict[str, tuple[str, ...]]:
-        return {path: tuple(w for w in wrappers.split(",") if w) for path, wrappers in
+        return {path: decode_names(wrappers) for path, wrappers in
                 self.db.execute("SELECT path, wrappers FROM files")}
 
     def begin(self) -> None:
@@ -362,29 +362,17 @@ class IndexStore:
                     "SELECT name, type FROM params WHERE function_id=? ORDER BY idx",
                     (function_id,))),
                 reliable=bool(reliable), effect=decode_effect(effect),
-                calls=tuple(CallFact(callee, line, col, decode_codes(locks), decode_pairs(pages),
-                                     decode_pairs(args), sleep, bool(top), text, atomic_cls,
-                                     tuple(p for p in unless.split(",") if p))
-                            for callee, line, col, locks, pages, args, sleep, top, text, atomic_cls,
-                            unless in self.db.execute(
-                                "SELECT callee, line, col, locks, pages, args, sleep, top, text,"
-                                " atomic, unless FROM calls WHERE function_id=? ORDER BY rowid",
-                                (function_id,))),
-                takes=tuple(TakeFact(lock, line, col, bool(blocking), bool(nested), bool(atomic_take),
-                                     decode_codes(held), text, tuple(v for v in via.split(",") if v),
-                                     bool(shared), bool(first))
-                            for lock, line, col, blocking, nested, atomic_take, held, text, via,
-                            shared, first in self.db.execute(
-                                "SELECT lock, line, col, blocking, nested, atomic, held, text, via,"
-                                " shared, first FROM takes WHERE function_id=? ORDER BY rowid",
-                                (function_id,))),
-                writes=tuple(WriteFact(member, line, col, decode_codes(locks), bool(fresh), base)
-                             for member, line, col, locks, fresh, base in self.db.execute(
-                                 "SELECT member, line, col, locks, fresh, base FROM writes"
-                                 " WHERE function_id=? ORDER BY rowid", (function_id,))),
-                returns=returns, entry=decode_codes(entry),
-                atomic=tuple(a for a in atomic.split(",") if a),
-                roots=tuple(r for r in roots.split(",") if r)))
+                calls=tuple(row_call(row[0], row[1:]) for row in self.db.execute(
+                    f"SELECT callee, {CALL_COLUMNS} FROM calls WHERE function_id=? ORDER BY rowid",
+                    (function_id,))),
+                takes=tuple(row_take(row[0], row[1:]) for row in self.db.execute(
+                    f"SELECT lock, {TAKE_COLUMNS} FROM takes WHERE function_id=? ORDER BY rowid",
+                    (function_id,))),
+                writes=tuple(row_write(row[0], row[1:]) for row in self.db.execute(
+                    f"SELECT member, {WRITE_COLUMNS} FROM writes WHERE function_id=?"
+                    " ORDER BY rowid", (function_id,))),
+                returns=returns, entry=decode_codes(entry), atomic=decode_names(atomic),
+                roots=decode_names(roots)))
         contracts = tuple(row_contract(row) for row in self.db.execute(
             "SELECT c.kind, c.origin, c.subject, ?, c.line, c.text, c.lock_text, c.lock, c.arg,"
             " c.context, c.inner_text, c.inner, c.reads, c.conditional, c.unresolved,"
@@ -403,8 +391,7 @@ class IndexStore:
             path=path, digest=digest, functions=tuple(functions), contracts=contracts,
             structs=structs, lock_vars=lock_vars, macro_paths=macro_paths,
             exports=tuple(sorted(set(exports))), address_taken=tuple(sorted(set(taken))),
-            wrappers_used=tuple(w for w in wrappers.split(",") if w),
-            issues=tuple(i for i in issues.split("\n") if i))
+            wrappers_used=decode_names(wrappers), issues=decode_names(issues, "\n"))
 
     def query(self, sql: str, args: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
         return self.db.execute(sql, args).fetchall()
@@ -422,6 +409,36 @@ def row_contract(row: tuple[Any, ...]) -> Contract:
                     context=Context[context] if context else None, inner_text=inner_text,
                     inner=inner, reads=bool(reads), conditional=bool(conditional),
                     unresolved=unresolved, function_line=function_line)
+
+
+# The columns a CallFact, a TakeFact and a WriteFact are stored in, after the callee,
+# lock or member the queries select them by: row_call(), row_take() and row_write()
+# read them back in this order.
+CALL_COLUMNS = "line, col, locks, pages, args, sleep, top, text, atomic, unless"
+TAKE_COLUMNS = "line, col, blocking, nested, atomic, held, text, via, shared, first"
+WRITE_COLUMNS = "line, col, locks, fresh, base"
+
+
+def decode_names(text: str, separator: str = ",") -> tuple[str, ...]:
+    """A stored list of names ("a,b"; "" is none)."""
+    return tuple(name for name in text.split(separator) if name)
+
+
+def row_call(callee: str, row: tuple[Any, ...]) -> CallFact:
+    line, col, locks, pages, args, sleep, top, text, atomic, unless = row
+    return CallFact(callee, line, col, decode_codes(locks), decode_pairs(pages),
+                    decode_pairs(args), sleep, bool(top), text, atomic, decode_names(unless))
+
+
+def row_take(lock: str, row: tuple[Any, ...]) -> TakeFact:
+    line, col, blocking, nested, atomic, held, text, via, shared, first = row
+    return TakeFact(lock, line, col, bool(blocking), bool(nested), bool(atomic),
+                    decode_codes(held), text, decode_names(via), bool(shared), bool(first))
+
+
+def row_write(member: str, row: tuple[Any, ...]) -> WriteFact:
+    line, col, locks, fresh, base = row
+    return WriteFact(member, line, col, decode_codes(locks), bool(fresh), base)
 
 
 def index_path(cache_dir: Path, root: Path) -> Path:

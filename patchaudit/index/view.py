@@ -12,7 +12,7 @@ import json
 import os
 from typing import Any
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from patchaudit.analyses.types import struct_name
@@ -21,11 +21,17 @@ from patchaudit.contracts.model import Contract, ContractKind
 from patchaudit.contracts.phrases import phrases
 from patchaudit.contracts.resolve import Resolver
 from patchaudit.index.store import (
+    CALL_COLUMNS,
+    TAKE_COLUMNS,
+    WRITE_COLUMNS,
     IndexStore,
     decode_codes,
     decode_effect,
-    decode_pairs,
+    decode_names,
+    row_call,
     row_contract,
+    row_take,
+    row_write,
 )
 from patchaudit.index.summary import (
     HELD,
@@ -134,8 +140,7 @@ class TreeView:
         return FunctionRef(str(path), str(name), int(line), bool(static), bool(header),
                            bool(exported), bool(taken), bool(reliable),
                            decode_effect(str(effect)), decode_codes(str(entry)),
-                           tuple(a for a in str(atomic).split(",") if a),
-                           tuple(r for r in str(roots).split(",") if r), params, str(returns),
+                           decode_names(str(atomic)), decode_names(str(roots)), params, str(returns),
                            int(key))
 
     def _params(self, function_id: int) -> tuple[tuple[str, str], ...]:
@@ -170,9 +175,9 @@ class TreeView:
         def make() -> list[tuple[FunctionRef, CallFact]]:
             found = list(self.memory.calls.get(name, []))
             if self.store is not None:
+                columns = ", ".join(f"c.{column}" for column in CALL_COLUMNS.split(", "))
                 rows = self.store.query(
-                    f"SELECT {_FUNCTION_COLUMNS}, c.line, c.col, c.locks, c.pages, c.args,"
-                    " c.sleep, c.top, c.text, c.atomic, c.unless FROM calls c"
+                    f"SELECT {_FUNCTION_COLUMNS}, {columns} FROM calls c"
                     " JOIN functions f ON c.function_id=f.id"
                     f" JOIN files fi ON f.file_id=fi.id WHERE c.callee=?"
                     f"{self._not_hidden('f.file_id')}", (name,))
@@ -182,11 +187,7 @@ class TreeView:
                     ref = refs.get(key)
                     if ref is None:
                         ref = refs[key] = self._ref(row[:14], self._params(key))
-                    line, col, locks, pages, args, sleep, top, text, atomic, unless = row[14:]
-                    found.append((ref, CallFact(name, line, col, decode_codes(locks),
-                                                decode_pairs(pages),
-                                                decode_pairs(args), sleep, bool(top), text,
-                                                atomic, tuple(p for p in unless.split(",") if p))))
+                    found.append((ref, row_call(name, row[14:])))
             return found
         return self._memo("calls_to", name, make)  # type: ignore[return-value]
 
@@ -194,27 +195,15 @@ class TreeView:
         if ref.key < 0:
             return self.memory.by_key[ref.key].calls
         assert self.store is not None
-        return tuple(
-            CallFact(callee, line, col, decode_codes(locks), decode_pairs(pages),
-                     decode_pairs(args), sleep, bool(top), text, atomic,
-                     tuple(p for p in unless.split(",") if p))
-            for callee, line, col, locks, pages, args, sleep, top, text, atomic, unless
-            in self.store.query(
-                "SELECT callee, line, col, locks, pages, args, sleep, top, text, atomic, unless"
-                " FROM calls WHERE function_id=?", (ref.key,)))
+        return tuple(row_call(row[0], row[1:]) for row in self.store.query(
+            f"SELECT callee, {CALL_COLUMNS} FROM calls WHERE function_id=?", (ref.key,)))
 
     def takes_of(self, ref: FunctionRef) -> tuple[TakeFact, ...]:
         if ref.key < 0:
             return self.memory.by_key[ref.key].takes
         assert self.store is not None
-        return tuple(
-            TakeFact(lock, line, col, bool(blocking), bool(nested), bool(atomic),
-                     decode_codes(held), text, tuple(v for v in via.split(",") if v),
-                     bool(shared), bool(first))
-            for lock, line, col, blocking, nested, atomic, held, text, via, shared, first in
-            self.store.query(
-                "SELECT lock, line, col, blocking, nested, atomic, held, text, via, shared, first"
-                " FROM takes WHERE function_id=?", (ref.key,)))
+        return tuple(row_take(row[0], row[1:]) for row in self.store.query(
+            f"SELECT lock, {TAKE_COLUMNS} FROM takes WHERE function_id=?", (ref.key,)))
 
     def writes_to(self, member: str) -> list[tuple[FunctionRef, WriteFact]]:
         found: list[tuple[FunctionRef, WriteFact]] = []
@@ -224,15 +213,13 @@ class TreeView:
                     if write.member == member:
                         found.append((self._memory_ref(summary.path, fn), write))
         if self.store is not None:
+            columns = ", ".join(f"w.{column}" for column in WRITE_COLUMNS.split(", "))
             rows = self.store.query(
-                f"SELECT {_FUNCTION_COLUMNS}, w.line, w.col, w.locks, w.fresh, w.base FROM writes w"
+                f"SELECT {_FUNCTION_COLUMNS}, {columns} FROM writes w"
                 " JOIN functions f ON w.function_id=f.id JOIN files fi ON f.file_id=fi.id"
                 f" WHERE w.member=?{self._not_hidden('f.file_id')}", (member,))
             for row in rows:
-                ref = self._ref(row[:14], ())
-                line, col, locks, fresh, base = row[14:]
-                found.append((ref, WriteFact(member, line, col, decode_codes(locks), bool(fresh),
-                                             base)))
+                found.append((self._ref(row[:14], ()), row_write(member, row[14:])))
         return found
 
     def _memory_ref(self, path: str, fn: FunctionSummary) -> FunctionRef:

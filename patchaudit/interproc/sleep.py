@@ -209,10 +209,8 @@ _ZERO_ARGS = frozenset({"0", "false", "NULL"})
 def zero_params(call: CallFact, callee: FunctionRef, zero: frozenset[str]) -> frozenset[str]:
     """The parameters of ``callee`` that ``call`` passes as 0: a literal 0, false or NULL,
     or a parameter of the caller that is itself 0 (``zero``)."""
-    args = call_args(call.text)
-    found = {name for (name, _), arg in zip(callee.params, args)
-             if arg in _ZERO_ARGS or (arg in zero)}
-    return frozenset(found)
+    return frozenset(name for (name, _), arg in zip(callee.params, call_args(call.text))
+                     if arg in _ZERO_ARGS or arg in zero)
 
 
 def call_args(text: str) -> list[str]:
@@ -221,7 +219,8 @@ def call_args(text: str) -> list[str]:
     if start < 0:
         return []
     args: list[str] = []
-    depth, current = 0, list[str]()
+    current: list[str] = []
+    depth = 0
     for ch in text[start + 1:]:
         if ch in "([{":
             depth += 1
