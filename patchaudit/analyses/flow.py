@@ -37,7 +37,8 @@ from patchaudit.cfront.ir import (
 # A fixpoint over a finite lattice always ends; this only bounds pathological
 # graphs (the function is then reported as not analysed, never guessed at).
 _MAX_VISITS_PER_NODE = 60
-_FALSE_LITERALS = frozenset({"0", "NULL", "false", "0UL", "0L", "0U"})
+# The spellings of zero and false a condition or an argument uses.
+FALSE_LITERALS = frozenset({"0", "NULL", "false", "0UL", "0L", "0U"})
 
 
 @dataclass(frozen=True)
@@ -100,7 +101,7 @@ class FlowResult:
 
 
 def is_false_literal(expr: Expr) -> bool:
-    return isinstance(expr, (Literal, Name)) and expr.text.strip() in _FALSE_LITERALS
+    return isinstance(expr, (Literal, Name)) and expr.text.strip() in FALSE_LITERALS
 
 
 class _Transfer:

@@ -7,7 +7,6 @@ from dataclasses import dataclass, replace
 from enum import Enum
 
 PAGE_CLASS = "page"
-_NEST_DEPTH = 3
 UNKNOWN_CLASS = "?"
 # A class the file cannot name because a struct on the way is defined
 # elsewhere: "~vm_area_struct.vm_mm.mmap_lock" is the mmap_lock of the
@@ -103,6 +102,11 @@ class Holding(Enum):
     PARTIAL = "held on some paths only"
     NOT_HELD = "not held"
     UNKNOWN = "unknown"
+
+
+# How deep push() nests acquisitions of one lock class (the outer ones kept
+# under an inner one's event).
+_NEST_DEPTH = 3
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ from patchaudit.cfront.ir import (
     Field,
     FileIR,
     Function,
+    Goto,
     If,
     Index,
     InitList,
@@ -120,6 +121,15 @@ def stmt_exprs(stmt: Stmt) -> Iterator[Expr]:
         yield stmt.value
     elif isinstance(stmt, Opaque):
         yield from stmt.calls
+
+
+def straight_line(fn: Function) -> Iterator[Stmt]:
+    """The body's own statements up to its first unconditional return or goto: what comes
+    after one is reached through a label only, on the paths of some goto."""
+    for stmt in fn.body.body:
+        yield stmt
+        if isinstance(stmt, (Return, Goto)):
+            return
 
 
 def sub_exprs(expr: Expr) -> Iterator[Expr]:

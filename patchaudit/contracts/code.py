@@ -12,7 +12,7 @@ from patchaudit.analyses import FileLocks, FunctionLocks
 from patchaudit.analyses.lockclass import parse_annotation, parse_lock_text
 from patchaudit.analyses.state import PAGE_CLASS, EventKind, LockRef
 from patchaudit.analyses.tables import Action, LockObject, tables
-from patchaudit.analyses.types import stmt_exprs, sub_exprs
+from patchaudit.analyses.types import stmt_exprs, straight_line, sub_exprs
 from patchaudit.cfront.ir import Binary, Call, Cast, Expr, Name, Unary
 from patchaudit.contracts.model import Context, Contract, ContractKind, Origin
 from patchaudit.contracts.unit import Unit
@@ -164,9 +164,10 @@ class _Reader:
 
 
 def _top_level_calls(fl: FunctionLocks) -> set[int]:
-    """Calls evaluated by the body's own statements (not inside an if, loop or switch body)."""
+    """Calls evaluated by the body's straight line (not inside an if, loop or switch body,
+    nor after a label that only a goto reaches)."""
     found: set[int] = set()
-    for stmt in fl.function.body.body:
+    for stmt in straight_line(fl.function):
         for expr in stmt_exprs(stmt):
             for sub in sub_exprs(expr):
                 if isinstance(sub, Call):

@@ -67,9 +67,18 @@ def _protected_members(struct: StructDef, words: tuple[str, ...]) -> list[Struct
             name = joined  # "protects cmd queue" with a member cmd_queue: that one, not cmd
         if "*" in name:
             found.extend(f for f in struct.fields if fnmatch.fnmatchcase(f.name, name))
-        else:
+        elif not _names_pointee(piece, struct, name):
             found.extend(f for f in struct.fields if f.name == name)
     return list(dict.fromkeys(found))
+
+
+def _names_pointee(piece: str, struct: StructDef, name: str) -> bool:
+    """Whether "protects the queue", said of a pointer member ``queue``, names the object
+    it points at (omap3isp's queue_lock serialises the vb2 calls on ``*queue``, and the
+    pointer is set under another lock): an article, and no word for the pointer."""
+    words = piece.strip().split()
+    return (len(words) == 2 and words[0] in ("the", "its")
+            and any(f.name == name and f.type.rstrip().endswith("*") for f in struct.fields))
 
 
 class _StructReader:

@@ -7,7 +7,7 @@ from collections.abc import Iterator, Mapping
 
 from patchaudit.analyses import FileLocks, FunctionLocks, analyse_file
 from patchaudit.analyses.analyse import function_summary
-from patchaudit.analyses.flow import Summary
+from patchaudit.analyses.flow import FALSE_LITERALS, Summary
 from patchaudit.analyses.state import (
     PAGE_CLASS,
     UNKNOWN_CLASS,
@@ -17,7 +17,14 @@ from patchaudit.analyses.state import (
     LockState,
 )
 from patchaudit.analyses.tables import tables
-from patchaudit.analyses.types import function_exprs, stmt_exprs, struct_name, sub_exprs, walk_stmts
+from patchaudit.analyses.types import (
+    function_exprs,
+    stmt_exprs,
+    straight_line,
+    struct_name,
+    sub_exprs,
+    walk_stmts,
+)
 from patchaudit.cfront.ir import (
     Assign,
     Binary,
@@ -161,7 +168,7 @@ def _top_level(fl: FunctionLocks) -> dict[int, tuple[str, ...]]:
     params = {p.name for p in fl.function.params}
     found: dict[int, tuple[str, ...]] = {}
     zero: set[str] = set()
-    for stmt in fl.function.body.body:
+    for stmt in straight_line(fl.function):
         unless = tuple(sorted(zero))
         for expr in stmt_exprs(stmt):
             for sub in sub_exprs(expr):
@@ -172,9 +179,6 @@ def _top_level(fl: FunctionLocks) -> dict[int, tuple[str, ...]]:
     return found
 
 
-_ZERO = frozenset({"0", "false", "NULL"})
-
-
 def _zero_exits(cond: Expr, params: set[str]) -> set[str]:
     """The parameters whose being zero makes ``cond`` true: !p, p == 0, either side of ||."""
     if isinstance(cond, Binary) and cond.op == "||":
@@ -183,7 +187,7 @@ def _zero_exits(cond: Expr, params: set[str]) -> set[str]:
         return {cond.operand.name} & params
     if isinstance(cond, Binary) and cond.op == "==":
         for name, other in ((cond.left, cond.right), (cond.right, cond.left)):
-            if isinstance(name, Name) and other.text in _ZERO:
+            if isinstance(name, Name) and other.text.strip() in FALSE_LITERALS:
                 return {name.name} & params
     return set()
 

@@ -360,10 +360,28 @@ class Judge:
         if summary is None:
             return
         for write in summary.writes:
-            contracts = [c for c in self.view.contracts(write.member, (ContractKind.PROTECTED_BY,))
-                         if c.checkable and not c.lock.startswith(PSEUDO_PREFIX)]
+            contracts = self._member_contracts(write.member)
             if contracts:
-                yield self.write(fn, write, contracts[0])
+                yield self.write_any(fn, write, contracts)
+
+    def _member_contracts(self, member: str) -> list[Contract]:
+        return [c for c in self.view.contracts(member, (ContractKind.PROTECTED_BY,))
+                if c.checkable and not c.lock.startswith(PSEUDO_PREFIX)]
+
+    def write_any(self, fn: FunctionRef, write: WriteFact,
+                  contracts: list[Contract]) -> Judgement:
+        """A write to a member that names several locks ("protected by fw_mutex and
+        tx_lock"): followed with any of them held, a violation only with none; an unknown
+        state of any of them makes the write unknown."""
+        first: dict[str, Contract] = {}
+        for contract in contracts:
+            first.setdefault(contract.lock, contract)
+        judged = [self.write(fn, write, c) for c in first.values()]
+        for verdict in (Verdict.FOLLOWED, Verdict.UNKNOWN):
+            for judgement in judged:
+                if judgement.verdict is verdict:
+                    return judgement
+        return judged[0]
 
     def write(self, fn: FunctionRef, write: WriteFact, contract: Contract) -> Judgement:
         """One write to a protected member against the member's contract."""
@@ -444,9 +462,10 @@ class Judge:
                     yield self._call(caller, call, contract)
         elif contract.kind is ContractKind.PROTECTED_BY and not contract.lock.startswith(
                 PSEUDO_PREFIX):
+            others = [c for c in self._member_contracts(contract.subject) if c != contract]
             for writer, write in self.view.writes_to(contract.subject):
                 if writer.reliable:
-                    yield self.write(writer, write, contract)
+                    yield self.write_any(writer, write, [contract, *others])
 
     # ------------------------------------------------------------ documented lock order
 

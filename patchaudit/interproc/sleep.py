@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
+from patchaudit.analyses.flow import FALSE_LITERALS
 from patchaudit.analyses.tables import tables
 from patchaudit.contracts.model import Context, Contract, ContractKind
 from patchaudit.index.summary import DROPPED, CallFact, code_of
@@ -203,14 +204,11 @@ class Sleepers:
 
 
 
-_ZERO_ARGS = frozenset({"0", "false", "NULL"})
-
-
 def zero_params(call: CallFact, callee: FunctionRef, zero: frozenset[str]) -> frozenset[str]:
     """The parameters of ``callee`` that ``call`` passes as 0: a literal 0, false or NULL,
     or a parameter of the caller that is itself 0 (``zero``)."""
     return frozenset(name for (name, _), arg in zip(callee.params, call_args(call.text))
-                     if arg in _ZERO_ARGS or arg in zero)
+                     if arg in FALSE_LITERALS or arg in zero)
 
 
 def call_args(text: str) -> list[str]:
