@@ -57,26 +57,16 @@ class Alias:
 
 
 @dataclass(frozen=True)
-class Phrases:
-    phrases: tuple[Phrase, ...]
-    veto: tuple[re.Pattern[str], ...]
-    member_veto: tuple[re.Pattern[str], ...]
-    member_closing: re.Pattern[str] | None  # a comment that closes a block of members
-    conditional: tuple[re.Pattern[str], ...]
+class LockNames:
+    """The table's names without its patterns: what resolving a lock text needs. Building it
+    compiles nothing, so a check whose contracts all come from the index never pays for
+    the phrase patterns."""
+
     aliases: Mapping[str, Alias]
     object_locks: Mapping[str, Alias]  # struct tag -> the lock an object of it is locked by
     spinning: frozenset[str]
     sleeping: frozenset[str]
-    hint: re.Pattern[str]  # a sentence without a match states nothing any phrase reads
-    lock_one: re.Pattern[str]  # one lock phrase, anchored at both ends
-    joiner: re.Pattern[str]
-    members: tuple[MemberPhrase, ...]
-    orders: tuple[re.Pattern[str], ...]  # groups "first" (outer) and "second" (inner)
-    hierarchy: re.Pattern[str]  # a comment holding it documents a lock order
-    arrow: re.Pattern[str]  # between two locks of an "A -> B" order line
     not_kernel: tuple[str, ...] = ()  # path prefixes of code that is not the kernel's
-    # A group comment speaking of several members (else it covers the next one only).
-    group_plural: re.Pattern[str] | None = None
 
     def mined(self, path: str) -> bool:
         """Whether the contracts of ``path`` are the kernel's (not a tool's or a sample's)."""
@@ -90,6 +80,32 @@ class Phrases:
         if text in self.sleeping:
             return "sleep"
         return None
+
+
+@dataclass(frozen=True)
+class Phrases:
+    phrases: tuple[Phrase, ...]
+    veto: tuple[re.Pattern[str], ...]
+    member_veto: tuple[re.Pattern[str], ...]
+    member_closing: re.Pattern[str] | None  # a comment that closes a block of members
+    conditional: tuple[re.Pattern[str], ...]
+    names: LockNames
+    hint: re.Pattern[str]  # a sentence without a match states nothing any phrase reads
+    lock_one: re.Pattern[str]  # one lock phrase, anchored at both ends
+    joiner: re.Pattern[str]
+    members: tuple[MemberPhrase, ...]
+    orders: tuple[re.Pattern[str], ...]  # groups "first" (outer) and "second" (inner)
+    hierarchy: re.Pattern[str]  # a comment holding it documents a lock order
+    arrow: re.Pattern[str]  # between two locks of an "A -> B" order line
+    # A group comment speaking of several members (else it covers the next one only).
+    group_plural: re.Pattern[str] | None = None
+
+    @property
+    def aliases(self) -> Mapping[str, Alias]:
+        return self.names.aliases
+
+    def lock_type(self, type_text: str) -> str | None:
+        return self.names.lock_type(type_text)
 
 
 def _str(entry: Mapping[str, Any], key: str, where: str) -> str:
@@ -114,12 +130,40 @@ def _compile(pattern: str, where: str) -> re.Pattern[str]:
 
 
 @lru_cache(maxsize=1)
+def _raw() -> Mapping[str, Any]:
+    try:
+        return tomllib.loads(DATA.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise InputError(str(DATA), f"unreadable phrase table: {exc}") from None
+
+
+@lru_cache(maxsize=1)
+def lock_names() -> LockNames:
+    where = str(DATA)
+    raw = _raw()
+    aliases: dict[str, Alias] = {}
+    for entry in raw.get("alias", []):
+        alias = Alias(_str(entry, "class", where), _str(entry, "source", where))
+        for name in _strs(entry, "names", where):
+            aliases[" ".join(name.lower().split())] = alias
+    objects = {
+        _str(entry, "struct", where): Alias(_str(entry, "class", where), _str(entry, "source", where))
+        for entry in raw.get("object_lock", [])
+    }
+    types = raw.get("locktypes", {})
+    return LockNames(
+        aliases=aliases,
+        object_locks=objects,
+        spinning=frozenset(_strs(types, "spinning", where)),
+        sleeping=frozenset(_strs(types, "sleeping", where)),
+        not_kernel=_strs(raw.get("not_kernel", {}), "paths", where) if "not_kernel" in raw else (),
+    )
+
+
+@lru_cache(maxsize=1)
 def phrases() -> Phrases:
     where = str(DATA)
-    try:
-        raw = tomllib.loads(DATA.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise InputError(where, f"unreadable phrase table: {exc}") from None
+    raw = _raw()
     lock = raw.get("lock", {})
     article, code, words, mode = (_str(lock, k, where) for k in ("article", "code", "words", "mode"))
     joiner = _str(lock, "joiner", where)
@@ -145,15 +189,7 @@ def phrases() -> Phrases:
         text = text.replace("{NAMED}", named)
         found.append(Phrase(kind, _compile(text, where), place, context,
                             str(entry.get("lock", "")), bool(entry.get("page", False))))
-    aliases: dict[str, Alias] = {}
-    for entry in raw.get("alias", []):
-        alias = Alias(_str(entry, "class", where), _str(entry, "source", where))
-        for name in _strs(entry, "names", where):
-            aliases[" ".join(name.lower().split())] = alias
-    objects = {
-        _str(entry, "struct", where): Alias(_str(entry, "class", where), _str(entry, "source", where))
-        for entry in raw.get("object_lock", [])
-    }
+
     def fill(text: str) -> str:
         text = text.replace("{LOCKS}", many, 1)
         text = text.replace("{LOCKS}", many.replace("?P<lock>", "?P<lock2>", 1))
@@ -168,7 +204,6 @@ def phrases() -> Phrases:
         _compile(fill(_str(entry, "pattern", where)), where) for entry in raw.get("order_phrase", [])
     )
     hierarchy = raw.get("hierarchy", {})
-    types = raw.get("locktypes", {})
     return Phrases(
         phrases=tuple(found),
         veto=tuple(_compile(p, where) for p in _strs(raw.get("veto", {}), "patterns", where)),
@@ -179,10 +214,7 @@ def phrases() -> Phrases:
         conditional=tuple(
             _compile(p, where) for p in _strs(raw.get("conditional", {}), "patterns", where)
         ),
-        aliases=aliases,
-        object_locks=objects,
-        spinning=frozenset(_strs(types, "spinning", where)),
-        sleeping=frozenset(_strs(types, "sleeping", where)),
+        names=lock_names(),
         hint=_compile(_str(raw.get("hint", {}), "pattern", where), where),
         lock_one=_compile(f"^{one}$", where),
         joiner=_compile(joiner, where),
@@ -190,7 +222,6 @@ def phrases() -> Phrases:
         orders=orders,
         hierarchy=_compile(_str(hierarchy, "keywords", where), where),
         arrow=_compile(_str(hierarchy, "arrow", where), where),
-        not_kernel=_strs(raw.get("not_kernel", {}), "paths", where) if "not_kernel" in raw else (),
         group_plural=_compile(_str(raw["member_group"], "plural", where), where)
         if "member_group" in raw else None,
     )

@@ -28,7 +28,7 @@ from typing import Protocol
 from patchaudit.analyses.types import pointee, struct_name
 from patchaudit.cfront.ir import Param
 from patchaudit.contracts.model import PSEUDO_PREFIX, Contract, ContractKind
-from patchaudit.contracts.phrases import Phrases, phrases
+from patchaudit.contracts.phrases import LockNames, Phrases, lock_names
 
 _ARTICLE_RE = re.compile(r"^(?:the|its|their|a|an|both|this|that)\s+", re.IGNORECASE)
 _INDEFINITE_RE = re.compile(r"^(?:a|an|some|any|another)\s+", re.IGNORECASE)
@@ -96,7 +96,7 @@ class Resolver:
 
     def __init__(self, facts: TreeFacts, table: Phrases | None = None) -> None:
         self.facts = facts
-        self.table = table or phrases()
+        self.names: LockNames = table.names if table is not None else lock_names()
 
     # ------------------------------------------------------------ types
 
@@ -104,7 +104,7 @@ class Resolver:
         text = type_text.strip()
         while text.endswith("*"):
             text = text[:-1].strip()
-        return self.table.lock_type(text) is not None
+        return self.names.lock_type(text) is not None
 
     def member_type(self, tag: str, member: str) -> str | None:
         members = self.facts.members(tag)
@@ -224,7 +224,7 @@ class Resolver:
         raw = _MODE_RE.sub("", raw).strip()
         bare = _ARTICLE_RE.sub("", raw).strip()
         key = bare.lower()
-        alias = self.table.aliases.get(key) or self.table.aliases.get(key.lstrip("&").strip())
+        alias = self.names.aliases.get(key) or self.names.aliases.get(key.lstrip("&").strip())
         if alias is not None:
             if alias.cls == "page":
                 return self.page("page", contract)
@@ -267,7 +267,7 @@ class Resolver:
             # "the port mutex" is a mutex: a struct whose one lock spins has none.
             kind = _NOUN_KINDS.get(noun.lower())
             typed = [m for m in locks if kind is None or
-                     self.table.lock_type(members[m].strip().rstrip("*").strip()) == kind]
+                     self.names.lock_type(members[m].strip().rstrip("*").strip()) == kind]
             if about and len(locks) == 1 and typed:
                 return Resolution(f"{tag}.{locks[0]}")
         return _unresolved(f"'{base} {noun}' does not name a lock the tree defines")
@@ -346,8 +346,8 @@ class Resolver:
         if self.is_lock_type(param.type):
             return Resolution(f"arg:{index}", index)
         tag = struct_name(param.type)
-        if tag is not None and tag in self.table.object_locks:
-            cls = self.table.object_locks[tag].cls
+        if tag is not None and tag in self.names.object_locks:
+            cls = self.names.object_locks[tag].cls
             return Resolution(cls, index if cls == "page" else None)
         return _unresolved(f"@{param.name} is a {param.type}, not a lock")
 

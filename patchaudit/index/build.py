@@ -20,7 +20,7 @@ from patchaudit.analyses.tables import tables
 from patchaudit.cfront import MAX_FILE_SIZE, parse_c
 from patchaudit.cfront.cache import ParseCache, host_cache_dir
 from patchaudit.contracts.model import Contract
-from patchaudit.contracts.phrases import phrases
+from patchaudit.contracts.phrases import lock_names
 from patchaudit.errors import InputError
 from patchaudit.index.store import IndexStore, decode_effect, encode_effect, row_contract
 from patchaudit.index.summarise import SUMMARY_VERSION, effect_summary, summarise
@@ -152,7 +152,7 @@ def wrapper_table(store: IndexStore) -> dict[str, Wrapper]:
     rely on it.
     """
     primitives = tables().primitives.keys() | {tables().guards.guard_macro}
-    kernel = phrases()
+    kernel = lock_names()
     params: dict[int, list[str]] = {}
     for function_id, name in store.iterate(
             "SELECT p.function_id, p.name FROM params p JOIN functions f ON p.function_id=f.id"

@@ -31,7 +31,7 @@ from typing import Any
 from patchaudit.analyses.types import struct_name
 from patchaudit.errors import InputError
 from patchaudit.contracts.model import Context, Contract, ContractKind, Origin
-from patchaudit.contracts.phrases import phrases
+from patchaudit.contracts.phrases import lock_names
 from patchaudit.index.summary import (
     CallFact,
     Codes,
@@ -293,7 +293,7 @@ class IndexStore:
         db.executemany("INSERT INTO structs VALUES (?, ?, ?, ?)",
                        ((file_id, s.tag, s.line, json.dumps(s.members, separators=(",", ":")))
                         for s in summary.structs))
-        table = phrases()
+        table = lock_names()
         db.executemany("INSERT INTO lock_members VALUES (?, ?, ?)", {
             (file_id, s.tag, name) for s in summary.structs for name, kind in s.members
             if table.lock_type(kind.rstrip(" *")) is not None})

@@ -45,7 +45,7 @@ from patchaudit.cfront.ir import (
     Unary,
 )
 from patchaudit.contracts.mine import mine_file
-from patchaudit.contracts.phrases import phrases
+from patchaudit.contracts.phrases import lock_names
 from patchaudit.index.summary import (
     HELD,
     HELD_OR_ENTRY,
@@ -474,7 +474,7 @@ def summarise(path: str, data: bytes, ir: FileIR,
     for fl in locks.functions:
         summary = function_summary(fl.function, fl.reliable, fl.entry, fl.flow)
         functions.append(_function(fl, summary, roots.get(fl.function.name, set()), lines))
-    table = phrases()
+    table = lock_names()
     lock_vars = tuple(
         LockVar(g.name, g.type, g.static, g.line) for g in ir.globals
         if g.name and table.lock_type(g.type) is not None
@@ -487,7 +487,7 @@ def summarise(path: str, data: bytes, ir: FileIR,
         if m.params is None and _MACRO_PATH_RE.match(m.body)
     )
     exports = tuple(sorted({m.group(1).decode("ascii") for m in _EXPORT_RE.finditer(data)}))
-    contracts = mine_file(path, ir, data, locks) if phrases().mined(path) else ()
+    contracts = mine_file(path, ir, data, locks) if lock_names().mined(path) else ()
     used = tuple(sorted(name for name in (wrappers or {})
                         if any(c.callee == name for f in functions for c in f.calls)))
     return FileSummary(

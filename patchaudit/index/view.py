@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from patchaudit.analyses.types import struct_name
 from patchaudit.cfront.ir import Param
 from patchaudit.contracts.model import Contract, ContractKind
-from patchaudit.contracts.phrases import phrases
+from patchaudit.contracts.phrases import lock_names
 from patchaudit.contracts.resolve import Resolver
 from patchaudit.index.store import (
     CALL_COLUMNS,
@@ -346,7 +346,7 @@ class TreeView:
 
     def lock_owners(self, member: str) -> tuple[str, ...]:
         def make() -> tuple[str, ...]:
-            table = phrases()
+            table = lock_names()
             tags = {s.tag for summary in self.memory.files.values() for s in summary.structs
                     if any(n == member and table.lock_type(t.rstrip(" *")) is not None
                            for n, t in s.members)}
