@@ -93,7 +93,7 @@ def function_summary(fn: Function, clean: bool, entry: LockState, flow: FlowResu
                 and all(e.kind is EventKind.RELEASE for e in exit_state.events(lock))):
             releases.append(lock)  # interrupts on at every return, whatever they were
             continue
-        if before == after:
+        if before == after and not (after is Holding.UNKNOWN and _kept(lock, exit_state)):
             continue
         if after is Holding.HELD:
             last = exit_state.events(lock)[-1]
@@ -117,6 +117,14 @@ def function_summary(fn: Function, clean: bool, entry: LockState, flow: FlowResu
     if not cond:
         cond = _returned_trylock(flow)
     return Summary(params, tuple(acquires), tuple(releases), tuple(unsure), takes, tuple(cond))
+
+
+def _kept(lock: LockRef, exit_state: LockState) -> bool:
+    """Whether a return holds ``lock`` by the function's own acquisition: with the entry
+    state unknown, some returns holding it and others not is still a change the caller
+    must see as unsure (intel_gvt_workload_req_alloc() keeps the timeline mutex of
+    i915_request_create() on one return of three)."""
+    return any(e.kind in (EventKind.ACQUIRE, EventKind.TRYLOCK) for e in exit_state.events(lock))
 
 
 def _returned_trylock(flow: FlowResult) -> list[tuple[Event, bool]]:
