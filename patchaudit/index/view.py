@@ -117,6 +117,7 @@ class TreeView:
             self.hidden = tuple(i for i in ids if i is not None)
         self._resolver: Resolver | None = None
         self._resolved: list[Contract] | None = None
+        self._resolved_by_subject: dict[str, list[Contract]] | None = None
         self._cache: dict[tuple[str, str], object] = {}
 
     # ------------------------------------------------------------ helpers
@@ -282,6 +283,13 @@ class TreeView:
                               for contract in summary.contracts]
         return self._resolved
 
+    def _memory_contracts_of(self, subject: str) -> list[Contract]:
+        if self._resolved_by_subject is None:
+            self._resolved_by_subject = {}
+            for contract in self._memory_contracts():
+                self._resolved_by_subject.setdefault(contract.subject, []).append(contract)
+        return self._resolved_by_subject.get(subject, [])
+
     def contracts_of_file(self, path: str) -> list[Contract]:
         """The resolved contracts of one of the files laid over the index."""
         return [c for c in self._memory_contracts() if c.file == path]
@@ -295,7 +303,8 @@ class TreeView:
         wanted = tuple(k.value for k in kinds) if subject is None else ()
 
         def make() -> list[Contract]:
-            found = [c for c in self._memory_contracts() if subject is None or c.subject == subject]
+            found = list(self._memory_contracts() if subject is None
+                         else self._memory_contracts_of(subject))
             if self.store is not None:
                 where = "WHERE 1=1"
                 args: tuple[object, ...] = ()

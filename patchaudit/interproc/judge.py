@@ -141,12 +141,13 @@ class Judge:
     def callee_contracts(self, call: CallFact, caller: FunctionRef) -> list[Contract]:
         if not call.callee:
             return []  # a call through a pointer: no name to look contracts up by
-        found = []
+        stated = [c for c in self.view.contracts(call.callee, (ContractKind.MUST_HOLD,
+                                                               ContractKind.MUST_NOT_HOLD))
+                  if c.checkable]
+        if not stated:
+            return []  # most callees: no need to look their definitions up
         definitions = self.view.callees_for(call.callee, caller.file)
-        for contract in self.view.contracts(call.callee, (ContractKind.MUST_HOLD,
-                                                          ContractKind.MUST_NOT_HOLD)):
-            if contract.checkable and self._bound(contract, definitions):
-                found.append(contract)
+        found = [c for c in stated if self._bound(c, definitions)]
         # The kernel's words first: a finding quotes "Caller must hold X" rather
         # than the lockdep_assert_held() that says the same.
         found.sort(key=lambda c: (_ORIGIN_RANK.get(c.origin, len(_ORIGIN_RANK)), c.file, c.line))
