@@ -93,7 +93,7 @@ def function_summary(fn: Function, clean: bool, entry: LockState, flow: FlowResu
                 and all(e.kind is EventKind.RELEASE for e in exit_state.events(lock))):
             releases.append(lock)  # interrupts on at every return, whatever they were
             continue
-        if before == after and not (after is Holding.UNKNOWN and _kept(lock, exit_state)):
+        if before == after and not (after is Holding.UNKNOWN and _kept(fn, lock, exit_state, flow)):
             continue
         if after is Holding.HELD:
             last = exit_state.events(lock)[-1]
@@ -119,12 +119,19 @@ def function_summary(fn: Function, clean: bool, entry: LockState, flow: FlowResu
     return Summary(params, tuple(acquires), tuple(releases), tuple(unsure), takes, tuple(cond))
 
 
-def _kept(lock: LockRef, exit_state: LockState) -> bool:
-    """Whether a return holds ``lock`` by the function's own acquisition: with the entry
-    state unknown, some returns holding it and others not is still a change the caller
-    must see as unsure (intel_gvt_workload_req_alloc() keeps the timeline mutex of
-    i915_request_create() on one return of three)."""
-    return any(e.kind in (EventKind.ACQUIRE, EventKind.TRYLOCK) for e in exit_state.events(lock))
+def _kept(fn: Function, lock: LockRef, exit_state: LockState, flow: FlowResult) -> bool:
+    """Whether a return holds ``lock`` by an acquisition of the function's own, in a
+    function that never releases it: with the entry state unknown, some returns holding
+    it and others not is still a change the caller must see as unsure
+    (intel_gvt_workload_req_alloc() keeps the timeline mutex of i915_request_create() on
+    one return of three). A lock dropped and taken again (to wait, or around a call) is
+    as the function found it, and an acquisition of a caller (a static helper's entry
+    state comes from its callers' flow) is not the function's."""
+    if not any(e.kind in (EventKind.ACQUIRE, EventKind.TRYLOCK)
+               and fn.start_line <= e.line <= fn.end_line for e in exit_state.events(lock)):
+        return False
+    states = [site.state for site in flow.calls] + [site.state for site in flow.acquires]
+    return not any(e.kind is EventKind.RELEASE for state in states for e in state.events(lock))
 
 
 def _returned_trylock(flow: FlowResult) -> list[tuple[Event, bool]]:
