@@ -373,12 +373,16 @@ class Judge:
                   contracts: list[Contract]) -> Judgement:
         """A write to a member that names several locks ("protected by fw_mutex and
         tx_lock"): followed with any of them held, a violation only with none; an unknown
-        state of any of them makes the write unknown."""
+        state of any of them makes the write unknown. A text that needs each of them for a
+        change ("Must hold termios_rwsem, port mutex and port lock to change",
+        judge.toml [member_all_locks]) is a violation when any is not held."""
         first: dict[str, Contract] = {}
         for contract in contracts:
             first.setdefault(contract.lock, contract)
         judged = [self.write(fn, write, c) for c in first.values()]
-        for verdict in (Verdict.FOLLOWED, Verdict.UNKNOWN):
+        every = all(self.tables.needs_all(c.text) for c in first.values())
+        order = (Verdict.VIOLATED, Verdict.UNKNOWN) if every else (Verdict.FOLLOWED, Verdict.UNKNOWN)
+        for verdict in order:
             for judgement in judged:
                 if judgement.verdict is verdict:
                     return judgement

@@ -38,6 +38,11 @@ class JudgeTables:
     fault_enable: str
     fault_name_parts: frozenset[str]  # "inatomic": the function's callers disabled faults
     waivers: tuple[re.Pattern[str], ...]  # a comment says the function goes without the lock
+    # A member's text that needs every lock it names for a write, not any one of them.
+    all_locks: tuple[re.Pattern[str], ...] = ()
+
+    def needs_all(self, text: str) -> bool:
+        return any(p.search(text) for p in self.all_locks)
 
     def exempt(self, function: str) -> bool:
         """Whether writes in ``function`` are an object's construction or teardown."""
@@ -56,7 +61,9 @@ def judge_tables() -> JudgeTables:
                                    tuple(helpers["not_prefixes"])),
                        frozenset(fault["names"]), str(fault["disable"]), str(fault["enable"]),
                        frozenset(fault["name_parts"]),
-                       tuple(re.compile(p, re.IGNORECASE) for p in raw["waived"]["patterns"]))
+                       tuple(re.compile(p, re.IGNORECASE) for p in raw["waived"]["patterns"]),
+                       tuple(re.compile(p, re.IGNORECASE)
+                             for p in raw["member_all_locks"]["patterns"]))
 
 
 def releases(callee: str) -> bool:

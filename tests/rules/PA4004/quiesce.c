@@ -2,7 +2,8 @@
 /*
  * Fixture for PA4004: a member documented as protected by two locks. The
  * waiter sets it under both; the completion side holds one of them, which
- * is enough to serialise with the waiter. A write with neither is reported.
+ * is enough to serialise with the waiter. A write with neither is reported,
+ * and so is one with a single lock to a member whose text needs both.
  */
 #include <linux/mutex.h>
 #include <linux/spinlock.h>
@@ -14,6 +15,8 @@ struct radio {
 	/* drain completion, protected by fw_mutex and tx_lock */
 	struct completion *drained;
 	int pending;
+	/* Must hold fw_mutex and tx_lock to change. */
+	unsigned int mode;
 };
 
 void radio_wait_drained(struct radio *r, struct completion *done)
@@ -58,4 +61,14 @@ void radio_reset(struct radio *r)
 	spin_unlock_bh(&r->tx_lock);
 	mutex_unlock(&r->fw_mutex);
 	r->drained = NULL;			/* expect: PA4004 */
+}
+
+void radio_set_mode(struct radio *r, unsigned int mode)
+{
+	mutex_lock(&r->fw_mutex);
+	spin_lock_bh(&r->tx_lock);
+	r->mode = mode;				/* ok: PA4004 */
+	spin_unlock_bh(&r->tx_lock);
+	r->mode |= 1;				/* expect: PA4004 */
+	mutex_unlock(&r->fw_mutex);
 }
