@@ -44,8 +44,10 @@ _NO_ARGUMENTS_RE = re.compile(r"\(\s*(?:void\s*)?\)\s*;?\s*$")
 # (locked, rtnl_locked, have_lock; not a call such as spin_is_locked(...)).
 _BRANCH_RE = re.compile(r"^\s*(?:}\s*)?(?:else\s+)?(?:if\s*\((.*)|else\b)")
 # A flag is a whole operand of the condition (if (locked), if (!rtnl_locked && x)),
-# not a word inside an expression (&lock->wait_list, rt_mutex_top_waiter(lock)).
-_FLAG_RE = re.compile(r"(?:^|(?<!\w)\(|!|&&|\|\|)\s*(\w*locked|\w*lock_held|\w*_lock)\s*(?=$|\)|&&|\|\|)")
+# or compared with a name (lpfc's locked == MBOX_THD_LOCKED), not a word inside an
+# expression (&lock->wait_list, rt_mutex_top_waiter(lock)).
+_FLAG_RE = re.compile(r"(?:^|(?<!\w)\(|!|&&|\|\|)\s*(\w*locked|\w*lock_held|\w*_lock)"
+                      r"\s*(?:[!=]=\s*\w+\s*)?(?=$|\)|&&|\|\|)")
 _GUARD_RE = re.compile(r"\b(\w+)\s*\(\s*(\w+)\b")
 _COMMENT_RE = re.compile(r"/\*.*?\*/|//[^\n]*", re.DOTALL)
 

@@ -246,6 +246,17 @@ void widget_publish(struct widget *w, bool locked)
 		widget_count_unlocked(w);
 }
 
+/* The flag as an enumeration, compared (lpfc's locked == MBOX_THD_LOCKED). */
+enum widget_ctx { WIDGET_UNLOCKED, WIDGET_LOCKED };
+
+void widget_publish_ctx(struct widget *w, enum widget_ctx locked)
+{
+	if (locked == WIDGET_LOCKED)
+		widget_count_locked(w);		/* ok: PA4001 */
+	else
+		widget_count_unlocked(w);
+}
+
 /* The same shape with a flag that says nothing of the lock. */
 void widget_publish_fast(struct widget *w, bool fast)
 {
