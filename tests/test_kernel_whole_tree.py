@@ -145,7 +145,7 @@ def test_calls_and_writes_the_triage_judged_false_stay_quiet(
     assert loud == []
     # The contract rules still judged these files: the quiet is not a rule gone dark.
     verdicts = json.loads(done.stdout)["summary"]["contracts"]["verdicts"]
-    assert verdicts["followed"] > 1000
+    assert verdicts["followed"] > 500
 
 
 # Findings the triage judged real violations or documentation defects, which an
